@@ -1,0 +1,161 @@
+#include "devices/legacy/serial_8250.h"
+
+#include <unistd.h>
+
+namespace vmlet {
+
+// Register offsets (PC16550D, table II).
+enum : uint64_t { kData = 0, kInterruptEnable = 1, kInterruptId = 2, kLineControl = 3, kModemControl = 4, kLineStatus = 5, kModemStatus = 6, kScratch = 7 };
+
+constexpr uint8_t kIerReceivedData = 0x01;
+constexpr uint8_t kIerTransmitEmpty = 0x02;
+constexpr uint8_t kIirNoInterrupt = 0x01;
+constexpr uint8_t kIirTransmitEmpty = 0x02;
+constexpr uint8_t kIirReceivedData = 0x04;
+constexpr uint8_t kIirFifoEnabled = 0xc0;
+constexpr uint8_t kFcrFifoEnable = 0x01;
+constexpr uint8_t kLcrDivisorLatch = 0x80;
+constexpr uint8_t kLsrDataReady = 0x01;
+constexpr uint8_t kLsrTransmitEmpty = 0x20 | 0x40; // THRE and TEMT: bytes leave at once
+constexpr uint8_t kMcrLoopback = 0x10;
+constexpr uint8_t kMsrCarrierDsrCts = 0xb0;
+
+Serial8250::Serial8250(InterruptLine& interrupt, int output_fd)
+    : m_interrupt(interrupt)
+    , m_output_fd(output_fd)
+{
+}
+
+void Serial8250::read(uint64_t offset, std::span<uint8_t> data)
+{
+    std::scoped_lock guard(m_lock);
+    // The UART is byte-wide; wider accesses read the register and pad with zeroes.
+    for (auto& byte : data)
+        byte = 0;
+    if (!data.empty() && offset < kPortCount)
+        data[0] = read_register(offset);
+    update_interrupt();
+}
+
+void Serial8250::write(uint64_t offset, std::span<const uint8_t> data)
+{
+    std::scoped_lock guard(m_lock);
+    if (!data.empty() && offset < kPortCount)
+        write_register(offset, data[0]);
+    update_interrupt();
+}
+
+size_t Serial8250::push_input(std::span<const uint8_t> bytes)
+{
+    std::scoped_lock guard(m_lock);
+    size_t accepted = 0;
+    for (uint8_t byte : bytes) {
+        if (m_input.size() >= kInputCapacity)
+            break;
+        m_input.push_back(byte);
+        ++accepted;
+    }
+    update_interrupt();
+    return accepted;
+}
+
+uint8_t Serial8250::read_register(uint64_t offset)
+{
+    bool divisor_latch = m_line_control & kLcrDivisorLatch;
+    switch (offset) {
+    case kData: {
+        if (divisor_latch)
+            return m_divisor_low;
+        if (m_input.empty())
+            return 0;
+        uint8_t byte = m_input.front();
+        m_input.pop_front();
+        return byte;
+    }
+    case kInterruptEnable:
+        return divisor_latch ? m_divisor_high : m_interrupt_enable;
+    case kInterruptId: {
+        uint8_t identification = interrupt_identification();
+        // Reading IIR while it reports "transmitter empty" acknowledges that interrupt.
+        if (identification == kIirTransmitEmpty)
+            m_transmit_interrupt_pending = false;
+        return identification | ((m_fifo_control & kFcrFifoEnable) ? kIirFifoEnabled : 0);
+    }
+    case kLineControl:
+        return m_line_control;
+    case kModemControl:
+        return m_modem_control;
+    case kLineStatus:
+        return kLsrTransmitEmpty | (m_input.empty() ? 0 : kLsrDataReady);
+    case kModemStatus:
+        if (m_modem_control & kMcrLoopback) {
+            // Loopback wires DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD (PC16550D, MCR bit 4).
+            uint8_t mcr = m_modem_control;
+            return uint8_t(((mcr & 0x01) << 5) | ((mcr & 0x02) << 3) | ((mcr & 0x04) << 4) | ((mcr & 0x08) << 4));
+        }
+        return kMsrCarrierDsrCts;
+    case kScratch:
+        return m_scratch;
+    }
+    return 0;
+}
+
+void Serial8250::write_register(uint64_t offset, uint8_t value)
+{
+    bool divisor_latch = m_line_control & kLcrDivisorLatch;
+    switch (offset) {
+    case kData:
+        if (divisor_latch) {
+            m_divisor_low = value;
+        } else {
+            if (!(m_modem_control & kMcrLoopback))
+                (void)::write(m_output_fd, &value, 1);
+            m_transmit_interrupt_pending = true;
+        }
+        break;
+    case kInterruptEnable:
+        if (divisor_latch) {
+            m_divisor_high = value;
+        } else {
+            // Enabling the transmit interrupt while the transmitter is empty raises it at once.
+            if ((value & kIerTransmitEmpty) && !(m_interrupt_enable & kIerTransmitEmpty))
+                m_transmit_interrupt_pending = true;
+            m_interrupt_enable = value & 0x0f;
+        }
+        break;
+    case kInterruptId:
+        m_fifo_control = value;
+        break;
+    case kLineControl:
+        m_line_control = value;
+        break;
+    case kModemControl:
+        m_modem_control = value & 0x1f;
+        break;
+    case kScratch:
+        m_scratch = value;
+        break;
+    default:
+        break; // LSR and MSR are read-only
+    }
+}
+
+uint8_t Serial8250::interrupt_identification() const
+{
+    if ((m_interrupt_enable & kIerReceivedData) && !m_input.empty())
+        return kIirReceivedData;
+    if ((m_interrupt_enable & kIerTransmitEmpty) && m_transmit_interrupt_pending)
+        return kIirTransmitEmpty;
+    return kIirNoInterrupt;
+}
+
+void Serial8250::update_interrupt()
+{
+    bool asserted = interrupt_identification() != kIirNoInterrupt;
+    if (asserted != m_line_asserted) {
+        m_line_asserted = asserted;
+        m_interrupt.set_level(asserted);
+    }
+}
+
+}

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "vmm/bus/bus_device.h"
+#include "vmm/bus/interrupt_line.h"
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <span>
+
+namespace vmlet {
+
+// A 16550A UART: the guest's console (ttyS0). Transmitted bytes go straight to `output_fd`, so the
+// transmitter is always empty; received bytes come from push_input(). Register semantics follow
+// the National Semiconductor PC16550D datasheet.
+class Serial8250 final : public BusDevice {
+public:
+    static constexpr uint64_t kCom1Port = 0x3f8;
+    static constexpr uint64_t kPortCount = 8;
+    static constexpr uint32_t kCom1Irq = 4;
+
+    Serial8250(InterruptLine& interrupt, int output_fd);
+
+    void read(uint64_t offset, std::span<uint8_t> data) override;
+    void write(uint64_t offset, std::span<const uint8_t> data) override;
+
+    // Queues bytes for the guest to read; returns how many fit in the receive buffer.
+    size_t push_input(std::span<const uint8_t> bytes);
+
+private:
+    uint8_t read_register(uint64_t offset);
+    void write_register(uint64_t offset, uint8_t value);
+    uint8_t interrupt_identification() const;
+    void update_interrupt();
+
+    static constexpr size_t kInputCapacity = 1024;
+
+    std::mutex m_lock;
+    InterruptLine& m_interrupt;
+    int m_output_fd;
+    std::deque<uint8_t> m_input;
+    bool m_transmit_interrupt_pending { false };
+    bool m_line_asserted { false };
+    uint8_t m_interrupt_enable { 0 };
+    uint8_t m_line_control { 0x03 }; // 8N1
+    uint8_t m_modem_control { 0x08 }; // OUT2
+    uint8_t m_fifo_control { 0 };
+    uint8_t m_scratch { 0 };
+    uint8_t m_divisor_low { 0x0c };  // 9600 baud
+    uint8_t m_divisor_high { 0 };
+};
+
+}

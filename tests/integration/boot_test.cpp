@@ -1,0 +1,89 @@
+// Boots the bundled guest (scripts/setup.sh builds and installs it) on real KVM.
+#include "tests/integration/vmlet_process.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <regex>
+
+namespace vmlet::test {
+
+namespace {
+
+class RealGuest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (!kvm_available())
+            GTEST_SKIP() << "/dev/kvm is not available on this host: real-guest tests cannot run here";
+        ASSERT_EQ(::access(bundled_kernel().c_str(), R_OK), 0) << bundled_kernel() << " is missing: run scripts/setup.sh";
+        ASSERT_EQ(::access(bundled_initrd().c_str(), R_OK), 0) << bundled_initrd() << " is missing: run scripts/setup.sh";
+    }
+
+    // Every guest run has a timeout; on a PVM host a boot takes seconds of interpreted kernel code.
+    ProcessResult boot(std::vector<std::string> arguments)
+    {
+        arguments.insert(arguments.begin(), "boot");
+        auto result = run_vmlet(arguments, { std::chrono::seconds(300), {}, {} });
+        EXPECT_FALSE(result.timed_out) << "guest did not finish in time; output so far:\n" << result.out << result.err;
+        return result;
+    }
+};
+
+}
+
+TEST_F(RealGuest, EchoPrintsFromTheGuestAndExitsZero)
+{
+    auto result = boot({ "--", "echo", "hello" });
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "hello\n");
+}
+
+TEST_F(RealGuest, ExitStatusOfTheGuestCommandBecomesVmletsOwn)
+{
+    auto result = boot({ "--", "sh", "-c", "exit 7" });
+    EXPECT_EQ(result.exit_code, 7) << result.out << result.err;
+}
+
+TEST_F(RealGuest, ArgumentsSurviveTheKernelCommandLine)
+{
+    auto result = boot({ "--", "sh", "-c", "printf '[%s]' \"$@\"", "sh", "a b", "x=\"1\"", "", "100%" });
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "[a b][x=\"1\"][][100%]");
+}
+
+TEST_F(RealGuest, CommandNotFoundIs127)
+{
+    auto result = boot({ "--", "no-such-command" });
+    EXPECT_EQ(result.exit_code, 127);
+    EXPECT_NE(result.out.find("no-such-command"), std::string::npos);
+}
+
+TEST_F(RealGuest, TwoVcpusAreOnline)
+{
+    auto result = boot({ "--cpus", "2", "--", "nproc" });
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "2\n");
+}
+
+TEST_F(RealGuest, GuestSeesTheMemoryItWasGiven)
+{
+    auto result = boot({ "--memory", "256", "--", "sh", "-c", "grep MemTotal /proc/meminfo" });
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(result.out, match, std::regex("MemTotal: +([0-9]+) kB"))) << result.out;
+    long total_kib = std::stol(match[1]);
+    // The kernel keeps its own image and reserved areas out of MemTotal.
+    EXPECT_GT(total_kib, 200 * 1024);
+    EXPECT_LE(total_kib, 256 * 1024);
+}
+
+TEST_F(RealGuest, BootTimerReportsInit)
+{
+    auto result = boot({ "--boot-timer", "--", "true" });
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_TRUE(std::regex_search(result.err, std::regex("first KVM_RUN [0-9.]+ ms, init [0-9.]+ ms"))) << result.err;
+}
+
+}

@@ -1,0 +1,138 @@
+// Bad input to `vmlet boot`: each gets a one-line error naming the problem, exit status 125, and
+// leaves nothing behind. These run without KVM: vmlet checks its input before it opens /dev/kvm.
+#include "tests/integration/vmlet_process.h"
+#include "tests/support/test_images.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace vmlet::test {
+
+namespace {
+
+class BadInput : public ::testing::Test {
+protected:
+    // Runs vmlet in an empty working directory and checks the common contract.
+    ProcessResult expect_failure(std::vector<std::string> arguments, const std::string& expected_text,
+        std::map<std::string, std::string> environment = {})
+    {
+        auto result = run_vmlet(arguments, { std::chrono::seconds(60), std::move(environment), m_workdir.path() });
+        EXPECT_EQ(result.exit_code, 125) << result.err;
+        EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "not one line: " << result.err;
+        EXPECT_EQ(result.err.rfind("vmlet: ", 0), 0u) << result.err;
+        EXPECT_NE(result.err.find(expected_text), std::string::npos) << "expected '" << expected_text << "' in: " << result.err;
+        EXPECT_TRUE(result.out.empty()) << result.out;
+        EXPECT_EQ(m_workdir.entry_count(), m_files_made) << "vmlet left files behind";
+        return result;
+    }
+
+    std::string make_file(const std::string& name, const std::vector<uint8_t>& bytes)
+    {
+        write_file(m_workdir.file(name), bytes);
+        ++m_files_made;
+        return m_workdir.file(name);
+    }
+
+    TemporaryDirectory m_workdir;
+    size_t m_files_made { 0 };
+};
+
+}
+
+TEST_F(BadInput, MissingKernel)
+{
+    expect_failure({ "boot", "--kernel", "/nonexistent/vmlinux", "--no-initrd" }, "cannot open /nonexistent/vmlinux");
+}
+
+TEST_F(BadInput, MissingInitrd)
+{
+    auto kernel = make_file("vmlinux", make_elf_kernel());
+    expect_failure({ "boot", "--kernel", kernel, "--initrd", "/nonexistent/initrd" }, "initrd: cannot open /nonexistent/initrd");
+}
+
+TEST_F(BadInput, KernelThatIsADirectoryOrEmpty)
+{
+    expect_failure({ "boot", "--kernel", "/tmp", "--no-initrd" }, "/tmp is not a regular file");
+    auto empty = make_file("empty", {});
+    expect_failure({ "boot", "--kernel", empty, "--no-initrd" }, "is empty");
+}
+
+TEST_F(BadInput, FileThatIsNotAKernel)
+{
+    auto text = make_file("notes.txt", std::vector<uint8_t>(8192, 'a'));
+    expect_failure({ "boot", "--kernel", text, "--no-initrd" }, "neither an ELF vmlinux nor a bzImage");
+}
+
+TEST_F(BadInput, TruncatedElfKernel)
+{
+    auto image = make_elf_kernel();
+    image.resize(0x280);
+    auto kernel = make_file("truncated", image);
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd" }, "truncated");
+}
+
+TEST_F(BadInput, BzImageWithALyingHeader)
+{
+    auto image = make_bzimage();
+    image[0x1f4] = 0xff; // syssize claims far more kernel than the file holds
+    image[0x1f5] = 0xff;
+    auto kernel = make_file("bzImage", image);
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd" }, "header declares");
+}
+
+TEST_F(BadInput, MemoryTooSmallOrTooLarge)
+{
+    auto kernel = make_file("vmlinux", make_elf_kernel());
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd", "--memory", "8" }, "too small");
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd", "--memory", "100000000" }, "more than this host has");
+}
+
+TEST_F(BadInput, CpuCountOutOfRange)
+{
+    auto kernel = make_file("vmlinux", make_elf_kernel());
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd", "--cpus", "0" }, "--cpus must be between 1 and 254");
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd", "--cpus", "1000" }, "--cpus must be between 1 and 254");
+}
+
+TEST_F(BadInput, UnknownFlagAndBadNumber)
+{
+    expect_failure({ "boot", "--frobnicate" }, "--frobnicate");
+    expect_failure({ "boot", "--cpus", "two" }, "--cpus");
+    expect_failure({ "launch" }, "launch");
+}
+
+TEST_F(BadInput, KvmDeviceMissing)
+{
+    auto kernel = make_file("vmlinux", make_elf_kernel());
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd" }, "/nonexistent/kvm does not exist",
+        { { "VMLET_KVM_DEVICE", "/nonexistent/kvm" } });
+}
+
+TEST_F(BadInput, KvmDeviceThatIsNotKvm)
+{
+    auto kernel = make_file("vmlinux", make_elf_kernel());
+    auto fake = make_file("kvm", { 0 });
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd" }, "is not a usable KVM device", { { "VMLET_KVM_DEVICE", fake } });
+}
+
+TEST_F(BadInput, MoreVcpusThanKvmAllows)
+{
+    if (!kvm_available())
+        GTEST_SKIP() << "/dev/kvm is not available on this host";
+    auto kernel = make_file("vmlinux", make_elf_kernel());
+    expect_failure({ "boot", "--kernel", kernel, "--no-initrd", "--cpus", "254" }, "more than KVM allows");
+}
+
+TEST(Cli, VersionAndHelp)
+{
+    auto version = run_vmlet({ "version" });
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_EQ(version.out.rfind("vmlet ", 0), 0u);
+    auto help = run_vmlet({ "boot", "--help" });
+    EXPECT_EQ(help.exit_code, 0);
+    for (const char* section : { "--kernel", "--cpus", "--memory", "EXAMPLES", "EXIT STATUS", "FILES" })
+        EXPECT_NE(help.out.find(section), std::string::npos) << section;
+}
+
+}

@@ -1,0 +1,128 @@
+#include "tests/integration/vmlet_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace vmlet::test {
+
+ProcessResult run_vmlet(const std::vector<std::string>& arguments, const ProcessOptions& options)
+{
+    int out_pipe[2];
+    int err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) < 0 || ::pipe2(err_pipe, O_CLOEXEC) < 0)
+        throw std::runtime_error("pipe2 failed");
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        ::dup2(out_pipe[1], STDOUT_FILENO);
+        ::dup2(err_pipe[1], STDERR_FILENO);
+        int null = ::open("/dev/null", O_RDONLY);
+        ::dup2(null, STDIN_FILENO);
+        ::setpgid(0, 0);
+        if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) < 0)
+            ::_exit(126);
+        for (const auto& [name, value] : options.environment)
+            ::setenv(name.c_str(), value.c_str(), 1);
+        std::vector<char*> argv { const_cast<char*>(VMLET_BINARY) };
+        for (const auto& argument : arguments)
+            argv.push_back(const_cast<char*>(argument.c_str()));
+        argv.push_back(nullptr);
+        ::execve(VMLET_BINARY, argv.data(), environ);
+        ::_exit(127);
+    }
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+
+    ProcessResult result;
+    auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    pollfd fds[2] = { { out_pipe[0], POLLIN, 0 }, { err_pipe[0], POLLIN, 0 } };
+    int open_pipes = 2;
+    while (open_pipes > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            result.timed_out = true;
+            ::kill(-pid, SIGKILL);
+            break;
+        }
+        if (::poll(fds, 2, int(left)) <= 0)
+            continue;
+        for (int index = 0; index < 2; ++index) {
+            if (fds[index].fd < 0 || !(fds[index].revents & (POLLIN | POLLHUP)))
+                continue;
+            char buffer[4096];
+            ssize_t count = ::read(fds[index].fd, buffer, sizeof(buffer));
+            if (count <= 0) {
+                ::close(fds[index].fd);
+                fds[index].fd = -1;
+                --open_pipes;
+            } else {
+                (index == 0 ? result.out : result.err).append(buffer, size_t(count));
+            }
+        }
+    }
+    for (auto& fd : fds) {
+        if (fd.fd >= 0)
+            ::close(fd.fd);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!result.timed_out)
+        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+bool kvm_available()
+{
+    return ::access("/dev/kvm", R_OK | W_OK) == 0;
+}
+
+std::string bundled_kernel()
+{
+    return VMLET_DATADIR "/vmlinux";
+}
+
+std::string bundled_initrd()
+{
+    return VMLET_DATADIR "/initramfs.cpio";
+}
+
+TemporaryDirectory::TemporaryDirectory()
+{
+    std::string pattern = (std::filesystem::temp_directory_path() / "vmlet-test-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error("mkdtemp failed");
+    m_path = pattern;
+}
+
+TemporaryDirectory::~TemporaryDirectory()
+{
+    std::error_code ignored;
+    std::filesystem::remove_all(m_path, ignored);
+}
+
+size_t TemporaryDirectory::entry_count() const
+{
+    size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(m_path))
+        ++count;
+    return count;
+}
+
+void write_file(const std::string& path, const std::vector<uint8_t>& bytes)
+{
+    std::ofstream file(path, std::ios::binary);
+    file.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+}

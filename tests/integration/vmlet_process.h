@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vmlet::test {
+
+struct ProcessResult {
+    int exit_code { -1 };   // -1 when killed by the timeout
+    bool timed_out { false };
+    std::string out;
+    std::string err;
+};
+
+struct ProcessOptions {
+    std::chrono::seconds timeout { 300 };
+    std::map<std::string, std::string> environment; // added to the test's environment
+    std::string working_directory;
+};
+
+// Runs the vmlet binary under test with `arguments`, capturing its output. Every run has a
+// timeout: a guest that hangs is killed and the test fails, it never blocks the suite.
+ProcessResult run_vmlet(const std::vector<std::string>& arguments, const ProcessOptions& options = {});
+
+bool kvm_available();
+// The bundled guest, as installed by scripts/setup.sh.
+std::string bundled_kernel();
+std::string bundled_initrd();
+
+// A fresh empty directory, removed with everything in it on destruction.
+class TemporaryDirectory {
+public:
+    TemporaryDirectory();
+    ~TemporaryDirectory();
+    const std::string& path() const { return m_path; }
+    std::string file(const std::string& name) const { return m_path + "/" + name; }
+    size_t entry_count() const;
+
+private:
+    std::string m_path;
+};
+
+void write_file(const std::string& path, const std::vector<uint8_t>& bytes);
+
+}

@@ -1,0 +1,39 @@
+#include "vmm/kvm/cpuid.h"
+
+#include <gtest/gtest.h>
+
+namespace vmlet {
+
+static kvm_cpuid_entry2 leaf(uint32_t function, uint32_t index, uint32_t eax, uint32_t ebx)
+{
+    kvm_cpuid_entry2 entry {};
+    entry.function = function;
+    entry.index = index;
+    entry.eax = eax;
+    entry.ebx = ebx;
+    return entry;
+}
+
+TEST(Cpuid, GivesEachVcpuItsApicIdAndTopology)
+{
+    std::vector<kvm_cpuid_entry2> supported { leaf(0x1, 0, 0x806f8, 0xff000800), leaf(0xb, 0, 0, 0), leaf(0xb, 1, 0, 0) };
+    auto entries = vcpu_cpuid(supported, 3, 4, GuestHypercalls::Available);
+    EXPECT_EQ(entries[0].ebx >> 24, 3u);
+    EXPECT_EQ((entries[0].ebx >> 16) & 0xff, 4u);
+    EXPECT_EQ(entries[0].ebx & 0xffff, 0x0800u);
+    EXPECT_EQ(entries[1].edx, 3u);
+    EXPECT_EQ(entries[2].ebx, 4u);
+    EXPECT_EQ(entries[2].eax, 2u); // two bits of core ID
+}
+
+TEST(Cpuid, HidesHypercallFeaturesWhenAsked)
+{
+    std::vector<kvm_cpuid_entry2> supported { leaf(0x40000001, 0, 0xffffffff, 0) };
+    auto kept = vcpu_cpuid(supported, 0, 1, GuestHypercalls::Available);
+    EXPECT_EQ(kept[0].eax, 0xffffffffu);
+    auto hidden = vcpu_cpuid(supported, 0, 1, GuestHypercalls::Hidden);
+    EXPECT_EQ(hidden[0].eax & ((1u << 7) | (1u << 9) | (1u << 11) | (1u << 13)), 0u);
+    EXPECT_EQ(hidden[0].eax & 1u, 1u); // kvmclock stays
+}
+
+}

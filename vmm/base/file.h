@@ -1,0 +1,37 @@
+#pragma once
+
+#include "vmm/base/mmap.h"
+#include "vmm/base/result.h"
+#include "vmm/base/unique_fd.h"
+
+#include <span>
+#include <string>
+
+namespace vmlet {
+
+// A read-only file mapped whole into memory: kernels and initramfs images are read this way, so
+// their pages come from the page cache and cost no copy.
+class MappedFile {
+public:
+    static Result<MappedFile> open(const std::string& path);
+
+    std::span<const uint8_t> bytes() const { return { m_map.data(), m_map.size() }; }
+    const std::string& path() const { return m_path; }
+
+private:
+    MappedFile(std::string path, Mmap map)
+        : m_path(std::move(path))
+        , m_map(std::move(map))
+    {
+    }
+
+    std::string m_path;
+    Mmap m_map;
+};
+
+Result<UniqueFd> open_file(const std::string& path, int flags);
+
+// Writes all of `bytes`, retrying on short writes and EINTR.
+Result<void> write_all(int fd, std::span<const uint8_t> bytes);
+
+}

@@ -1,0 +1,63 @@
+#include "vmm/base/mmap.h"
+
+#include <sys/mman.h>
+
+#include <utility>
+
+namespace vmlet {
+
+Result<Mmap> Mmap::map(size_t size, int prot, int flags, int fd, const char* what)
+{
+    if (size == 0)
+        return make_error("{}: cannot map zero bytes", what);
+    void* address = ::mmap(nullptr, size, prot, flags, fd, 0);
+    if (address == MAP_FAILED)
+        return errno_error(fmt::format("{} of {} bytes", what, size));
+    return Mmap(static_cast<uint8_t*>(address), size);
+}
+
+Result<Mmap> Mmap::anonymous(size_t size)
+{
+    return map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, "mmap of anonymous memory");
+}
+
+Result<Mmap> Mmap::map_file_readonly(int fd, size_t size)
+{
+    return map(size, PROT_READ, MAP_PRIVATE, fd, "mmap of a file");
+}
+
+Result<Mmap> Mmap::map_shared(int fd, size_t size)
+{
+    return map(size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, "mmap of a shared area");
+}
+
+Mmap::~Mmap()
+{
+    release();
+}
+
+Mmap::Mmap(Mmap&& other) noexcept
+    : m_data(std::exchange(other.m_data, nullptr))
+    , m_size(std::exchange(other.m_size, 0))
+{
+}
+
+Mmap& Mmap::operator=(Mmap&& other) noexcept
+{
+    if (this != &other) {
+        release();
+        m_data = std::exchange(other.m_data, nullptr);
+        m_size = std::exchange(other.m_size, 0);
+    }
+    return *this;
+}
+
+void Mmap::release()
+{
+    if (m_data)
+        ::munmap(m_data, m_size);
+    m_data = nullptr;
+    m_size = 0;
+}
+
+}

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "vmm/base/result.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace vmlet {
+
+// Owns one mmap'd range and unmaps it on destruction. Move-only.
+class Mmap {
+public:
+    // Anonymous private read-write memory.
+    static Result<Mmap> anonymous(size_t size);
+    // A read-only private view of a whole file (or of `size` bytes of it).
+    static Result<Mmap> map_file_readonly(int fd, size_t size);
+    // A shared mapping of a file descriptor (e.g. a vCPU's kvm_run area).
+    static Result<Mmap> map_shared(int fd, size_t size);
+
+    Mmap() = default;
+    ~Mmap();
+    Mmap(Mmap&& other) noexcept;
+    Mmap& operator=(Mmap&& other) noexcept;
+    Mmap(const Mmap&) = delete;
+    Mmap& operator=(const Mmap&) = delete;
+
+    uint8_t* data() const { return m_data; }
+    size_t size() const { return m_size; }
+    std::span<uint8_t> bytes() const { return { m_data, m_size }; }
+
+private:
+    Mmap(uint8_t* data, size_t size)
+        : m_data(data)
+        , m_size(size)
+    {
+    }
+    static Result<Mmap> map(size_t size, int prot, int flags, int fd, const char* what);
+    void release();
+
+    uint8_t* m_data { nullptr };
+    size_t m_size { 0 };
+};
+
+}

@@ -1,0 +1,125 @@
+#include "vmm/cli/cli.h"
+
+#include "vmm/vm/builder.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <map>
+
+namespace vmlet {
+
+namespace {
+
+constexpr const char* kBootFooter = R"(
+EXAMPLES
+  vmlet boot -- echo hello             run one command in a fresh microVM
+  vmlet boot -- sh -c 'exit 7'         vmlet exits with the command's status, 7
+  vmlet boot --cpus 2 --memory 512 -- nproc
+  vmlet boot                           an interactive shell on the guest console (Ctrl-A x quits)
+  vmlet boot --kernel bzImage --initrd initrd.img --cmdline 'root=/dev/vda'
+
+EXIT STATUS
+  The exit status of CMD inside the guest (128+N if a signal N killed it), 0 when the guest
+  powers off by itself, 128+N when vmlet is stopped by signal N, and 125 when vmlet fails or the
+  guest crashes (a one-line message on standard error says why).
+
+ENVIRONMENT
+  VMLET_KVM_DEVICE   the KVM device to open (default /dev/kvm)
+
+FILES
+  )" VMLET_DATADIR R"(/vmlinux          the bundled guest kernel
+  )" VMLET_DATADIR R"(/initramfs.cpio   the bundled initramfs: vmlet's init and busybox
+)";
+
+int exit_status(const StopReason& reason)
+{
+    switch (reason.kind) {
+    case StopKind::ExitStatus:
+        return reason.value;
+    case StopKind::PowerOff:
+    case StopKind::UserQuit:
+        return 0;
+    case StopKind::Signal:
+        return 128 + reason.value;
+    case StopKind::GuestFailure:
+    case StopKind::VmmFailure:
+        fmt::print(stderr, "vmlet: {}\n", reason.message);
+        return kVmletFailure;
+    }
+    return kVmletFailure;
+}
+
+int run_boot(VmConfig& config)
+{
+    if (const char* device = std::getenv("VMLET_KVM_DEVICE"))
+        config.kvm_device = device;
+    auto result = run_vm(config);
+    if (!result.ok()) {
+        fmt::print(stderr, "vmlet: {}\n", result.error().message());
+        return kVmletFailure;
+    }
+    return exit_status(result.value());
+}
+
+}
+
+int run_cli(int argc, char** argv)
+{
+    CLI::App app { "vmlet: a small KVM hypervisor that boots Linux microVMs", "vmlet" };
+    app.require_subcommand(1);
+    app.footer("Run 'vmlet COMMAND --help' for a command's options.");
+
+    VmConfig config;
+    config.kernel_path = VMLET_DATADIR "/vmlinux";
+    std::string initrd_path = VMLET_DATADIR "/initramfs.cpio";
+    bool no_initrd = false;
+    std::string backing = "hugepages";
+
+    auto* boot = app.add_subcommand("boot", "Boot a Linux microVM and run CMD in it (or a shell), exiting with its status");
+    boot->add_option("--kernel", config.kernel_path, "Guest kernel: an ELF vmlinux (PVH or 64-bit entry) or a bzImage")->capture_default_str();
+    boot->add_option("--initrd", initrd_path, "Initramfs (uncompressed or as the kernel accepts it)")->capture_default_str();
+    boot->add_flag("--no-initrd", no_initrd, "Boot without an initramfs");
+    boot->add_option("--cmdline", config.extra_command_line, "Extra text for the guest kernel command line");
+    boot->add_option("--cpus", config.cpus, "Number of vCPUs")->capture_default_str();
+    boot->add_option("--memory", config.memory_mib, "Guest RAM in MiB")->capture_default_str();
+    boot->add_option("--memory-backing", backing, "How guest RAM is backed: plain, hugepages (THP, faulted lazily) or populate (all up front)")
+        ->check(CLI::IsMember({ "plain", "hugepages", "populate" }))
+        ->capture_default_str();
+    boot->add_flag("--boot-timer", config.boot_timer, "Print when the first vCPU ran and when the guest's init started");
+    boot->add_option("command", config.command, "Command run by the guest's init, after --");
+    boot->footer(kBootFooter);
+
+    auto* version = app.add_subcommand("version", "Print vmlet's version");
+
+    auto known = app.get_subcommands([&](const CLI::App* command) { return argc > 1 && command->get_name() == argv[1]; });
+    if (argc > 1 && argv[1][0] != '-' && known.empty()) {
+        fmt::print(stderr, "vmlet: unknown command '{}' (see 'vmlet --help')\n", argv[1]);
+        return kVmletFailure;
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::CallForAllHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::ParseError& error) {
+        fmt::print(stderr, "vmlet: {} (see 'vmlet --help')\n", error.what());
+        return kVmletFailure;
+    }
+
+    if (version->parsed()) {
+        fmt::print("vmlet {}\n", VMLET_VERSION);
+        return 0;
+    }
+    if (!no_initrd)
+        config.initrd_path = initrd_path;
+    static const std::map<std::string, MemoryBacking> backings {
+        { "plain", MemoryBacking::Plain }, { "hugepages", MemoryBacking::HugePages }, { "populate", MemoryBacking::Populate }
+    };
+    config.memory_backing = backings.at(backing);
+    return run_boot(config);
+}
+
+}

@@ -1,0 +1,54 @@
+#include "vmm/kvm/cpuid.h"
+
+#include <bit>
+
+namespace vmlet {
+
+constexpr uint32_t kLeafFeatures = 0x1;
+constexpr uint32_t kLeafTopology = 0xb;
+constexpr uint32_t kLeafKvmFeatures = 0x40000001;
+
+// Documentation/virt/kvm/x86/cpuid.rst: features that work through hypercalls.
+constexpr uint32_t kKvmFeaturePvUnhalt = 1u << 7;
+constexpr uint32_t kKvmFeaturePvTlbFlush = 1u << 9;
+constexpr uint32_t kKvmFeaturePvSendIpi = 1u << 11;
+constexpr uint32_t kKvmFeaturePvSchedYield = 1u << 13;
+constexpr uint32_t kHypercallFeatures = kKvmFeaturePvUnhalt | kKvmFeaturePvTlbFlush | kKvmFeaturePvSendIpi | kKvmFeaturePvSchedYield;
+
+std::vector<kvm_cpuid_entry2> vcpu_cpuid(std::vector<kvm_cpuid_entry2> entries, uint32_t index, uint32_t count, GuestHypercalls hypercalls)
+{
+    for (auto& entry : entries) {
+        switch (entry.function) {
+        case kLeafFeatures:
+            // EBX[31:24] initial APIC ID, EBX[23:16] logical processors per package.
+            entry.ebx = (entry.ebx & 0x0000ffff) | (index << 24) | ((count & 0xff) << 16);
+            break;
+        case kLeafTopology: {
+            // Intel SDM CPUID leaf 0BH: one thread per core, `count` cores in one package.
+            entry.edx = index;
+            if (entry.index == 0) {
+                entry.eax = 0;
+                entry.ebx = 1;
+                entry.ecx = (1u << 8) | 0; // level 0 is the SMT level
+            } else if (entry.index == 1) {
+                entry.eax = count > 1 ? uint32_t(std::bit_width(count - 1)) : 0;
+                entry.ebx = count;
+                entry.ecx = (2u << 8) | 1; // level 1 is the core level
+            } else {
+                entry.eax = entry.ebx = 0;
+                entry.ecx = entry.index;
+            }
+            break;
+        }
+        case kLeafKvmFeatures:
+            if (hypercalls == GuestHypercalls::Hidden)
+                entry.eax &= ~kHypercallFeatures;
+            break;
+        default:
+            break;
+        }
+    }
+    return entries;
+}
+
+}

@@ -1,0 +1,65 @@
+#include "vmm/kvm/kvm_vm.h"
+
+#include <sys/ioctl.h>
+
+namespace vmlet {
+
+// Intel needs three pages for the real-mode TSS somewhere guest RAM is not (api.rst
+// KVM_SET_TSS_ADDR); just below the I/O APIC, as QEMU does.
+constexpr uint64_t kTssAddress = 0xfffbd000;
+
+Result<KvmVm> KvmVm::create(const KvmSystem& system)
+{
+    int fd = ::ioctl(system.fd(), KVM_CREATE_VM, 0);
+    if (fd < 0)
+        return errno_error("KVM_CREATE_VM");
+    return KvmVm(UniqueFd(fd));
+}
+
+Result<void> KvmVm::register_memory(const GuestMemory& memory)
+{
+    uint32_t slot = 0;
+    for (const auto& region : memory.regions()) {
+        kvm_userspace_memory_region slot_spec {};
+        slot_spec.slot = slot++;
+        slot_spec.guest_phys_addr = region.start.value();
+        slot_spec.memory_size = region.size;
+        slot_spec.userspace_addr = reinterpret_cast<uint64_t>(region.map.data());
+        if (::ioctl(m_fd.get(), KVM_SET_USER_MEMORY_REGION, &slot_spec) < 0)
+            return errno_error(fmt::format("KVM_SET_USER_MEMORY_REGION at {:#x}", region.start.value()));
+    }
+    return {};
+}
+
+Result<void> KvmVm::create_platform()
+{
+    if (::ioctl(m_fd.get(), KVM_SET_TSS_ADDR, kTssAddress) < 0)
+        return errno_error("KVM_SET_TSS_ADDR");
+    if (::ioctl(m_fd.get(), KVM_CREATE_IRQCHIP, 0) < 0)
+        return errno_error("KVM_CREATE_IRQCHIP");
+    kvm_pit_config pit {};
+    pit.flags = KVM_PIT_SPEAKER_DUMMY;
+    if (::ioctl(m_fd.get(), KVM_CREATE_PIT2, &pit) < 0)
+        return errno_error("KVM_CREATE_PIT2");
+    return {};
+}
+
+Result<void> KvmVm::set_irq_line(uint32_t irq, bool level) const
+{
+    kvm_irq_level line {};
+    line.irq = irq;
+    line.level = level ? 1 : 0;
+    if (::ioctl(m_fd.get(), KVM_IRQ_LINE, &line) < 0)
+        return errno_error(fmt::format("KVM_IRQ_LINE {}", irq));
+    return {};
+}
+
+Result<UniqueFd> KvmVm::create_vcpu(uint32_t index) const
+{
+    int fd = ::ioctl(m_fd.get(), KVM_CREATE_VCPU, index);
+    if (fd < 0)
+        return errno_error(fmt::format("KVM_CREATE_VCPU {}", index));
+    return UniqueFd(fd);
+}
+
+}

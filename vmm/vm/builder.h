@@ -1,0 +1,14 @@
+#pragma once
+
+#include "vmm/base/result.h"
+#include "vmm/vm/stop_state.h"
+#include "vmm/vm/vm_config.h"
+
+namespace vmlet {
+
+// Builds a microVM from `config` top to bottom (memory, kernel, KVM, devices, vCPUs), runs it
+// until the guest stops or vmlet is told to, and says why it stopped. Errors before the guest
+// starts (bad kernel, no KVM) are returned as errors; everything after is a StopReason.
+Result<StopReason> run_vm(const VmConfig& config);
+
+}

@@ -1,0 +1,63 @@
+#include "vmm/vm/console_input.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <vector>
+
+namespace vmlet {
+
+constexpr uint8_t kEscape = 0x01; // Ctrl-A
+
+std::optional<ConsoleInput> ConsoleInput::attach_if_interactive(int fd)
+{
+    termios saved {};
+    if (!::isatty(fd) || ::tcgetattr(fd, &saved) < 0)
+        return std::nullopt;
+    termios raw = saved;
+    ::cfmakeraw(&raw);
+    raw.c_oflag = saved.c_oflag; // keep output processing: guest output goes to the same terminal
+    if (::tcsetattr(fd, TCSANOW, &raw) < 0)
+        return std::nullopt;
+    return ConsoleInput(fd, saved);
+}
+
+ConsoleInput::ConsoleInput(ConsoleInput&& other) noexcept
+    : m_fd(other.m_fd)
+    , m_saved(std::exchange(other.m_saved, std::nullopt))
+    , m_escape_pending(other.m_escape_pending)
+{
+}
+
+ConsoleInput::~ConsoleInput()
+{
+    if (m_saved)
+        ::tcsetattr(m_fd, TCSANOW, &*m_saved);
+}
+
+ConsoleInput::Outcome ConsoleInput::forward(Serial8250& serial)
+{
+    std::array<uint8_t, 256> buffer;
+    ssize_t count = ::read(m_fd, buffer.data(), buffer.size());
+    if (count <= 0)
+        return Outcome::Closed;
+    std::vector<uint8_t> bytes;
+    for (ssize_t index = 0; index < count; ++index) {
+        uint8_t byte = buffer[size_t(index)];
+        if (m_escape_pending) {
+            m_escape_pending = false;
+            if (byte == 'x')
+                return Outcome::Quit;
+            if (byte != kEscape)
+                bytes.push_back(kEscape);
+        } else if (byte == kEscape) {
+            m_escape_pending = true;
+            continue;
+        }
+        bytes.push_back(byte);
+    }
+    serial.push_input(bytes);
+    return Outcome::Continue;
+}
+
+}

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "vmm/bus/bus.h"
+#include "vmm/kvm/kvm_vcpu.h"
+#include "vmm/vm/stop_state.h"
+
+#include <thread>
+#include <vector>
+
+namespace vmlet {
+
+// Runs each vCPU on its own thread until the VM stops. Exits are dispatched to the port and MMIO
+// buses; anything that ends the guest is turned into a StopReason.
+class VcpuRunner {
+public:
+    VcpuRunner(std::vector<KvmVcpu>& vcpus, const Bus& port_bus, const Bus& mmio_bus, StopState& stop);
+    ~VcpuRunner();
+
+    VcpuRunner(const VcpuRunner&) = delete;
+    VcpuRunner& operator=(const VcpuRunner&) = delete;
+
+    Result<void> start();
+    // Kicks every vCPU out of KVM_RUN and joins its thread. Call after a stop was requested.
+    void stop_and_join();
+
+private:
+    void run(KvmVcpu& vcpu);
+    void handle(KvmVcpu& vcpu, const VcpuExit& exit);
+
+    std::vector<KvmVcpu>& m_vcpus;
+    const Bus& m_port_bus;
+    const Bus& m_mmio_bus;
+    StopState& m_stop;
+    std::vector<std::thread> m_threads;
+};
+
+}
