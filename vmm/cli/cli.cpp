@@ -1,6 +1,8 @@
 #include "vmm/cli/cli.h"
 
 #include "vmm/vm/builder.h"
+#include "vmm/vm/host.h"
+#include "vmm/vm/kernel_cmdline.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -88,6 +90,8 @@ int run_cli(int argc, char** argv)
         ->check(CLI::IsMember({ "plain", "hugepages", "populate" }))
         ->capture_default_str();
     boot->add_flag("--boot-timer", config.boot_timer, "Print when the first vCPU ran and when the guest's init started");
+    bool print_command_line = false;
+    boot->add_flag("--print-cmdline", print_command_line, "Print the guest kernel command line vmlet would use, and exit");
     boot->add_option("command", config.command, "Command run by the guest's init, after --");
     boot->footer(kBootFooter);
 
@@ -119,6 +123,15 @@ int run_cli(int argc, char** argv)
         { "plain", MemoryBacking::Plain }, { "hugepages", MemoryBacking::HugePages }, { "populate", MemoryBacking::Populate }
     };
     config.memory_backing = backings.at(backing);
+    if (print_command_line) {
+        auto line = build_kernel_command_line(is_pvm_host() ? HostKind::Pvm : HostKind::Kvm, config.extra_command_line, config.command);
+        if (!line.ok()) {
+            fmt::print(stderr, "vmlet: {}\n", line.error().message());
+            return kVmletFailure;
+        }
+        fmt::print("{}\n", line.value());
+        return 0;
+    }
     return run_boot(config);
 }
 

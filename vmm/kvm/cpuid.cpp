@@ -7,6 +7,7 @@ namespace vmlet {
 constexpr uint32_t kLeafFeatures = 0x1;
 constexpr uint32_t kLeafTopology = 0xb;
 constexpr uint32_t kLeafKvmFeatures = 0x40000001;
+constexpr uint32_t kHypervisorBit = 1u << 31;
 
 // Documentation/virt/kvm/x86/cpuid.rst: features that work through hypercalls.
 constexpr uint32_t kKvmFeaturePvUnhalt = 1u << 7;
@@ -22,6 +23,9 @@ std::vector<kvm_cpuid_entry2> vcpu_cpuid(std::vector<kvm_cpuid_entry2> entries, 
         case kLeafFeatures:
             // EBX[31:24] initial APIC ID, EBX[23:16] logical processors per package.
             entry.ebx = (entry.ebx & 0x0000ffff) | (index << 24) | ((count & 0xff) << 16);
+            // KVM does not report the hypervisor bit, and Linux looks for KVM's signature leaf
+            // (and so kvmclock) only when it is set (arch/x86/include/asm/kvm_para.h).
+            entry.ecx |= kHypervisorBit;
             break;
         case kLeafTopology: {
             // Intel SDM CPUID leaf 0BH: one thread per core, `count` cores in one package.

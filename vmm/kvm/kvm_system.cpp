@@ -1,10 +1,11 @@
 #include "vmm/kvm/kvm_system.h"
 
+#include "vmm/kvm/cpuid_buffer.h"
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
 #include <cerrno>
-#include <memory>
 
 namespace vmlet {
 
@@ -55,14 +56,10 @@ Result<size_t> KvmSystem::vcpu_mmap_size() const
 
 Result<std::vector<kvm_cpuid_entry2>> KvmSystem::supported_cpuid() const
 {
-    constexpr size_t kMaxEntries = 256;
-    size_t bytes = sizeof(kvm_cpuid2) + kMaxEntries * sizeof(kvm_cpuid_entry2);
-    auto buffer = std::make_unique<uint8_t[]>(bytes);
-    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.get());
-    cpuid->nent = kMaxEntries;
-    if (::ioctl(m_fd.get(), KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
+    CpuidBuffer buffer(256); // KVM_MAX_CPUID_ENTRIES
+    if (::ioctl(m_fd.get(), kKvmGetSupportedCpuid, buffer.data()) < 0)
         return errno_error("KVM_GET_SUPPORTED_CPUID");
-    return std::vector<kvm_cpuid_entry2>(cpuid->entries, cpuid->entries + cpuid->nent);
+    return buffer.entries();
 }
 
 }

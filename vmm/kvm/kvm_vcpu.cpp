@@ -1,10 +1,11 @@
 #include "vmm/kvm/kvm_vcpu.h"
 
+#include "vmm/kvm/cpuid_buffer.h"
+
 #include <sys/ioctl.h>
 
 #include <atomic>
 #include <cerrno>
-#include <memory>
 
 namespace vmlet {
 
@@ -59,12 +60,8 @@ Result<void> KvmVcpu::set_lapic(const kvm_lapic_state& lapic) const { return set
 
 Result<void> KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) const
 {
-    size_t bytes = sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2);
-    auto buffer = std::make_unique<uint8_t[]>(bytes);
-    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.get());
-    cpuid->nent = uint32_t(entries.size());
-    std::copy(entries.begin(), entries.end(), cpuid->entries);
-    if (::ioctl(m_fd.get(), KVM_SET_CPUID2, cpuid) < 0)
+    CpuidBuffer buffer(entries);
+    if (::ioctl(m_fd.get(), kKvmSetCpuid2, buffer.data()) < 0)
         return errno_error("KVM_SET_CPUID2");
     return {};
 }

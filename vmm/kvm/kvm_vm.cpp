@@ -37,8 +37,9 @@ Result<void> KvmVm::create_platform()
         return errno_error("KVM_SET_TSS_ADDR");
     if (::ioctl(m_fd.get(), KVM_CREATE_IRQCHIP, 0) < 0)
         return errno_error("KVM_CREATE_IRQCHIP");
+    // No KVM_PIT_SPEAKER_DUMMY: KVM then emulates port 0x61 (the PIT channel 2 gate) too, which
+    // Linux needs to calibrate the TSC against the PIT when it has no kvmclock.
     kvm_pit_config pit {};
-    pit.flags = KVM_PIT_SPEAKER_DUMMY;
     if (::ioctl(m_fd.get(), KVM_CREATE_PIT2, &pit) < 0)
         return errno_error("KVM_CREATE_PIT2");
     return {};

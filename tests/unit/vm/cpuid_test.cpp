@@ -21,6 +21,7 @@ TEST(Cpuid, GivesEachVcpuItsApicIdAndTopology)
     EXPECT_EQ(entries[0].ebx >> 24, 3u);
     EXPECT_EQ((entries[0].ebx >> 16) & 0xff, 4u);
     EXPECT_EQ(entries[0].ebx & 0xffff, 0x0800u);
+    EXPECT_TRUE(entries[0].ecx & (1u << 31)); // hypervisor present
     EXPECT_EQ(entries[1].edx, 3u);
     EXPECT_EQ(entries[2].ebx, 4u);
     EXPECT_EQ(entries[2].eax, 2u); // two bits of core ID

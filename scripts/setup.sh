@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for vmlet: the Debian packages it builds with, vmlet itself
+# (installed on the PATH), and the bundled guest (kernel + initramfs, cached by content hash).
+# Safe to run again: installed packages and a cached guest are not rebuilt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+prefix=${PREFIX:-/usr/local}
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+
+packages=(
+  build-essential cmake pkg-config      # the toolchain
+  libfmt-dev libcli11-dev libgtest-dev  # vmlet's libraries: formatting, CLI parsing, tests
+  linux-source-6.1 flex bison bc libelf-dev libssl-dev  # the guest kernel and what builds it
+  busybox-static cpio                   # the guest's user space and initramfs
+  qemu-system-x86                       # the reference VMM that scripts/bench/ compares against
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "setup: building vmlet"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+cmake --build build -j"$(nproc)"
+"${as_root[@]}" cmake --install build >/dev/null
+
+echo "setup: building the bundled guest"
+VMLET_DATADIR="$prefix/share/vmlet" "${as_root[@]}" scripts/build-guest.sh
+
+echo "setup: done. Try: vmlet boot -- echo hello"
