@@ -34,4 +34,9 @@ cmake --build build -j"$(nproc)"
 echo "setup: building the bundled guest"
 VMLET_DATADIR="$prefix/share/vmlet" "${as_root[@]}" scripts/build-guest.sh
 
+if [ ! -w /dev/kvm ]; then
+  echo "setup: this host has no /dev/kvm: preparing the nested-KVM VM the tests use instead"
+  scripts/nested-kvm.sh --build
+fi
+
 echo "setup: done. Try: vmlet boot -- echo hello"

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <regex>
@@ -25,7 +26,7 @@ protected:
     ProcessResult boot(std::vector<std::string> arguments)
     {
         arguments.insert(arguments.begin(), "boot");
-        auto result = run_vmlet(arguments, { std::chrono::seconds(300), {}, {} });
+        auto result = run_vmlet(arguments, { .timeout = std::chrono::seconds(300) });
         EXPECT_FALSE(result.timed_out) << "guest did not finish in time; output so far:\n" << result.out << result.err;
         return result;
     }
@@ -77,6 +78,23 @@ TEST_F(RealGuest, GuestSeesTheMemoryItWasGiven)
     // The kernel keeps its own image and reserved areas out of MemTotal.
     EXPECT_GT(total_kib, 200 * 1024);
     EXPECT_LE(total_kib, 256 * 1024);
+}
+
+TEST_F(RealGuest, MoreVcpusThanKvmAllowsIsRefused)
+{
+    auto result = boot({ "--cpus", "254", "--", "true" });
+    EXPECT_EQ(result.exit_code, 125);
+    EXPECT_NE(result.err.find("more than KVM allows"), std::string::npos) << result.err;
+    EXPECT_TRUE(result.out.empty());
+}
+
+TEST_F(RealGuest, SigtermStopsARunningGuestCleanly)
+{
+    // The guest announces itself on stderr, then sleeps far longer than the test waits.
+    ProcessOptions options { .timeout = std::chrono::seconds(300), .signal = SIGTERM, .signal_after = "guest-is-up" };
+    auto result = run_vmlet({ "boot", "--", "sh", "-c", "echo guest-is-up >&2; sleep 1000" }, options);
+    EXPECT_FALSE(result.timed_out);
+    EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.err;
 }
 
 TEST_F(RealGuest, BootTimerReportsInit)

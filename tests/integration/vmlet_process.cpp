@@ -48,6 +48,7 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
     pollfd fds[2] = { { out_pipe[0], POLLIN, 0 }, { err_pipe[0], POLLIN, 0 } };
     int open_pipes = 2;
+    bool signalled = false;
     while (open_pipes > 0) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
         if (left <= 0) {
@@ -68,6 +69,10 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
                 --open_pipes;
             } else {
                 (index == 0 ? result.out : result.err).append(buffer, size_t(count));
+                if (options.signal && !signalled && result.err.find(options.signal_after) != std::string::npos) {
+                    ::kill(pid, options.signal);
+                    signalled = true;
+                }
             }
         }
     }

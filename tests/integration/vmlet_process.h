@@ -16,8 +16,11 @@ struct ProcessResult {
 
 struct ProcessOptions {
     std::chrono::seconds timeout { 300 };
-    std::map<std::string, std::string> environment; // added to the test's environment
-    std::string working_directory;
+    std::map<std::string, std::string> environment {}; // added to the test's environment
+    std::string working_directory {};
+    // Sends this signal once standard error contains `signal_after` (empty: never).
+    int signal { 0 };
+    std::string signal_after {};
 };
 
 // Runs the vmlet binary under test with `arguments`, capturing its output. Every run has a

@@ -1,4 +1,7 @@
 #include "vmm/kvm/cpuid.h"
+#include "vmm/kvm/cpuid_buffer.h"
+
+#include <cstring>
 
 #include <gtest/gtest.h>
 
@@ -35,6 +38,35 @@ TEST(Cpuid, HidesHypercallFeaturesWhenAsked)
     auto hidden = vcpu_cpuid(supported, 0, 1, GuestHypercalls::Hidden);
     EXPECT_EQ(hidden[0].eax & ((1u << 7) | (1u << 9) | (1u << 11) | (1u << 13)), 0u);
     EXPECT_EQ(hidden[0].eax & 1u, 1u); // kvmclock stays
+}
+
+}
+
+namespace vmlet {
+
+TEST(CpuidBuffer, UsesTheCLayoutKvmExpects)
+{
+    EXPECT_EQ(_IOC_SIZE(kKvmGetSupportedCpuid), 8u);
+    EXPECT_EQ(_IOC_SIZE(kKvmSetCpuid2), 8u);
+    std::vector<kvm_cpuid_entry2> entries(2);
+    entries[1].function = 0x40000001;
+    CpuidBuffer buffer(entries);
+    auto* bytes = static_cast<const uint8_t*>(buffer.data());
+    uint32_t count;
+    uint32_t function;
+    std::memcpy(&count, bytes, 4);
+    std::memcpy(&function, bytes + 8 + sizeof(kvm_cpuid_entry2), 4);
+    EXPECT_EQ(count, 2u);
+    EXPECT_EQ(function, 0x40000001u); // entries start right after the 8-byte header
+    EXPECT_EQ(buffer.entries()[1].function, 0x40000001u);
+}
+
+TEST(CpuidBuffer, NeverReadsMoreEntriesThanItHolds)
+{
+    CpuidBuffer buffer(4);
+    uint32_t lie = 1000;
+    std::memcpy(buffer.data(), &lie, 4);
+    EXPECT_EQ(buffer.entries().size(), 4u);
 }
 
 }

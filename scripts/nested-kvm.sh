@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs a command where /dev/kvm exists, on a host that has none (such as a PVM guest, whose
+# kvm_pvm module will not bind): a QEMU TCG virtual machine with an emulated AMD SVM CPU runs
+# Debian's kernel with kvm_amd, mounts this host's root over virtio-9p and runs the command in it,
+# in the same directory. The KVM inside is real KVM, only slow (everything is emulated).
+#   scripts/nested-kvm.sh [--build] [-t SECONDS] -- COMMAND...
+# --build only prepares the VM image (cached under $VMLET_CACHE_DIR). Exit status: the command's,
+# 124 on timeout.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${VMLET_CACHE_DIR:-/var/cache/vmlet}/nested-kvm
+timeout=1800
+build_only=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build_only=1; shift ;;
+    -t) timeout=$2; shift 2 ;;
+    --) shift; break ;;
+    *) break ;;
+  esac
+done
+
+# Kernel modules to load, in dependency order (modules.dep of Debian's 6.1 kernel).
+modules=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
+  drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
+  net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p virt/lib/irqbypass drivers/crypto/ccp/ccp
+  arch/x86/kvm/kvm arch/x86/kvm/kvm-amd)
+
+build_image() {
+  local package work
+  package=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+  [ -n "$package" ] || { echo "nested-kvm: cannot find Debian's kernel package" >&2; exit 1; }
+  local version=${package#linux-image-}
+  local image=$cache/$version
+  if [ -f "$image/initrd.cpio" ] && [ -f "$image/vmlinuz" ] && cmp -s "$repo/scripts/nested-kvm/init.sh" "$image/init.sh"; then
+    echo "$image"; return
+  fi
+  work=$(mktemp -d "${TMPDIR:-/var/tmp}/vmlet-nested.XXXXXX")
+  trap 'rm -rf "$work"' RETURN
+  (cd "$work" && apt-get download -q "$package" >/dev/null 2>&1) || { echo "nested-kvm: cannot download $package" >&2; exit 1; }
+  dpkg-deb -x "$work"/linux-image-*.deb "$work/package"
+  local root=$work/initrd
+  mkdir -p "$root"/{bin,proc,sys,dev,host,lib/modules}
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in sh mount insmod cat sed base64 chroot echo poweroff; do ln -s busybox "$root/bin/$applet"; done
+  for module in "${modules[@]}"; do
+    cp "$work/package/lib/modules/$version/kernel/$module.ko" "$root/lib/modules/"
+    basename "$module" >> "$root/lib/modules/order"
+  done
+  install -m 0755 "$repo/scripts/nested-kvm/init.sh" "$root/init"
+  mkdir -p "$image"
+  python3 "$repo/scripts/make_cpio.py" "$root" "$image/initrd.cpio" --device /dev/console:c:5:1:0600
+  cp "$work"/package/boot/vmlinuz-* "$image/vmlinuz"
+  cp "$repo/scripts/nested-kvm/init.sh" "$image/init.sh"
+  echo "$image"
+}
+
+image=$(build_image)
+[ $build_only -eq 1 ] && { echo "nested-kvm: image ready in $image"; exit 0; }
+[ $# -gt 0 ] || { echo "usage: $0 [--build] [-t SECONDS] -- COMMAND..." >&2; exit 2; }
+
+output=$(mktemp)
+trap 'rm -f "$output"' EXIT
+status=0
+timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm -smp 2 -m 4096 \
+  -nographic -no-reboot -kernel "$image/vmlinuz" -initrd "$image/initrd.cpio" \
+  -append "console=ttyS0 quiet loglevel=1 nested.cmd=$(printf '%s' "$*" | base64 -w0) nested.cwd=$(pwd | base64 -w0)" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
+  </dev/null >"$output" 2>/dev/null || status=$?
+awk '/^NESTED-KVM-EXIT=/ { exit } printing { print } /NESTED-KVM-BEGIN/ { printing = 1 }' "$output" | tr -d '\r'
+[ $status -eq 124 ] && { echo "nested-kvm: timed out after $timeout s" >&2; exit 124; }
+code=$(sed -n 's/^NESTED-KVM-EXIT=\([0-9]*\).*/\1/p' "$output" | tail -1)
+[ -n "$code" ] || { echo "nested-kvm: the VM ended without reporting a status" >&2; exit 1; }
+exit "$code"

@@ -1,0 +1,21 @@
+#!/bin/sh
+# PID 1 of the nested-KVM VM (see scripts/nested-kvm.sh): load KVM, mount the host's root
+# filesystem over virtio-9p, run the requested command in it, report its status, power off.
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for module in $(cat /lib/modules/order); do
+  insmod "/lib/modules/$module.ko" || echo "nested-kvm: cannot load $module"
+done
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none hostroot /host || echo "nested-kvm: cannot mount the host root"
+mount -t devtmpfs dev /host/dev
+mount -t proc proc /host/proc
+mount -t sysfs sys /host/sys
+[ -e /dev/kvm ] || echo "nested-kvm: the VM has no /dev/kvm"
+command=$(sed -n 's/.*nested.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
+directory=$(sed -n 's/.*nested.cwd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
+echo NESTED-KVM-BEGIN
+chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+  /bin/sh -c "cd '$directory' && $command"
+echo "NESTED-KVM-EXIT=$?"
+poweroff -f
