@@ -37,8 +37,8 @@ build_kernel() {
     patch -d "$tree" -p1 -s < "$patch"
   done
   make -C "$tree" -s tinyconfig >/dev/null
-  "$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" "$repo/guest/kernel/vmlet.config" >/dev/null
-  make -C "$tree" -s olddefconfig >/dev/null
+  "$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" "$repo/guest/kernel/vmlet.config" >/dev/null 2>&1
+  make -C "$tree" -s olddefconfig >/dev/null 2>&1
   # Kconfig drops options whose dependencies are unmet without a word: insist on every one.
   local missing=0 option value
   while IFS='=' read -r option value; do

@@ -6,6 +6,7 @@ For each of N interleaved rounds (vmlet, then QEMU):
   * vmlet only: its boot timer (first KVM_RUN, guest init reached), from --boot-timer;
   * resident memory that is not guest RAM: total RSS minus the RSS of the guest-RAM mapping,
     the largest sampled while the guest runs.
+Then vmlet alone with each guest-RAM backing (plain, hugepages, populate): wall time and total RSS.
 Both VMMs get the same kernel command line, including the flags a PVM host needs, and QEMU gets an
 isa-debug-exit device on vmlet's exit port so that it exits when the guest's init reports.
 """
@@ -45,6 +46,11 @@ def guest_ram_rss_kib(pid, minimum_bytes):
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
     return total, ram
+
+
+def peak_rss_kib(err):
+    match = re.search(r"peak RSS ([0-9]+) KiB", err)
+    return int(match.group(1)) if match else 0
 
 
 def run_and_sample(command, timeout):
@@ -110,6 +116,20 @@ def main():
     print(f"RSS besides guest RAM  vmlet {vmlet_rss:.1f} MiB   qemu {qemu_rss:.1f} MiB")
     print(f"ratio boot vmlet/qemu {vmlet_wall / qemu_wall:.2f}")
     print(f"ratio rss-overhead vmlet/qemu {vmlet_rss / qemu_rss:.2f}")
+
+    print()
+    backings = {}
+    for round_index in range(args.runs):
+        for backing in ("plain", "hugepages", "populate"):
+            command = vmlet[:2] + ["--memory-backing", backing] + vmlet[2:]
+            wall, _, status, err = run_and_sample(command, args.timeout)
+            if status != 0:
+                sys.exit(f"vmlet --memory-backing {backing} failed with status {status}: {err.strip()}")
+            backings.setdefault(backing, []).append((wall, peak_rss_kib(err)))
+    for backing, samples in backings.items():
+        wall = statistics.median(sample[0] for sample in samples)
+        rss = statistics.median(sample[1] for sample in samples) / 1024
+        print(f"memory-backing {backing:<9}  boot+run+exit {wall:.3f} s   peak RSS {rss:.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
                 --open_pipes;
             } else {
                 (index == 0 ? result.out : result.err).append(buffer, size_t(count));
-                if (options.signal && !signalled && result.err.find(options.signal_after) != std::string::npos) {
+                if (options.signal && !signalled && result.out.find(options.signal_after) != std::string::npos) {
                     ::kill(pid, options.signal);
                     signalled = true;
                 }

@@ -18,7 +18,7 @@ struct ProcessOptions {
     std::chrono::seconds timeout { 300 };
     std::map<std::string, std::string> environment {}; // added to the test's environment
     std::string working_directory {};
-    // Sends this signal once standard error contains `signal_after` (empty: never).
+    // Sends this signal once standard output (where the guest console goes) shows `signal_after`.
     int signal { 0 };
     std::string signal_after {};
 };

@@ -16,6 +16,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -120,6 +121,20 @@ void wait_for_stop(StopState& stop, int signal_fd, Serial8250& serial, std::opti
     }
 }
 
+// Copies the kernel and initrd into guest memory. The files are mapped only for the copy, so their
+// pages do not stay in vmlet's resident set for the life of the VM.
+Result<LinuxBoot> load_guest_images(const GuestMemory& memory, const VmConfig& config, const std::string& command_line)
+{
+    auto kernel_file = TRY_CONTEXT(MappedFile::open(config.kernel_path), "kernel");
+    std::optional<MappedFile> initrd_file;
+    if (config.initrd_path)
+        initrd_file = TRY_CONTEXT(MappedFile::open(*config.initrd_path), "initrd");
+    LinuxBootSpec spec { kernel_file.bytes(), std::nullopt, command_line, config.cpus };
+    if (initrd_file)
+        spec.initrd = initrd_file->bytes();
+    return TRY_CONTEXT(load_linux(memory, spec), config.kernel_path);
+}
+
 }
 
 Result<StopReason> run_vm(const VmConfig& config)
@@ -128,18 +143,10 @@ Result<StopReason> run_vm(const VmConfig& config)
     TRY(validate_config(config));
 
     // Everything a user can get wrong is checked before KVM is touched.
-    auto kernel_file = TRY_CONTEXT(MappedFile::open(config.kernel_path), "kernel");
-    std::optional<MappedFile> initrd_file;
-    if (config.initrd_path)
-        initrd_file = TRY_CONTEXT(MappedFile::open(*config.initrd_path), "initrd");
     auto host = is_pvm_host() ? HostKind::Pvm : HostKind::Kvm;
     auto command_line = TRY(build_kernel_command_line(host, config.extra_command_line, config.command));
-
     auto memory = TRY(GuestMemory::create(layout::ram_regions(config.memory_mib << 20), config.memory_backing));
-    LinuxBootSpec spec { kernel_file.bytes(), std::nullopt, command_line, config.cpus };
-    if (initrd_file)
-        spec.initrd = initrd_file->bytes();
-    auto boot = TRY_CONTEXT(load_linux(memory, spec), config.kernel_path);
+    auto boot = TRY(load_guest_images(memory, config, command_line));
 
     auto kvm = TRY(KvmSystem::open(config.kvm_device));
     if (config.cpus > kvm.max_vcpus())
@@ -168,8 +175,10 @@ Result<StopReason> run_vm(const VmConfig& config)
         using std::chrono::duration;
         auto to_ms = [&](auto point) { return duration<double, std::milli>(point - started).count(); };
         auto init = stop->init_reached_at();
-        fmt::print(stderr, "vmlet: boot-timer: first KVM_RUN {:.1f} ms, init {}\n", to_ms(first_run),
-            init ? fmt::format("{:.1f} ms", to_ms(*init)) : std::string("never reached"));
+        rusage usage {};
+        ::getrusage(RUSAGE_SELF, &usage);
+        fmt::print(stderr, "vmlet: boot-timer: first KVM_RUN {:.1f} ms, init {}, peak RSS {} KiB\n", to_ms(first_run),
+            init ? fmt::format("{:.1f} ms", to_ms(*init)) : std::string("never reached"), usage.ru_maxrss);
     }
     auto reason = stop->reason();
     if (reason.kind == StopKind::PowerOff && stop->init_reached_at())
