@@ -4,8 +4,9 @@
 For each of N interleaved rounds (vmlet, then QEMU):
   * wall time from process start to exit (boot, run `true` in the guest, power off);
   * vmlet only: its boot timer (first KVM_RUN, guest init reached), from --boot-timer;
-  * resident memory that is not guest RAM: total RSS minus the RSS of the guest-RAM mapping,
-    the largest sampled while the guest runs.
+  * resident memory that is not guest RAM: total RSS minus the RSS of the guest-RAM mapping, in
+    the last sample before the VMM exits (steady state: vmlet maps the kernel file only while
+    copying it into guest RAM, so an early sample would count those page-cache pages).
 Then vmlet alone with each guest-RAM backing (plain, hugepages, populate): wall time and total RSS.
 Both VMMs get the same kernel command line, including the flags a PVM host needs, and QEMU gets an
 isa-debug-exit device on vmlet's exit port so that it exits when the guest's init reports.
@@ -59,8 +60,8 @@ def run_and_sample(command, timeout):
     overhead = 0
     while process.poll() is None:
         sample = guest_ram_rss_kib(process.pid, MEMORY_MIB << 20)
-        if sample:
-            overhead = max(overhead, sample[0] - sample[1])
+        if sample and sample[1] > 0:  # a process tearing down has no guest-RAM mapping left
+            overhead = sample[0] - sample[1]
         if time.monotonic() - start > timeout:
             process.kill()
             raise RuntimeError(f"timed out: {' '.join(command)}")
