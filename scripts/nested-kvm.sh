@@ -26,9 +26,17 @@ modules=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
   net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p virt/lib/irqbypass drivers/crypto/ccp/ccp
   arch/x86/kvm/kvm arch/x86/kvm/kvm-amd)
 
+kernel_package() {
+  apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1
+}
+
 build_image() {
   local package work
-  package=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+  package=$(kernel_package)
+  if [ -z "$package" ]; then
+    apt-get update -qq >/dev/null 2>&1 || true  # a fresh machine may have no package lists yet
+    package=$(kernel_package)
+  fi
   [ -n "$package" ] || { echo "nested-kvm: cannot find Debian's kernel package" >&2; exit 1; }
   local version=${package#linux-image-}
   local image=$cache/$version

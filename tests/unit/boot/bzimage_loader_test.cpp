@@ -2,6 +2,7 @@
 #include "boot/kernel_loader.h"
 
 #include "tests/support/test_images.h"
+#include "tests/unit/boot/loader_test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -12,21 +13,14 @@ namespace vmlet {
 using test::BzImageSpec;
 using test::make_bzimage;
 
-static GuestMemory memory_of(uint64_t bytes)
-{
-    return GuestMemory::create({ { GuestAddress(0), bytes } }, MemoryBacking::Plain).release_value();
-}
-
 static std::string load_error(const std::vector<uint8_t>& image, uint64_t memory_bytes = 64 << 20)
 {
-    auto memory = memory_of(memory_bytes);
-    auto result = load_kernel(memory, image);
-    return result.ok() ? std::string("loaded") : result.error().message();
+    return test::load_error(image, memory_bytes);
 }
 
 TEST(BzImageLoader, LoadsTheProtectedModeKernelAtItsPreferredAddress)
 {
-    auto memory = memory_of(64 << 20);
+    auto memory = test::memory_of(64 << 20);
     auto image = make_bzimage();
     auto kernel = load_kernel(memory, image);
     ASSERT_TRUE(kernel.ok()) << kernel.error().message();
@@ -41,7 +35,7 @@ TEST(BzImageLoader, LoadsTheProtectedModeKernelAtItsPreferredAddress)
 
 TEST(BzImageLoader, ZeroSetupSectorsMeansFour)
 {
-    auto memory = memory_of(64 << 20);
+    auto memory = test::memory_of(64 << 20);
     auto image = make_bzimage({ .setup_sectors = 0 });
     ASSERT_TRUE(load_kernel(memory, image).ok());
     EXPECT_EQ(0, std::memcmp(memory.span(GuestAddress(0x1000000), 16).value().data(), image.data() + 5 * 512, 16));

@@ -1,6 +1,7 @@
 #include "boot/elf_loader.h"
 
 #include "tests/support/test_images.h"
+#include "tests/unit/boot/loader_test_support.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>
@@ -12,21 +13,14 @@ namespace vmlet {
 using test::ElfImageSpec;
 using test::make_elf_kernel;
 
-static GuestMemory memory_of(uint64_t bytes)
-{
-    return GuestMemory::create({ { GuestAddress(0), bytes } }, MemoryBacking::Plain).release_value();
-}
-
 static std::string load_error(const std::vector<uint8_t>& image, uint64_t memory_bytes = 32 << 20)
 {
-    auto memory = memory_of(memory_bytes);
-    auto result = load_elf_kernel(memory, image);
-    return result.ok() ? std::string("loaded") : result.error().message();
+    return test::load_error(image, memory_bytes);
 }
 
 TEST(ElfLoader, LoadsSegmentsAndFindsThePvhEntry)
 {
-    auto memory = memory_of(32 << 20);
+    auto memory = test::memory_of(32 << 20);
     auto image = make_elf_kernel();
     auto kernel = load_elf_kernel(memory, image);
     ASSERT_TRUE(kernel.ok()) << kernel.error().message();
@@ -41,7 +35,7 @@ TEST(ElfLoader, LoadsSegmentsAndFindsThePvhEntry)
 
 TEST(ElfLoader, WithoutAPvhNoteUsesThe64BitEntry)
 {
-    auto memory = memory_of(32 << 20);
+    auto memory = test::memory_of(32 << 20);
     auto kernel = load_elf_kernel(memory, make_elf_kernel({ .entry = 0x1000200, .pvh_entry = std::nullopt }));
     ASSERT_TRUE(kernel.ok());
     EXPECT_EQ(kernel.value().protocol, EntryProtocol::Linux64);
