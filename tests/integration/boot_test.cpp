@@ -9,6 +9,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <optional>
 #include <regex>
 
 namespace vmlet::test {
@@ -104,6 +106,32 @@ TEST_F(RealGuest, SigtermStopsARunningGuestCleanly)
     auto result = run_vmlet({ "boot", "--", "sh", "-c", "echo guest-is-up; sleep 1000" }, options);
     EXPECT_FALSE(result.timed_out);
     EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.err;
+}
+
+// A distro kernel is a bzImage booted through the 64-bit boot protocol. Debian's is in /boot on a
+// Debian host, and in the nested-KVM cache where scripts/nested-kvm.sh prepared one.
+static std::optional<std::string> find_distro_kernel()
+{
+    namespace fs = std::filesystem;
+    std::error_code ignored;
+    for (const char* directory : { "/boot", "/var/cache/vmlet/nested-kvm" }) {
+        for (fs::recursive_directory_iterator it(directory, ignored), end; it != end; it.increment(ignored)) {
+            auto name = it->path().filename().string();
+            if (it->is_regular_file(ignored) && (name.rfind("vmlinuz-", 0) == 0 || name == "vmlinuz"))
+                return it->path().string();
+        }
+    }
+    return std::nullopt;
+}
+
+TEST_F(RealGuest, DistroBzImageBootsThroughThe64BitProtocol)
+{
+    auto kernel = find_distro_kernel();
+    if (!kernel)
+        GTEST_SKIP() << "no distro kernel (bzImage) on this host";
+    auto result = boot({ "--memory", "512", "--kernel", *kernel, "--", "sh", "-c", "echo kernel=$(uname -r); exit 5" });
+    EXPECT_EQ(result.exit_code, 5) << result.out << result.err;
+    EXPECT_TRUE(std::regex_search(result.out, std::regex("kernel=[0-9]+\\.[0-9]+\\.[0-9]+-"))) << result.out;
 }
 
 TEST_F(RealGuest, BootTimerReportsInit)
