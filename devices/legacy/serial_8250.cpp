@@ -59,6 +59,16 @@ size_t Serial8250::push_input(std::span<const uint8_t> bytes)
     return accepted;
 }
 
+size_t Serial8250::input_space()
+{
+    std::scoped_lock guard(m_lock);
+    // Until the guest enables the receive interrupt its driver is not listening: Linux drains the
+    // receiver while it starts the port (serial8250_do_startup), so earlier input would be lost.
+    if (!(m_interrupt_enable & kIerReceivedData))
+        return 0;
+    return kInputCapacity - m_input.size();
+}
+
 uint8_t Serial8250::read_register(uint64_t offset)
 {
     bool divisor_latch = m_line_control & kLcrDivisorLatch;

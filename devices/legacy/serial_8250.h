@@ -26,6 +26,9 @@ public:
 
     // Queues bytes for the guest to read; returns how many fit in the receive buffer.
     size_t push_input(std::span<const uint8_t> bytes);
+    // Room left in the receive buffer, or 0 while the guest is not receiving: the host reads no
+    // more input than this.
+    size_t input_space();
 
 private:
     uint8_t read_register(uint64_t offset);

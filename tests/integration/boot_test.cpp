@@ -134,6 +134,15 @@ TEST_F(RealGuest, DistroBzImageBootsThroughThe64BitProtocol)
     EXPECT_TRUE(std::regex_search(result.out, std::regex("kernel=[0-9]+\\.[0-9]+\\.[0-9]+-"))) << result.out;
 }
 
+TEST_F(RealGuest, PipedInputDrivesTheGuestShellUntilItEnds)
+{
+    ProcessOptions options { .timeout = std::chrono::seconds(300), .input = "echo piped-$((6*7))\nexit 3\n" };
+    auto result = run_vmlet({ "boot" }, options);
+    EXPECT_FALSE(result.timed_out);
+    EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
+    EXPECT_NE(result.out.find("piped-42"), std::string::npos) << result.out;
+}
+
 TEST_F(RealGuest, BootTimerReportsInit)
 {
     auto result = boot({ "--boot-timer", "--", "true" });

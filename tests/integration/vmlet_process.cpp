@@ -19,7 +19,8 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
 {
     int out_pipe[2];
     int err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) < 0 || ::pipe2(err_pipe, O_CLOEXEC) < 0)
+    int in_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) < 0 || ::pipe2(err_pipe, O_CLOEXEC) < 0 || ::pipe2(in_pipe, O_CLOEXEC) < 0)
         throw std::runtime_error("pipe2 failed");
     pid_t pid = ::fork();
     if (pid < 0)
@@ -27,8 +28,10 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     if (pid == 0) {
         ::dup2(out_pipe[1], STDOUT_FILENO);
         ::dup2(err_pipe[1], STDERR_FILENO);
-        int null = ::open("/dev/null", O_RDONLY);
-        ::dup2(null, STDIN_FILENO);
+        if (options.input.empty())
+            ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
+        else
+            ::dup2(in_pipe[0], STDIN_FILENO);
         ::setpgid(0, 0);
         if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) < 0)
             ::_exit(126);
@@ -43,6 +46,11 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     }
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
+    ::close(in_pipe[0]);
+    // Test input is small: it fits in the pipe at once.
+    if (!options.input.empty() && ::write(in_pipe[1], options.input.data(), options.input.size()) < 0)
+        throw std::runtime_error("writing test input failed");
+    ::close(in_pipe[1]);
 
     ProcessResult result;
     auto deadline = std::chrono::steady_clock::now() + options.timeout;

@@ -21,6 +21,8 @@ struct ProcessOptions {
     // Sends this signal once standard output (where the guest console goes) shows `signal_after`.
     int signal { 0 };
     std::string signal_after {};
+    // Written to vmlet's standard input, which is then closed (default: /dev/null).
+    std::string input {};
 };
 
 // Runs the vmlet binary under test with `arguments`, capturing its output. Every run has a

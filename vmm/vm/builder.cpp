@@ -102,9 +102,13 @@ Result<UniqueFd> block_termination_signals()
 // Waits for a stop request, a termination signal or console input.
 void wait_for_stop(StopState& stop, int signal_fd, Serial8250& serial, std::optional<ConsoleInput>& console)
 {
+    constexpr int kInputRetryMs = 10;
     while (!stop.stopped()) {
-        pollfd fds[3] = { { stop.wake_fd(), POLLIN, 0 }, { signal_fd, POLLIN, 0 }, { console ? console->fd() : -1, POLLIN, 0 } };
-        if (::poll(fds, 3, -1) < 0)
+        // While the guest has not drained the UART's receive buffer, leave standard input unread.
+        bool input_blocked = console && serial.input_space() == 0;
+        int console_fd = console && !input_blocked ? console->fd() : -1;
+        pollfd fds[3] = { { stop.wake_fd(), POLLIN, 0 }, { signal_fd, POLLIN, 0 }, { console_fd, POLLIN, 0 } };
+        if (::poll(fds, 3, input_blocked ? kInputRetryMs : -1) < 0)
             continue;
         if (fds[1].revents & POLLIN) {
             signalfd_siginfo info {};
@@ -163,7 +167,9 @@ Result<StopReason> run_vm(const VmConfig& config)
     auto vcpus = TRY(create_vcpus(kvm, vm, config, boot.cpu));
 
     auto signal_fd = TRY(block_termination_signals());
-    auto console = config.command.empty() ? ConsoleInput::attach_if_interactive(STDIN_FILENO) : std::optional<ConsoleInput>();
+    // Standard input goes to the guest only when it runs a shell, not a command (as with docker run
+    // without -i).
+    auto console = config.command.empty() ? std::optional<ConsoleInput>(ConsoleInput::attach(STDIN_FILENO)) : std::nullopt;
     VcpuRunner runner(vcpus, port_bus, mmio_bus, *stop);
     auto first_run = std::chrono::steady_clock::now();
     TRY(runner.start());

@@ -2,23 +2,25 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
 namespace vmlet {
 
-constexpr uint8_t kEscape = 0x01; // Ctrl-A
+constexpr uint8_t kEscape = 0x01;      // Ctrl-A
+constexpr uint8_t kEndOfInput = 0x04;  // Ctrl-D
 
-std::optional<ConsoleInput> ConsoleInput::attach_if_interactive(int fd)
+ConsoleInput ConsoleInput::attach(int fd)
 {
     termios saved {};
     if (!::isatty(fd) || ::tcgetattr(fd, &saved) < 0)
-        return std::nullopt;
+        return ConsoleInput(fd, std::nullopt);
     termios raw = saved;
     ::cfmakeraw(&raw);
     raw.c_oflag = saved.c_oflag; // keep output processing: guest output goes to the same terminal
     if (::tcsetattr(fd, TCSANOW, &raw) < 0)
-        return std::nullopt;
+        return ConsoleInput(fd, std::nullopt);
     return ConsoleInput(fd, saved);
 }
 
@@ -38,9 +40,19 @@ ConsoleInput::~ConsoleInput()
 ConsoleInput::Outcome ConsoleInput::forward(Serial8250& serial)
 {
     std::array<uint8_t, 256> buffer;
-    ssize_t count = ::read(m_fd, buffer.data(), buffer.size());
-    if (count <= 0)
+    size_t room = std::min(buffer.size(), serial.input_space());
+    if (room == 0)
+        return Outcome::Continue;
+    ssize_t count = ::read(m_fd, buffer.data(), room);
+    if (count <= 0) {
+        if (!m_saved)
+            serial.push_input(std::span(&kEndOfInput, 1));
         return Outcome::Closed;
+    }
+    if (!m_saved) {
+        serial.push_input(std::span(buffer.data(), size_t(count)));
+        return Outcome::Continue;
+    }
     std::vector<uint8_t> bytes;
     for (ssize_t index = 0; index < count; ++index) {
         uint8_t byte = buffer[size_t(index)];

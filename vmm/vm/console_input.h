@@ -9,12 +9,14 @@
 
 namespace vmlet {
 
-// Forwards an interactive terminal to the guest's console. The terminal is put in raw mode (so
-// Ctrl-C reaches the guest) and restored on destruction; Ctrl-A x leaves vmlet, as in QEMU.
+// Forwards vmlet's standard input to the guest's console. A terminal is put in raw mode (so Ctrl-C
+// reaches the guest) and restored on destruction; Ctrl-A x leaves vmlet, as in QEMU. Other input
+// (a pipe, a file) is passed through once the guest listens, and its end becomes Ctrl-D, the end of
+// input for the guest's shell. (Known gap: with no input at all, that Ctrl-D reaches the tty before
+// busybox's line editor starts and is not seen as the end; end piped scripts with `exit`.)
 class ConsoleInput {
 public:
-    // Nothing when standard input is not a terminal: then the guest gets no console input.
-    static std::optional<ConsoleInput> attach_if_interactive(int fd);
+    static ConsoleInput attach(int fd);
 
     ConsoleInput(ConsoleInput&& other) noexcept;
     ~ConsoleInput();
@@ -29,7 +31,7 @@ public:
     Outcome forward(Serial8250& serial);
 
 private:
-    ConsoleInput(int fd, termios saved)
+    ConsoleInput(int fd, std::optional<termios> saved)
         : m_fd(fd)
         , m_saved(saved)
     {

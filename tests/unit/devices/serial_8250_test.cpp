@@ -88,10 +88,16 @@ TEST_F(Serial8250Test, ReceivedBytesRaiseTheDataInterruptUntilRead)
     EXPECT_EQ(in(0), 0); // reading an empty receiver is harmless
 }
 
-TEST_F(Serial8250Test, InputBufferIsBounded)
+TEST_F(Serial8250Test, InputBufferIsBoundedAndClosedUntilTheGuestListens)
 {
+    EXPECT_EQ(m_serial->input_space(), 0u); // receive interrupt not yet enabled
+    out(1, 0x01);
+    EXPECT_EQ(m_serial->input_space(), 1024u);
     std::vector<uint8_t> flood(5000, 'a');
     EXPECT_EQ(m_serial->push_input(flood), 1024u);
+    EXPECT_EQ(m_serial->input_space(), 0u);
+    in(0);
+    EXPECT_EQ(m_serial->input_space(), 1u);
 }
 
 TEST_F(Serial8250Test, DivisorLatchAndLoopbackBehaveLikeA16550)
