@@ -1,6 +1,7 @@
 #pragma once
 
 #include "devices/virtio/virtqueue.h"
+#include "vmm/event/event_loop.h"
 
 #include <mutex>
 #include <vector>
@@ -34,6 +35,10 @@ public:
     // Device configuration space (§5.x.4); reads outside it return zeros, writes are ignored.
     virtual void read_config(uint64_t offset, std::span<uint8_t> data) const = 0;
     virtual void write_config(uint64_t, std::span<const uint8_t>) { }
+
+    // Registers the device's own back-end file descriptors (tap, sockets, console input) with the
+    // loop that also runs its queues. Called once, before the guest runs.
+    virtual Result<void> attach_backend(EventLoop&) { return {}; }
 
     virtual Result<void> activate() { return {}; }
     virtual void reset() { }

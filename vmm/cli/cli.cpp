@@ -1,8 +1,7 @@
 #include "vmm/cli/cli.h"
 
 #include "vmm/vm/builder.h"
-#include "vmm/vm/host.h"
-#include "vmm/vm/kernel_cmdline.h"
+#include "vmm/vm/device_options.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -67,6 +66,21 @@ int run_boot(VmConfig& config)
 
 }
 
+namespace {
+
+Result<void> parse_device_options(VmConfig& config, const std::vector<std::string>& disks, const std::vector<std::string>& nets, const std::string& vsock)
+{
+    for (const auto& disk : disks)
+        config.disks.push_back(TRY(parse_disk_option(disk)));
+    for (const auto& net : nets)
+        config.nets.push_back(TRY(parse_net_option(net)));
+    if (!vsock.empty())
+        config.vsock = TRY(parse_vsock_option(vsock));
+    return {};
+}
+
+}
+
 int run_cli(int argc, char** argv)
 {
     CLI::App app { "vmlet: a small KVM hypervisor that boots Linux microVMs", "vmlet" };
@@ -88,6 +102,16 @@ int run_cli(int argc, char** argv)
     boot->add_option("--memory", config.memory_mib, "Guest RAM in MiB")->capture_default_str();
     boot->add_option("--memory-backing", backing, "How guest RAM is backed: plain, hugepages (THP, faulted lazily) or populate (all up front)")
         ->check(CLI::IsMember({ "plain", "hugepages", "populate" }))
+        ->capture_default_str();
+    std::vector<std::string> disks, nets;
+    std::string vsock, console = "serial";
+    boot->add_option("--disk", disks, "A raw disk image as /dev/vdX (repeatable): PATH[,ro]; ro makes the device refuse writes")
+        ->allow_extra_args(false);
+    boot->add_option("--net", nets, "A network interface over a tap device (repeatable): tap=NAME[,mac=MAC] for an existing tap, or auto[,mac=MAC] to create one for this VM")
+        ->allow_extra_args(false);
+    boot->add_option("--vsock", vsock, "A vsock device: cid=N,uds=PATH; host clients connect to PATH and send 'CONNECT PORT', guest connections to port P reach PATH_P");
+    boot->add_option("--console", console, "The guest console: serial (8250 UART, ttyS0) or virtio (virtio-console, hvc0)")
+        ->check(CLI::IsMember({ "serial", "virtio" }))
         ->capture_default_str();
     boot->add_flag("--boot-timer", config.boot_timer, "Print when the first vCPU ran and when the guest's init started");
     bool print_command_line = false;
@@ -123,8 +147,14 @@ int run_cli(int argc, char** argv)
         { "plain", MemoryBacking::Plain }, { "hugepages", MemoryBacking::HugePages }, { "populate", MemoryBacking::Populate }
     };
     config.memory_backing = backings.at(backing);
+    config.console = console == "virtio" ? ConsoleKind::Virtio : ConsoleKind::Serial;
+    auto devices = parse_device_options(config, disks, nets, vsock);
+    if (!devices.ok()) {
+        fmt::print(stderr, "vmlet: {}\n", devices.error().message());
+        return kVmletFailure;
+    }
     if (print_command_line) {
-        auto line = build_kernel_command_line(is_pvm_host() ? HostKind::Pvm : HostKind::Kvm, config.extra_command_line, config.command);
+        auto line = guest_command_line(config);
         if (!line.ok()) {
             fmt::print(stderr, "vmlet: {}\n", line.error().message());
             return kVmletFailure;

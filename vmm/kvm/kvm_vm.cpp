@@ -55,6 +55,29 @@ Result<void> KvmVm::set_irq_line(uint32_t irq, bool level) const
     return {};
 }
 
+Result<void> KvmVm::add_mmio_eventfd(uint64_t address, uint32_t value, int fd) const
+{
+    kvm_ioeventfd spec {};
+    spec.datamatch = value;
+    spec.addr = address;
+    spec.len = 4;
+    spec.fd = fd;
+    spec.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
+    if (::ioctl(m_fd.get(), KVM_IOEVENTFD, &spec) < 0)
+        return errno_error(fmt::format("KVM_IOEVENTFD at {:#x}", address));
+    return {};
+}
+
+Result<void> KvmVm::add_irqfd(int fd, uint32_t gsi) const
+{
+    kvm_irqfd spec {};
+    spec.fd = uint32_t(fd);
+    spec.gsi = gsi;
+    if (::ioctl(m_fd.get(), KVM_IRQFD, &spec) < 0)
+        return errno_error(fmt::format("KVM_IRQFD for interrupt {}", gsi));
+    return {};
+}
+
 Result<UniqueFd> KvmVm::create_vcpu(uint32_t index) const
 {
     int fd = ::ioctl(m_fd.get(), KVM_CREATE_VCPU, index);

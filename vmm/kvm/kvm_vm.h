@@ -18,6 +18,11 @@ public:
     // leave the kernel, which matters when each exit costs microseconds.
     Result<void> create_platform();
     Result<void> set_irq_line(uint32_t irq, bool level) const;
+    // A guest write of `value` (4 bytes) to `address` signals `fd` inside KVM, with no exit to
+    // vmlet (api.rst KVM_IOEVENTFD): virtqueue notifications.
+    Result<void> add_mmio_eventfd(uint64_t address, uint32_t value, int fd) const;
+    // Signalling `fd` raises an edge on interrupt line `gsi` (api.rst KVM_IRQFD).
+    Result<void> add_irqfd(int fd, uint32_t gsi) const;
     Result<UniqueFd> create_vcpu(uint32_t index) const;
 
 private:

@@ -13,6 +13,7 @@
 #include "vmm/vm/host.h"
 #include "vmm/vm/kernel_cmdline.h"
 #include "vmm/vm/vcpu_runner.h"
+#include "vmm/vm/virtio_devices.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -141,15 +142,27 @@ Result<LinuxBoot> load_guest_images(const GuestMemory& memory, const VmConfig& c
 
 }
 
+Result<std::string> guest_command_line(const VmConfig& config)
+{
+    auto host = is_pvm_host() ? HostKind::Pvm : HostKind::Kvm;
+    auto extra = TRY(VirtioDevices::command_line(config));
+    // The last console= names /dev/console, which init's standard streams use.
+    if (config.console == ConsoleKind::Virtio)
+        extra += " console=hvc0";
+    if (!config.extra_command_line.empty())
+        extra += " " + config.extra_command_line;
+    return build_kernel_command_line(host, extra, config.command);
+}
+
 Result<StopReason> run_vm(const VmConfig& config)
 {
     auto started = std::chrono::steady_clock::now();
     TRY(validate_config(config));
 
     // Everything a user can get wrong is checked before KVM is touched.
-    auto host = is_pvm_host() ? HostKind::Pvm : HostKind::Kvm;
-    auto command_line = TRY(build_kernel_command_line(host, config.extra_command_line, config.command));
+    auto command_line = TRY(guest_command_line(config));
     auto memory = TRY(GuestMemory::create(layout::ram_regions(config.memory_mib << 20), config.memory_backing));
+    auto virtio = TRY(VirtioDevices::create(config, memory));
     auto boot = TRY(load_guest_images(memory, config, command_line));
 
     auto kvm = TRY(KvmSystem::open(config.kvm_device));
@@ -167,6 +180,10 @@ Result<StopReason> run_vm(const VmConfig& config)
     auto vcpus = TRY(create_vcpus(kvm, vm, config, boot.cpu));
 
     auto signal_fd = TRY(block_termination_signals());
+    // Started after the signal mask is set, so the device thread inherits it.
+    auto device_loop = TRY(EventLoop::create());
+    TRY(virtio->attach(vm, mmio_bus, *device_loop));
+    TRY(device_loop->start());
     // Standard input goes to the guest only when it runs a shell, not a command (as with docker run
     // without -i).
     auto console = config.command.empty() ? std::optional<ConsoleInput>(ConsoleInput::attach(STDIN_FILENO)) : std::nullopt;
@@ -175,6 +192,7 @@ Result<StopReason> run_vm(const VmConfig& config)
     TRY(runner.start());
     wait_for_stop(*stop, signal_fd.get(), devices.serial, console);
     runner.stop_and_join();
+    device_loop->stop_and_join();
     console.reset();
 
     if (config.boot_timer) {

@@ -4,7 +4,13 @@
 #include "vmm/vm/stop_state.h"
 #include "vmm/vm/vm_config.h"
 
+#include <string>
+
 namespace vmlet {
+
+// The guest kernel command line for `config`: vmlet's settings, the virtio devices, the user's
+// extra text and the command for init.
+Result<std::string> guest_command_line(const VmConfig& config);
 
 // Builds a microVM from `config` top to bottom (memory, kernel, KVM, devices, vCPUs), runs it
 // until the guest stops or vmlet is told to, and says why it stopped. Errors before the guest

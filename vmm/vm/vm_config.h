@@ -3,6 +3,7 @@
 #include "vmm/base/result.h"
 #include "vmm/memory/guest_memory.h"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,26 @@ namespace vmlet {
 
 constexpr uint64_t kMinMemoryMib = 32;
 constexpr uint64_t kDefaultMemoryMib = 256;
+
+struct DiskConfig {
+    std::string path;
+    bool read_only { false };
+};
+
+struct NetConfig {
+    std::string tap;                        // an existing tap device; empty: vmlet makes one
+    std::optional<std::array<uint8_t, 6>> mac; // default: a locally administered random one
+};
+
+struct VsockConfig {
+    uint32_t guest_cid { 0 };
+    std::string socket_path; // host side: PATH for host-initiated, PATH_<port> for guest-initiated
+};
+
+enum class ConsoleKind {
+    Serial, // the 8250 UART, ttyS0
+    Virtio, // virtio-console, hvc0
+};
 
 // Everything `vmlet boot` needs to build and run one microVM.
 struct VmConfig {
@@ -23,6 +44,10 @@ struct VmConfig {
     MemoryBacking memory_backing { MemoryBacking::HugePages };
     std::string kvm_device { "/dev/kvm" };
     bool boot_timer { false };          // report when the guest's init starts
+    std::vector<DiskConfig> disks;      // /dev/vda, /dev/vdb, ... in this order
+    std::vector<NetConfig> nets;        // eth0, eth1, ...
+    std::optional<VsockConfig> vsock;
+    ConsoleKind console { ConsoleKind::Serial };
 };
 
 // Checks what can be checked without KVM: sizes, counts and that the files exist.

@@ -1,0 +1,112 @@
+#include "vmm/vm/device_options.h"
+
+#include <charconv>
+#include <vector>
+
+namespace vmlet {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view text, char separator)
+{
+    std::vector<std::string_view> parts;
+    for (;;) {
+        auto at = text.find(separator);
+        parts.push_back(text.substr(0, at));
+        if (at == std::string_view::npos)
+            return parts;
+        text.remove_prefix(at + 1);
+    }
+}
+
+// "key=value" -> (key, value); a bare word is (word, "").
+std::pair<std::string_view, std::string_view> key_value(std::string_view part)
+{
+    auto at = part.find('=');
+    if (at == std::string_view::npos)
+        return { part, {} };
+    return { part.substr(0, at), part.substr(at + 1) };
+}
+
+}
+
+Result<std::array<uint8_t, 6>> parse_mac_address(std::string_view text)
+{
+    auto octets = split(text, ':');
+    std::array<uint8_t, 6> mac {};
+    if (octets.size() != mac.size())
+        return make_error("'{}' is not a MAC address (six hex octets separated by ':')", text);
+    for (size_t index = 0; index < mac.size(); ++index) {
+        auto octet = octets[index];
+        auto [end, error] = std::from_chars(octet.data(), octet.data() + octet.size(), mac[index], 16);
+        if (octet.empty() || octet.size() > 2 || error != std::errc() || end != octet.data() + octet.size())
+            return make_error("'{}' is not a MAC address (six hex octets separated by ':')", text);
+    }
+    if (mac[0] & 1)
+        return make_error("MAC address {} is a multicast address", text);
+    return mac;
+}
+
+Result<DiskConfig> parse_disk_option(std::string_view text)
+{
+    auto parts = split(text, ',');
+    DiskConfig disk { std::string(parts[0]), false };
+    if (disk.path.empty())
+        return make_error("--disk needs a path (--disk PATH[,ro])");
+    for (size_t index = 1; index < parts.size(); ++index) {
+        if (parts[index] != "ro")
+            return make_error("--disk {}: unknown option '{}' (only 'ro')", text, parts[index]);
+        disk.read_only = true;
+    }
+    return disk;
+}
+
+Result<NetConfig> parse_net_option(std::string_view text)
+{
+    NetConfig net;
+    bool chosen = false;
+    for (auto part : split(text, ',')) {
+        auto [key, value] = key_value(part);
+        if (key == "auto" && value.empty() && !chosen) {
+            chosen = true;
+        } else if (key == "tap" && !chosen) {
+            // IFNAMSIZ is 16 including the terminator.
+            if (value.empty() || value.size() > 15 || value.find('/') != std::string_view::npos)
+                return make_error("--net {}: '{}' is not a network interface name", text, value);
+            net.tap = std::string(value);
+            chosen = true;
+        } else if (key == "mac") {
+            net.mac = TRY_CONTEXT(parse_mac_address(value), fmt::format("--net {}", text));
+        } else {
+            return make_error("--net {}: unknown or repeated option '{}' (use tap=NAME or auto, and mac=MAC)", text, part);
+        }
+    }
+    if (!chosen)
+        return make_error("--net {}: say tap=NAME or auto", text);
+    return net;
+}
+
+Result<VsockConfig> parse_vsock_option(std::string_view text)
+{
+    VsockConfig vsock;
+    bool have_cid = false;
+    for (auto part : split(text, ',')) {
+        auto [key, value] = key_value(part);
+        if (key == "cid") {
+            auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), vsock.guest_cid);
+            // CIDs 0-2 are reserved (hypervisor, local, host); U32_MAX is VMADDR_CID_ANY.
+            if (value.empty() || error != std::errc() || end != value.data() + value.size() || vsock.guest_cid < 3 || vsock.guest_cid == UINT32_MAX)
+                return make_error("--vsock {}: cid must be a number from 3 to 4294967294", text);
+            have_cid = true;
+        } else if (key == "uds") {
+            vsock.socket_path = std::string(value);
+        } else {
+            return make_error("--vsock {}: unknown option '{}' (use cid=N,uds=PATH)", text, part);
+        }
+    }
+    if (!have_cid || vsock.socket_path.empty())
+        return make_error("--vsock {}: needs both cid=N and uds=PATH", text);
+    return vsock;
+}
+
+}

@@ -1,0 +1,75 @@
+#include "vmm/vm/virtio_devices.h"
+
+#include "boot/layout.h"
+#include "devices/virtio/block_device.h"
+#include "devices/virtio/rng_device.h"
+#include "devices/virtio/virtio_spec.h"
+
+#include <unistd.h>
+
+namespace vmlet {
+
+namespace {
+
+// ISA interrupt lines nothing else uses (0 timer, 1 keyboard, 2 cascade, 3/4 serial, 8 RTC, 13
+// FPU), then the I/O APIC's pins above 15; the MP table routes each line n to pin n.
+constexpr uint32_t kFreeIrqs[] = { 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23 };
+constexpr size_t kMaxDevices = std::size(kFreeIrqs);
+
+size_t device_count(const VmConfig& config)
+{
+    return config.disks.size() + config.nets.size() + (config.vsock ? 1 : 0) + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
+}
+
+VirtioSlot slot(size_t index) { return { layout::kVirtioMmioBase + index * virtio::mmio::kWindowSize, kFreeIrqs[index] }; }
+
+}
+
+Result<std::string> VirtioDevices::command_line(const VmConfig& config)
+{
+    size_t count = device_count(config);
+    if (count > kMaxDevices)
+        return make_error("too many devices ({}): a microVM has {} virtio slots", count, kMaxDevices);
+    std::string line;
+    for (size_t index = 0; index < count; ++index)
+        line += fmt::format("{}virtio_mmio.device=4K@{:#x}:{}", index ? " " : "", slot(index).base, slot(index).irq);
+    return line;
+}
+
+Result<std::unique_ptr<VirtioDevices>> VirtioDevices::create(const VmConfig& config, const GuestMemory& memory)
+{
+    TRY(command_line(config)); // the slot count
+    std::vector<std::unique_ptr<virtio::VirtioDevice>> models;
+    for (const auto& disk : config.disks)
+        models.push_back(TRY(virtio::BlockDevice::open(disk.path, disk.read_only)));
+    models.push_back(std::make_unique<virtio::RngDevice>());
+
+    auto devices = std::make_unique<VirtioDevices>();
+    for (auto& model : models) {
+        auto transport = TRY(virtio::MmioTransport::create(*model, memory));
+        devices->m_devices.push_back({ std::move(model), std::move(transport), slot(devices->m_devices.size()) });
+    }
+    return devices;
+}
+
+Result<void> VirtioDevices::attach(const KvmVm& vm, Bus& mmio_bus, EventLoop& loop)
+{
+    for (auto& device : m_devices) {
+        auto& transport = *device.transport;
+        TRY(mmio_bus.insert(transport, device.slot.base, virtio::mmio::kWindowSize));
+        TRY(vm.add_irqfd(transport.interrupt_fd(), device.slot.irq));
+        for (size_t queue = 0; queue < transport.queue_count(); ++queue) {
+            int fd = transport.queue_notify_fd(queue);
+            TRY(vm.add_mmio_eventfd(device.slot.base + virtio::mmio::kQueueNotify, uint32_t(queue), fd));
+            TRY(loop.add(fd, EPOLLIN, [&transport, fd, queue](uint32_t) {
+                uint64_t count;
+                if (::read(fd, &count, sizeof(count)) == sizeof(count))
+                    transport.process_notify(uint16_t(queue));
+            }));
+        }
+        TRY(device.model->attach_backend(loop));
+    }
+    return {};
+}
+
+}
