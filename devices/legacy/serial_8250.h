@@ -1,5 +1,6 @@
 #pragma once
 
+#include "devices/console_sink.h"
 #include "vmm/bus/bus_device.h"
 #include "vmm/bus/interrupt_line.h"
 
@@ -13,7 +14,7 @@ namespace vmlet {
 // A 16550A UART: the guest's console (ttyS0). Transmitted bytes go straight to `output_fd`, so the
 // transmitter is always empty; received bytes come from push_input(). Register semantics follow
 // the National Semiconductor PC16550D datasheet.
-class Serial8250 final : public BusDevice {
+class Serial8250 final : public BusDevice, public ConsoleSink {
 public:
     static constexpr uint64_t kCom1Port = 0x3f8;
     static constexpr uint64_t kPortCount = 8;
@@ -24,11 +25,10 @@ public:
     void read(uint64_t offset, std::span<uint8_t> data) override;
     void write(uint64_t offset, std::span<const uint8_t> data) override;
 
-    // Queues bytes for the guest to read; returns how many fit in the receive buffer.
-    size_t push_input(std::span<const uint8_t> bytes);
-    // Room left in the receive buffer, or 0 while the guest is not receiving: the host reads no
-    // more input than this.
-    size_t input_space();
+    // ConsoleSink: input waits in a 1 KiB receive buffer; there is no room while the guest has the
+    // receive interrupt off.
+    size_t push_input(std::span<const uint8_t> bytes) override;
+    size_t input_space() override;
 
 private:
     uint8_t read_register(uint64_t offset);

@@ -101,12 +101,16 @@ Result<UniqueFd> block_termination_signals()
 }
 
 // Waits for a stop request, a termination signal or console input.
-void wait_for_stop(StopState& stop, int signal_fd, Serial8250& serial, std::optional<ConsoleInput>& console)
+void wait_for_stop(StopState& stop, int signal_fd, ConsoleSink& sink, bool wait_for_init, std::optional<ConsoleInput>& console)
 {
     constexpr int kInputRetryMs = 10;
     while (!stop.stopped()) {
-        // While the guest has not drained the UART's receive buffer, leave standard input unread.
-        bool input_blocked = console && serial.input_space() == 0;
+        // While the guest has not drained the console's receive buffer, leave standard input unread.
+        // The virtio console takes input as soon as its driver probes, long before a tty is open
+        // to read it (the kernel opens /dev/console for init), and hvc drops what arrives then;
+        // so it waits for init's start mark. (The UART needs no such wait: its receive interrupt,
+        // which input_space() waits for, is only enabled when the tty is opened.)
+        bool input_blocked = console && (sink.input_space() == 0 || (wait_for_init && !stop.init_reached_at()));
         int console_fd = console && !input_blocked ? console->fd() : -1;
         pollfd fds[3] = { { stop.wake_fd(), POLLIN, 0 }, { signal_fd, POLLIN, 0 }, { console_fd, POLLIN, 0 } };
         if (::poll(fds, 3, input_blocked ? kInputRetryMs : -1) < 0)
@@ -117,7 +121,7 @@ void wait_for_stop(StopState& stop, int signal_fd, Serial8250& serial, std::opti
                 stop.request({ StopKind::Signal, int(info.ssi_signo), {} });
         }
         if (console && (fds[2].revents & (POLLIN | POLLHUP))) {
-            auto outcome = console->forward(serial);
+            auto outcome = console->forward(sink);
             if (outcome == ConsoleInput::Outcome::Quit)
                 stop.request({ StopKind::UserQuit, 0, {} });
             else if (outcome == ConsoleInput::Outcome::Closed)
@@ -190,7 +194,8 @@ Result<StopReason> run_vm(const VmConfig& config)
     VcpuRunner runner(vcpus, port_bus, mmio_bus, *stop);
     auto first_run = std::chrono::steady_clock::now();
     TRY(runner.start());
-    wait_for_stop(*stop, signal_fd.get(), devices.serial, console);
+    ConsoleSink& console_sink = virtio->console() ? *virtio->console() : devices.serial;
+    wait_for_stop(*stop, signal_fd.get(), console_sink, virtio->console() != nullptr, console);
     runner.stop_and_join();
     device_loop->stop_and_join();
     console.reset();

@@ -37,20 +37,20 @@ ConsoleInput::~ConsoleInput()
         ::tcsetattr(m_fd, TCSANOW, &*m_saved);
 }
 
-ConsoleInput::Outcome ConsoleInput::forward(Serial8250& serial)
+ConsoleInput::Outcome ConsoleInput::forward(ConsoleSink& sink)
 {
     std::array<uint8_t, 256> buffer;
-    size_t room = std::min(buffer.size(), serial.input_space());
+    size_t room = std::min(buffer.size(), sink.input_space());
     if (room == 0)
         return Outcome::Continue;
     ssize_t count = ::read(m_fd, buffer.data(), room);
     if (count <= 0) {
         if (!m_saved)
-            serial.push_input(std::span(&kEndOfInput, 1));
+            sink.push_input(std::span(&kEndOfInput, 1));
         return Outcome::Closed;
     }
     if (!m_saved) {
-        serial.push_input(std::span(buffer.data(), size_t(count)));
+        sink.push_input(std::span(buffer.data(), size_t(count)));
         return Outcome::Continue;
     }
     std::vector<uint8_t> bytes;
@@ -68,7 +68,7 @@ ConsoleInput::Outcome ConsoleInput::forward(Serial8250& serial)
         }
         bytes.push_back(byte);
     }
-    serial.push_input(bytes);
+    sink.push_input(bytes);
     return Outcome::Continue;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "devices/legacy/serial_8250.h"
+#include "devices/console_sink.h"
 #include "vmm/base/result.h"
 
 #include <termios.h>
@@ -28,7 +28,7 @@ public:
 
     enum class Outcome { Continue, Quit, Closed };
     // Reads what is available and hands it to the UART.
-    Outcome forward(Serial8250& serial);
+    Outcome forward(ConsoleSink& sink);
 
 private:
     ConsoleInput(int fd, std::optional<termios> saved)

@@ -2,6 +2,7 @@
 
 #include "boot/layout.h"
 #include "devices/virtio/block_device.h"
+#include "devices/virtio/console_device.h"
 #include "devices/virtio/rng_device.h"
 #include "devices/virtio/virtio_spec.h"
 
@@ -43,8 +44,13 @@ Result<std::unique_ptr<VirtioDevices>> VirtioDevices::create(const VmConfig& con
     for (const auto& disk : config.disks)
         models.push_back(TRY(virtio::BlockDevice::open(disk.path, disk.read_only)));
     models.push_back(std::make_unique<virtio::RngDevice>());
-
     auto devices = std::make_unique<VirtioDevices>();
+    if (config.console == ConsoleKind::Virtio) {
+        auto console = std::make_unique<virtio::ConsoleDevice>(STDOUT_FILENO);
+        devices->m_console = console.get();
+        models.push_back(std::move(console));
+    }
+
     for (auto& model : models) {
         auto transport = TRY(virtio::MmioTransport::create(*model, memory));
         devices->m_devices.push_back({ std::move(model), std::move(transport), slot(devices->m_devices.size()) });

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "devices/console_sink.h"
 #include "devices/virtio/mmio_transport.h"
 #include "vmm/bus/bus.h"
 #include "vmm/event/event_loop.h"
@@ -34,6 +35,9 @@ public:
     // through KVM and hands the queues and back-ends to the event loop.
     Result<void> attach(const KvmVm& vm, Bus& mmio_bus, EventLoop& loop);
 
+    // The virtio console, when the configuration chose it over the UART.
+    ConsoleSink* console() const { return m_console; }
+
 private:
     struct Device {
         std::unique_ptr<virtio::VirtioDevice> model;
@@ -42,6 +46,7 @@ private:
     };
 
     std::vector<Device> m_devices;
+    ConsoleSink* m_console { nullptr };
 };
 
 }
