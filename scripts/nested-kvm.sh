@@ -24,7 +24,7 @@ done
 modules=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
   drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
   net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p virt/lib/irqbypass drivers/crypto/ccp/ccp
-  arch/x86/kvm/kvm arch/x86/kvm/kvm-amd)
+  arch/x86/kvm/kvm arch/x86/kvm/kvm-amd drivers/net/tun)
 
 kernel_package() {
   apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1
@@ -40,7 +40,8 @@ build_image() {
   [ -n "$package" ] || { echo "nested-kvm: cannot find Debian's kernel package" >&2; exit 1; }
   local version=${package#linux-image-}
   local image=$cache/$version
-  if [ -f "$image/initrd.cpio" ] && [ -f "$image/vmlinuz" ] && cmp -s "$repo/scripts/nested-kvm/init.sh" "$image/init.sh"; then
+  if [ -f "$image/initrd.cpio" ] && [ -f "$image/vmlinuz" ] && cmp -s "$repo/scripts/nested-kvm/init.sh" "$image/init.sh" \
+    && [ "$(cat "$image/modules" 2>/dev/null)" = "${modules[*]}" ]; then
     echo "$image"; return
   fi
   work=$(mktemp -d "${TMPDIR:-/var/tmp}/vmlet-nested.XXXXXX")
@@ -60,6 +61,7 @@ build_image() {
   python3 "$repo/scripts/make_cpio.py" "$root" "$image/initrd.cpio" --device /dev/console:c:5:1:0600
   cp "$work"/package/boot/vmlinuz-* "$image/vmlinuz"
   cp "$repo/scripts/nested-kvm/init.sh" "$image/init.sh"
+  echo "${modules[*]}" > "$image/modules"
   echo "$image"
 }
 

@@ -2,10 +2,15 @@
 
 #include "boot/layout.h"
 #include "devices/virtio/block_device.h"
+#include "devices/net/tap.h"
 #include "devices/virtio/console_device.h"
+#include "devices/virtio/net_device.h"
 #include "devices/virtio/rng_device.h"
 #include "devices/virtio/virtio_spec.h"
 
+#include <fcntl.h>
+#include <sys/random.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 namespace vmlet {
@@ -20,6 +25,28 @@ constexpr size_t kMaxDevices = std::size(kFreeIrqs);
 size_t device_count(const VmConfig& config)
 {
     return config.disks.size() + config.nets.size() + (config.vsock ? 1 : 0) + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
+}
+
+// A random locally administered unicast address (IEEE 802: bit 1 set, bit 0 clear).
+virtio::NetDevice::MacAddress random_mac()
+{
+    virtio::NetDevice::MacAddress mac {};
+    if (::getrandom(mac.data(), mac.size(), 0) != ssize_t(mac.size()))
+        mac = { 0, 0, 0, 0, 0, 1 };
+    mac[0] = uint8_t((mac[0] & 0xfe) | 0x02);
+    return mac;
+}
+
+Result<std::unique_ptr<virtio::NetDevice>> open_net(const NetConfig& net)
+{
+    auto tap = std::make_shared<Tap>(net.tap.empty() ? TRY(Tap::create()) : TRY(Tap::open(net.tap)));
+    auto mac = net.mac.value_or(random_mac());
+    if (net.tap.empty())
+        fmt::print(stderr, "vmlet: network: tap {} for the guest's {:02x}\n", tap->name(), fmt::join(mac, ":"));
+    UniqueFd packets(::fcntl(tap->fd(), F_DUPFD_CLOEXEC, 0));
+    if (!packets.valid())
+        return errno_error("dup");
+    return std::make_unique<virtio::NetDevice>(std::move(packets), mac, [tap](unsigned offload) { return tap->set_offload(offload); });
 }
 
 VirtioSlot slot(size_t index) { return { layout::kVirtioMmioBase + index * virtio::mmio::kWindowSize, kFreeIrqs[index] }; }
@@ -43,6 +70,8 @@ Result<std::unique_ptr<VirtioDevices>> VirtioDevices::create(const VmConfig& con
     std::vector<std::unique_ptr<virtio::VirtioDevice>> models;
     for (const auto& disk : config.disks)
         models.push_back(TRY(virtio::BlockDevice::open(disk.path, disk.read_only)));
+    for (const auto& net : config.nets)
+        models.push_back(TRY(open_net(net)));
     models.push_back(std::make_unique<virtio::RngDevice>());
     auto devices = std::make_unique<VirtioDevices>();
     if (config.console == ConsoleKind::Virtio) {
