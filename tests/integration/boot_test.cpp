@@ -1,5 +1,5 @@
 // Boots the bundled guest (scripts/setup.sh builds and installs it) on real KVM.
-#include "tests/integration/vmlet_process.h"
+#include "tests/integration/real_guest.h"
 
 #include <gtest/gtest.h>
 
@@ -14,30 +14,6 @@
 #include <regex>
 
 namespace vmlet::test {
-
-namespace {
-
-class RealGuest : public ::testing::Test {
-protected:
-    void SetUp() override
-    {
-        if (!kvm_available())
-            GTEST_SKIP() << "/dev/kvm is not available on this host: real-guest tests cannot run here";
-        ASSERT_EQ(::access(bundled_kernel().c_str(), R_OK), 0) << bundled_kernel() << " is missing: run scripts/setup.sh";
-        ASSERT_EQ(::access(bundled_initrd().c_str(), R_OK), 0) << bundled_initrd() << " is missing: run scripts/setup.sh";
-    }
-
-    // Every guest run has a timeout; on a PVM host a boot takes seconds of interpreted kernel code.
-    ProcessResult boot(std::vector<std::string> arguments)
-    {
-        arguments.insert(arguments.begin(), "boot");
-        auto result = run_vmlet(arguments, { .timeout = std::chrono::seconds(300) });
-        EXPECT_FALSE(result.timed_out) << "guest did not finish in time; output so far:\n" << result.out << result.err;
-        return result;
-    }
-};
-
-}
 
 TEST_F(RealGuest, EchoPrintsFromTheGuestAndExitsZero)
 {

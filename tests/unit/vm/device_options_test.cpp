@@ -1,0 +1,42 @@
+#include "vmm/vm/device_options.h"
+
+#include <gtest/gtest.h>
+
+using namespace vmlet;
+
+TEST(DeviceOptions, Disk)
+{
+    auto disk = parse_disk_option("/images/a.img,ro").release_value();
+    EXPECT_EQ(disk.path, "/images/a.img");
+    EXPECT_TRUE(disk.read_only);
+    EXPECT_FALSE(parse_disk_option("b.img").release_value().read_only);
+    EXPECT_FALSE(parse_disk_option("").ok());
+    EXPECT_FALSE(parse_disk_option("a.img,rw").ok());
+}
+
+TEST(DeviceOptions, Net)
+{
+    auto tap = parse_net_option("tap=tap0,mac=02:AB:00:00:00:01").release_value();
+    EXPECT_EQ(tap.tap, "tap0");
+    ASSERT_TRUE(tap.mac.has_value());
+    EXPECT_EQ((*tap.mac)[1], 0xab);
+    EXPECT_TRUE(parse_net_option("auto").release_value().tap.empty());
+    EXPECT_FALSE(parse_net_option("").ok());
+    EXPECT_FALSE(parse_net_option("tap=").ok());
+    EXPECT_FALSE(parse_net_option("tap=a-name-longer-than-15").ok());
+    EXPECT_FALSE(parse_net_option("tap=a,auto").ok());
+    EXPECT_FALSE(parse_net_option("auto,mac=01:00:00:00:00:01").ok()) << "multicast";
+    EXPECT_FALSE(parse_net_option("auto,mac=02:00:00:00:00").ok());
+    EXPECT_FALSE(parse_net_option("auto,mac=02:00:00:00:00:zz").ok());
+}
+
+TEST(DeviceOptions, Vsock)
+{
+    auto vsock = parse_vsock_option("cid=3,uds=/tmp/v.sock").release_value();
+    EXPECT_EQ(vsock.guest_cid, 3u);
+    EXPECT_EQ(vsock.socket_path, "/tmp/v.sock");
+    EXPECT_FALSE(parse_vsock_option("cid=2,uds=/tmp/v").ok()) << "2 is the host";
+    EXPECT_FALSE(parse_vsock_option("cid=3").ok());
+    EXPECT_FALSE(parse_vsock_option("cid=x,uds=/tmp/v").ok());
+    EXPECT_FALSE(parse_vsock_option("cid=3,uds=/tmp/v,port=1").ok());
+}
