@@ -116,6 +116,20 @@ TEST_F(BadInput, KvmDeviceThatIsNotKvm)
     expect_failure({ "boot", "--kernel", kernel, "--no-initrd" }, "is not a usable KVM device", { { "VMLET_KVM_DEVICE", fake } });
 }
 
+TEST_F(BadInput, MissingOrMalformedDisk)
+{
+    expect_failure({ "boot", "--disk", "/nonexistent/disk.img", "--", "true" }, "/nonexistent/disk.img");
+    expect_failure({ "boot", "--disk", "disk.img,rw", "--", "true" }, "unknown option 'rw'");
+    expect_failure({ "boot", "--disk", make_file("tiny.img", { 1, 2, 3 }), "--", "true" }, "smaller than one sector");
+}
+
+TEST_F(BadInput, MalformedNetAndVsock)
+{
+    expect_failure({ "boot", "--net", "tap=", "--", "true" }, "not a network interface name");
+    expect_failure({ "boot", "--net", "auto,mac=01:02:03:04:05:06", "--", "true" }, "multicast");
+    expect_failure({ "boot", "--vsock", "cid=1,uds=x.sock", "--", "true" }, "cid must be");
+}
+
 TEST(Cli, VersionAndHelp)
 {
     auto version = run_vmlet({ "version" });

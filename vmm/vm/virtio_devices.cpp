@@ -24,7 +24,7 @@ constexpr size_t kMaxDevices = std::size(kFreeIrqs);
 
 size_t device_count(const VmConfig& config)
 {
-    return config.disks.size() + config.nets.size() + (config.vsock ? 1 : 0) + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
+    return config.disks.size() + config.nets.size() + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
 }
 
 // A random locally administered unicast address (IEEE 802: bit 1 set, bit 0 clear).
@@ -55,6 +55,8 @@ VirtioSlot slot(size_t index) { return { layout::kVirtioMmioBase + index * virti
 
 Result<std::string> VirtioDevices::command_line(const VmConfig& config)
 {
+    if (config.vsock)
+        return make_error("--vsock: the vsock device is not implemented yet");
     size_t count = device_count(config);
     if (count > kMaxDevices)
         return make_error("too many devices ({}): a microVM has {} virtio slots", count, kMaxDevices);
