@@ -120,12 +120,9 @@ Result<void> BlockDevice::process_queue(uint16_t queue)
 {
     auto& requests = context().queue(queue);
     for (;;) {
-        auto chain = TRY(requests.pop());
-        if (!chain) {
-            if (TRY(requests.arm_notification()))
-                continue;
+        auto chain = TRY(requests.next());
+        if (!chain)
             break;
-        }
         ChainWriter writer(chain->writable);
         // §5.2.6.1: the status byte is the last device-writable byte. A chain without one cannot
         // be answered; it is returned with nothing written.

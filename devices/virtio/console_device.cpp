@@ -43,12 +43,9 @@ Result<void> ConsoleDevice::transmit()
 {
     auto& queue = context().queue(kTransmitQueue);
     for (;;) {
-        auto chain = TRY(queue.pop());
-        if (!chain) {
-            if (TRY(queue.arm_notification()))
-                continue;
+        auto chain = TRY(queue.next());
+        if (!chain)
             break;
-        }
         for (auto segment : chain->readable)
             write_output(m_output_fd, segment);
         TRY(queue.push_used(chain->head, 0));

@@ -103,12 +103,9 @@ Result<void> NetDevice::transmit()
 {
     auto& queue = context().queue(kTransmitQueue);
     for (;;) {
-        auto chain = TRY(queue.pop());
-        if (!chain) {
-            if (TRY(queue.arm_notification()))
-                continue;
+        auto chain = TRY(queue.next());
+        if (!chain)
             break;
-        }
         // A frame without a header, or larger than any frame can be, is dropped, as a NIC drops
         // a malformed frame; so is one the tap has no room for (TCP resends it).
         if (chain->readable_bytes >= kHeaderSize && chain->readable_bytes <= kMaxFrame) {

@@ -32,12 +32,9 @@ Result<void> RngDevice::process_queue(uint16_t queue)
 {
     auto& requests = context().queue(queue);
     for (;;) {
-        auto chain = TRY(requests.pop());
-        if (!chain) {
-            if (TRY(requests.arm_notification()))
-                continue;
+        auto chain = TRY(requests.next());
+        if (!chain)
             return {};
-        }
         size_t budget = kMaxBytesPerRequest;
         uint32_t written = 0;
         for (auto segment : chain->writable) {

@@ -86,6 +86,15 @@ Result<std::optional<DescriptorChain>> Virtqueue::pop()
     return std::optional<DescriptorChain>(std::move(chain));
 }
 
+Result<std::optional<DescriptorChain>> Virtqueue::next()
+{
+    for (;;) {
+        auto chain = TRY(pop());
+        if (chain || !TRY(arm_notification()))
+            return chain;
+    }
+}
+
 Result<void> Virtqueue::push_used(uint16_t head, uint32_t written)
 {
     if (!m_memory)

@@ -46,6 +46,9 @@ public:
     // Before a device goes idle on an empty queue: tells the driver (avail_event) to notify on the
     // next buffer, then checks once more for one that raced in. True means "pop again".
     Result<bool> arm_notification();
+    // What a device loop calls: pop(), and on an empty ring arm_notification() and look once more,
+    // so a buffer the driver adds meanwhile is never left without a notification.
+    Result<std::optional<DescriptorChain>> next();
     // A chain whose buffers were consumed but is not ready to be returned (vsock, net receive) can
     // be put back at the front of the queue.
     void unpop() { --m_next_avail; }
