@@ -150,7 +150,8 @@ Result<bool> NetDevice::deliver_pending()
     auto& queue = context().queue(kReceiveQueue);
     bool mergeable = context().negotiated(kFeatureMergeableBuffers);
     std::span<const uint8_t> rest(m_frame.data(), m_frame_length);
-    std::vector<std::pair<uint16_t, uint32_t>> used;
+    auto& used = m_used;
+    used.clear();
     std::optional<DescriptorChain> first;
     while (!rest.empty()) {
         auto chain = TRY(queue.pop());
@@ -179,8 +180,8 @@ Result<bool> NetDevice::deliver_pending()
     // §5.1.6.4: num_buffers says how many buffers the frame took (1 without MRG_RXBUF).
     uint16_t buffers = uint16_t(used.size());
     ChainWriter header(first->writable);
-    std::vector<iovec> skipped;
-    header.take(kNumBuffersOffset, skipped);
+    m_iovecs.clear();
+    header.take(kNumBuffersOffset, m_iovecs); // skips to the field
     header.write_object(buffers);
     for (auto [head, written] : used)
         TRY(queue.push_used(head, written));

@@ -59,6 +59,7 @@ private:
     std::vector<uint8_t> m_frame;   // a received frame waiting for buffers
     size_t m_frame_length { 0 };    // 0: none waiting
     std::vector<iovec> m_iovecs;
+    std::vector<std::pair<uint16_t, uint32_t>> m_used; // (head, bytes) of the frame being delivered
 };
 
 }

@@ -118,14 +118,19 @@ public:
         return { address, length, true };
     }
 
-    void write_descriptor(uint16_t queue, uint16_t index, uint64_t address, uint32_t length, uint16_t flags, uint16_t next)
+    // Writes one struct virtq_desc (§2.7.5) at any guest address: a queue's table or an indirect one.
+    void write_descriptor_at(uint64_t at, uint64_t address, uint32_t length, uint16_t flags, uint16_t next)
     {
         uint8_t raw[16];
         std::memcpy(raw, &address, 8);
         std::memcpy(raw + 8, &length, 4);
         std::memcpy(raw + 12, &flags, 2);
         std::memcpy(raw + 14, &next, 2);
-        EXPECT_TRUE(memory.write(GuestAddress(descriptors(queue) + 16 * uint64_t(index)), raw).ok());
+        EXPECT_TRUE(memory.write(GuestAddress(at), raw).ok());
+    }
+    void write_descriptor(uint16_t queue, uint16_t index, uint64_t address, uint32_t length, uint16_t flags, uint16_t next)
+    {
+        write_descriptor_at(descriptors(queue) + 16 * uint64_t(index), address, length, flags, next);
     }
 
     // Writes a chain into the descriptor table (wrapping) and makes it available; returns the head.

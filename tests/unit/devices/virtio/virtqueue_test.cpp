@@ -136,13 +136,7 @@ TEST_F(HostileRing, IndirectTableIsFollowed)
 {
     auto buffer = driver.writable(16, 0);
     uint64_t table = FakeDriver::kBuffersBase + 0x10000;
-    uint8_t entry[16] = {};
-    std::memcpy(entry, &buffer.address, 8);
-    uint32_t length = 16;
-    uint16_t flags = kDescWrite;
-    std::memcpy(entry + 8, &length, 4);
-    std::memcpy(entry + 12, &flags, 2);
-    ASSERT_TRUE(driver.memory.write(GuestAddress(table), entry).ok());
+    driver.write_descriptor_at(table, buffer.address, 16, kDescWrite, 0);
     driver.write_descriptor(0, 0, table, 16, kDescIndirect, 0);
     driver.make_available(0, 0);
     driver.kick(0);
@@ -162,18 +156,9 @@ TEST_F(HostileRing, IndirectTableWithBadLength)
 TEST_F(HostileRing, IndirectTableThatLoops)
 {
     uint64_t table = FakeDriver::kBuffersBase;
-    uint8_t entries[32] = {};
     uint64_t address = FakeDriver::kBuffersBase + 0x1000;
-    uint32_t length = 8;
-    uint16_t flags = kDescWrite | kDescNext;
-    for (uint16_t index = 0; index < 2; ++index) {
-        uint16_t next = uint16_t(1 - index);
-        std::memcpy(entries + 16 * index, &address, 8);
-        std::memcpy(entries + 16 * index + 8, &length, 4);
-        std::memcpy(entries + 16 * index + 12, &flags, 2);
-        std::memcpy(entries + 16 * index + 14, &next, 2);
-    }
-    ASSERT_TRUE(driver.memory.write(GuestAddress(table), entries).ok());
+    driver.write_descriptor_at(table, address, 8, kDescWrite | kDescNext, 1);
+    driver.write_descriptor_at(table + 16, address, 8, kDescWrite | kDescNext, 0);
     driver.write_descriptor(0, 0, table, 32, kDescIndirect, 0);
     driver.make_available(0, 0);
     driver.kick(0);
@@ -183,13 +168,7 @@ TEST_F(HostileRing, IndirectTableThatLoops)
 TEST_F(HostileRing, NestedIndirectTable)
 {
     uint64_t table = FakeDriver::kBuffersBase;
-    uint8_t entry[16] = {};
-    std::memcpy(entry, &table, 8);
-    uint32_t length = 16;
-    uint16_t flags = kDescIndirect;
-    std::memcpy(entry + 8, &length, 4);
-    std::memcpy(entry + 12, &flags, 2);
-    ASSERT_TRUE(driver.memory.write(GuestAddress(table), entry).ok());
+    driver.write_descriptor_at(table, table, 16, kDescIndirect, 0);
     driver.write_descriptor(0, 0, table, 16, kDescIndirect, 0);
     driver.make_available(0, 0);
     driver.kick(0);
