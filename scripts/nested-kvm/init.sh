@@ -11,11 +11,14 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none hostroot /h
 mount -t devtmpfs dev /host/dev
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
+# Scratch space in the VM's own memory, as TMPDIR: test files (disk images, AF_UNIX sockets, which
+# 9p cannot hold) stay off the host's filesystem and off 9p's slow path.
+mkdir -p /host/dev/shm && mount -t tmpfs -o size=2g,mode=1777 tmpfs /host/dev/shm
 [ -e /dev/kvm ] || echo "nested-kvm: the VM has no /dev/kvm"
 command=$(sed -n 's/.*nested.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
 directory=$(sed -n 's/.*nested.cwd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
 echo NESTED-KVM-BEGIN
-chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/dev/shm \
   /bin/sh -c "cd '$directory' && $command"
 echo "NESTED-KVM-EXIT=$?"
 poweroff -f

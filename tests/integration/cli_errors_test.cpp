@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <algorithm>
 
 namespace vmlet::test {
@@ -128,6 +131,13 @@ TEST_F(BadInput, MalformedNetAndVsock)
     expect_failure({ "boot", "--net", "tap=", "--", "true" }, "not a network interface name");
     expect_failure({ "boot", "--net", "auto,mac=01:02:03:04:05:06", "--", "true" }, "multicast");
     expect_failure({ "boot", "--vsock", "cid=1,uds=x.sock", "--", "true" }, "cid must be");
+    // A path that holds something else is never replaced by the device's socket.
+    auto file = make_file("not-a-socket", { 'k', 'e', 'e', 'p' });
+    expect_failure({ "boot", "--vsock", "cid=3,uds=" + file, "--", "true" }, "exists and is not a socket");
+    std::ifstream kept(file);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "keep");
+    // A failure after the device made its socket removes the socket (expect_failure counts files).
+    expect_failure({ "boot", "--vsock", "cid=3,uds=v.sock", "--kernel", "/nonexistent/vmlinux", "--", "true" }, "/nonexistent/vmlinux");
 }
 
 TEST(Cli, VersionAndHelp)

@@ -1,12 +1,15 @@
 // The virtio devices seen from a real guest on KVM: bytes on the host's image files, the guest's
-// /dev/hwrng, hvc0, and TCP over a tap inside a network namespace this test makes for itself.
+// /dev/hwrng, hvc0, TCP over a tap inside a network namespace this test makes for itself, and
+// vsock streams both ways through the AF_UNIX sockets of the hybrid vsock device.
 #include "tests/integration/real_guest.h"
 
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -32,6 +35,52 @@ std::vector<uint8_t> patterned_image(size_t size)
         bytes[index] = uint8_t(index * 7 + index / 512);
     return bytes;
 }
+
+// A stream socket on the host side of the vsock device, with a deadline on every wait so a test
+// thread never outlives its guest.
+class UnixStream {
+public:
+    static constexpr auto kDeadline = std::chrono::seconds(240);
+
+    explicit UnixStream(int fd)
+        : m_fd(fd)
+    {
+    }
+    ~UnixStream()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    static sockaddr_un address(const std::string& path)
+    {
+        sockaddr_un address {};
+        address.sun_family = AF_UNIX;
+        path.copy(address.sun_path, sizeof(address.sun_path) - 1);
+        return address;
+    }
+    static bool wait(int fd, short events, std::chrono::steady_clock::time_point until)
+    {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+        pollfd ready { fd, events, 0 };
+        return fd >= 0 && left > 0 && ::poll(&ready, 1, int(left)) == 1;
+    }
+    // Reads until `stop` is in the text (a line), end of stream, or the deadline.
+    std::string read_until(std::string_view stop, std::chrono::steady_clock::time_point until)
+    {
+        std::string text;
+        char byte;
+        while ((stop.empty() || text.find(stop) == std::string::npos) && wait(m_fd, POLLIN, until) && ::read(m_fd, &byte, 1) == 1)
+            text += byte;
+        return text;
+    }
+    // MSG_NOSIGNAL: vmlet closes a client it cannot serve yet (no guest driver), which is no reason
+    // for SIGPIPE to end the test.
+    void write_all(std::string_view text) { (void)!::send(m_fd, text.data(), text.size(), MSG_NOSIGNAL); }
+    int fd() const { return m_fd; }
+
+private:
+    int m_fd;
+};
 
 }
 
@@ -193,6 +242,68 @@ TEST_F(GuestNetwork, MissingTapIsRefusedBeforeBoot)
     EXPECT_EQ(result.exit_code, 125);
     EXPECT_NE(result.err.find("nosuchtap0"), std::string::npos) << result.err;
     EXPECT_EQ(::if_nametoindex("nosuchtap0"), 0u) << "vmlet created the tap it was told exists";
+}
+
+TEST_F(RealGuest, GuestVsockConnectionReachesTheHostListener)
+{
+    TemporaryDirectory directory;
+    auto socket_path = directory.file("v.sock");
+    int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    auto address = UnixStream::address(socket_path + "_5000");
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    ASSERT_EQ(::listen(listener, 1), 0);
+    std::string received;
+    std::thread host([&] {
+        auto until = std::chrono::steady_clock::now() + UnixStream::kDeadline;
+        if (!UnixStream::wait(listener, POLLIN, until))
+            return;
+        UnixStream connection(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+        if (connection.fd() < 0)
+            return;
+        received = connection.read_until("", until); // up to the guest's end of input
+        connection.write_all("pong-from-host\n");
+    });
+    auto result = boot({ "--vsock", "cid=7,uds=" + socket_path, "--", "sh", "-c", "echo ping-from-guest | vsockcat connect 5000" });
+    ::shutdown(listener, SHUT_RDWR);
+    host.join();
+    ::close(listener);
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_EQ(result.out, "pong-from-host\n");
+    EXPECT_EQ(received, "ping-from-guest\n");
+    EXPECT_NE(::access(socket_path.c_str(), F_OK), 0) << "vmlet left its vsock socket behind";
+}
+
+TEST_F(RealGuest, HostVsockClientReachesTheGuestListener)
+{
+    TemporaryDirectory directory;
+    auto socket_path = directory.file("v.sock");
+    std::string ok_line, received;
+    std::thread host([&] {
+        // vmlet creates the socket when it starts and the guest listens once it has booted: until
+        // then a CONNECT ends without "OK", so the client tries again, as a real one would.
+        auto until = std::chrono::steady_clock::now() + UnixStream::kDeadline;
+        while (std::chrono::steady_clock::now() < until) {
+            UnixStream client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            auto address = UnixStream::address(socket_path);
+            if (::connect(client.fd(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+                client.write_all("CONNECT 6000\n");
+                ok_line = client.read_until("\n", until);
+                if (ok_line.starts_with("OK ")) {
+                    client.write_all("ping-from-host\n");
+                    ::shutdown(client.fd(), SHUT_WR);
+                    received = client.read_until("", until);
+                    return;
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    });
+    auto result = boot({ "--vsock", "cid=8,uds=" + socket_path, "--", "sh", "-c", "echo pong-from-guest | vsockcat listen 6000" });
+    host.join();
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_EQ(result.out, "ping-from-host\n");
+    EXPECT_TRUE(std::regex_match(ok_line, std::regex("OK [0-9]+\n"))) << ok_line;
+    EXPECT_EQ(received, "pong-from-guest\n");
 }
 
 }

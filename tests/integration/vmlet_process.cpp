@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,10 +23,16 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     int in_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) < 0 || ::pipe2(err_pipe, O_CLOEXEC) < 0 || ::pipe2(in_pipe, O_CLOEXEC) < 0)
         throw std::runtime_error("pipe2 failed");
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0)
         throw std::runtime_error("fork failed");
     if (pid == 0) {
+        // A test process that dies (a crash, ctest's timeout) takes its vmlet with it: an orphaned
+        // guest would hold ctest's output pipe open and stall the whole run.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(127);
         ::dup2(out_pipe[1], STDOUT_FILENO);
         ::dup2(err_pipe[1], STDERR_FILENO);
         if (options.input.empty())

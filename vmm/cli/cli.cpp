@@ -20,6 +20,9 @@ EXAMPLES
   vmlet boot --cpus 2 --memory 512 -- nproc
   vmlet boot                           an interactive shell on the guest console (Ctrl-A x quits)
   vmlet boot --kernel bzImage --initrd initrd.img --cmdline 'root=/dev/vda'
+  vmlet boot --disk data.img --net auto -- sh     a disk (/dev/vda) and a tap vmlet makes and removes
+  vmlet boot --vsock cid=3,uds=/tmp/v.sock -- vsockcat connect 5000
+                                       the guest reaches a host listener at /tmp/v.sock_5000
 
 EXIT STATUS
   The exit status of CMD inside the guest (128+N if a signal N killed it), 0 when the guest

@@ -7,6 +7,7 @@
 #include "devices/virtio/net_device.h"
 #include "devices/virtio/rng_device.h"
 #include "devices/virtio/virtio_spec.h"
+#include "devices/virtio/vsock_device.h"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -24,7 +25,7 @@ constexpr size_t kMaxDevices = std::size(kFreeIrqs);
 
 size_t device_count(const VmConfig& config)
 {
-    return config.disks.size() + config.nets.size() + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
+    return config.disks.size() + config.nets.size() + (config.vsock ? 1 : 0) + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
 }
 
 // A random locally administered unicast address (IEEE 802: bit 1 set, bit 0 clear).
@@ -55,8 +56,6 @@ VirtioSlot slot(size_t index) { return { layout::kVirtioMmioBase + index * virti
 
 Result<std::string> VirtioDevices::command_line(const VmConfig& config)
 {
-    if (config.vsock)
-        return make_error("--vsock: the vsock device is not implemented yet");
     size_t count = device_count(config);
     if (count > kMaxDevices)
         return make_error("too many devices ({}): a microVM has {} virtio slots", count, kMaxDevices);
@@ -74,6 +73,12 @@ Result<std::unique_ptr<VirtioDevices>> VirtioDevices::create(const VmConfig& con
         models.push_back(TRY(virtio::BlockDevice::open(disk.path, disk.read_only)));
     for (const auto& net : config.nets)
         models.push_back(TRY(open_net(net)));
+    if (config.vsock) {
+        auto vsock = virtio::VsockDevice::listen(config.vsock->guest_cid, config.vsock->socket_path);
+        if (!vsock.ok())
+            return vsock.error().with_context("--vsock");
+        models.push_back(vsock.release_value());
+    }
     models.push_back(std::make_unique<virtio::RngDevice>());
     auto devices = std::make_unique<VirtioDevices>();
     if (config.console == ConsoleKind::Virtio) {
