@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <utility>
 
 namespace vmlet {
@@ -18,7 +19,19 @@ Result<Mmap> Mmap::map(size_t size, int prot, int flags, int fd, const char* wha
 
 Result<Mmap> Mmap::anonymous(size_t size)
 {
-    return map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, "mmap of anonymous memory");
+    if (size == 0 || size > SIZE_MAX - kHugePageSize)
+        return make_error("mmap of anonymous memory: cannot map {} bytes", size);
+    // Reserve a huge page more than asked, then give back the unaligned head and the tail.
+    auto reserved = TRY(map(size + kHugePageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, "mmap of anonymous memory"));
+    auto start = reinterpret_cast<uintptr_t>(reserved.m_data);
+    auto aligned = (start + kHugePageSize - 1) & ~uintptr_t(kHugePageSize - 1);
+    if (aligned > start)
+        ::munmap(reserved.m_data, aligned - start);
+    auto end = start + size + kHugePageSize;
+    if (end > aligned + size)
+        ::munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
+    reserved.m_data = nullptr; // its pieces are unmapped above or owned by the result
+    return Mmap(reinterpret_cast<uint8_t*>(aligned), size);
 }
 
 Result<Mmap> Mmap::map_file_readonly(int fd, size_t size)

@@ -11,8 +11,11 @@ namespace vmlet {
 // Owns one mmap'd range and unmaps it on destruction. Move-only.
 class Mmap {
 public:
-    // Anonymous private read-write memory.
+    // Anonymous private read-write memory, starting on a 2 MiB boundary: KVM can map a
+    // transparent huge page into a guest only where guest-physical and host-virtual addresses
+    // agree modulo 2 MiB, and mmap alone only aligns to 4 KiB.
     static Result<Mmap> anonymous(size_t size);
+    static constexpr size_t kHugePageSize = 2 << 20;
     // A read-only private view of a whole file (or of `size` bytes of it).
     static Result<Mmap> map_file_readonly(int fd, size_t size);
     // A shared mapping of a file descriptor (e.g. a vCPU's kvm_run area).
