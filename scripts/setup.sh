@@ -12,6 +12,7 @@ as_root=()
 packages=(
   build-essential cmake pkg-config      # the toolchain
   libfmt-dev libcli11-dev libgtest-dev  # vmlet's libraries: formatting, CLI parsing, tests
+  clang libclang-rt-dev                 # scripts/fuzz.sh: clang, libFuzzer and the sanitizer runtimes
   linux-source-6.1 flex bison bc libelf-dev libssl-dev  # the guest kernel and what builds it
   busybox-static cpio                   # the guest's user space and initramfs
   qemu-system-x86                       # the reference VMM that scripts/bench/ compares against

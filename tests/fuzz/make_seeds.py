@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus for the virtio fuzz targets into tests/fuzz/corpus/<target>/.
+
+Each seed is a valid-looking input in the format the target's comment describes, using the guest
+layout of fuzz_common.h (queue q: descriptors at q*0x1000, avail ring at +0x800, used ring at
++0xa00; readable buffers at 0x100..0x7ff, writable ones at 0x8000+). Only the RAM prefix that
+holds something is written, so every seed stays a few KiB. fuzz_vsock_packets writes its rings
+itself: its seeds are operation lists. Rerun after changing a format:
+    python3 tests/fuzz/make_seeds.py
+"""
+
+import pathlib
+import struct
+
+HERE = pathlib.Path(__file__).resolve().parent
+CORPUS = HERE / "corpus"
+
+NEXT, WRITE, INDIRECT = 1, 2, 4
+VERSION_1, INDIRECT_DESC, EVENT_IDX = 32, 28, 29
+
+
+def desc_addr(q):
+    return q * 0x1000
+
+
+def avail_addr(q):
+    return q * 0x1000 + 0x800
+
+
+class Ram:
+    """Guest RAM image, grown to the highest byte written."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def put(self, address, raw):
+        end = address + len(raw)
+        if len(self.data) < end:
+            self.data.extend(bytes(end - len(self.data)))
+        self.data[address:end] = raw
+
+    def descriptor(self, table, index, address, length, flags=0, next_=0):
+        self.put(table + 16 * index, struct.pack("<QIHH", address, length, flags, next_))
+
+    def chain(self, table, first, buffers):
+        """buffers: (address, length, writable); laid out at consecutive indices from `first`."""
+        for n, (address, length, writable) in enumerate(buffers):
+            last = n + 1 == len(buffers)
+            flags = (WRITE if writable else 0) | (0 if last else NEXT)
+            self.descriptor(table, first + n, address, length, flags, 0 if last else first + n + 1)
+
+    def avail(self, q, heads):
+        self.put(avail_addr(q), struct.pack("<HH", 0, len(heads)) + b"".join(struct.pack("<H", h) for h in heads))
+
+
+def write(target, name, data):
+    assert len(data) < 8192, (target, name, len(data))
+    directory = CORPUS / target
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_bytes(bytes(data))
+
+
+def descriptor_chain():
+    # header: u16 queue size, u32 table address, u16 head, u8 flags (bit 0: indirect allowed)
+    ram = Ram()
+    ram.chain(0, 0, [(0x4000, 16, False), (0x4100, 512, True), (0x4400, 1, True)])
+    write("fuzz_descriptor_chain", "good_chain", struct.pack("<HIHB", 16, 0, 0, 0) + ram.data)
+
+    ram = Ram()
+    ram.descriptor(0, 0, 0x100, 48, INDIRECT)
+    ram.chain(0x100, 0, [(0x4000, 16, False), (0x4100, 512, True), (0x4400, 1, True)])
+    write("fuzz_descriptor_chain", "indirect_chain", struct.pack("<HIHB", 16, 0, 0, 1) + ram.data)
+
+    ram = Ram()  # a head in the middle of a wrapping chain at a non-zero table
+    ram.chain(0x200, 6, [(0x5000, 100, False), (0x6000, 200, True)])
+    ram.descriptor(0x200, 7, 0x6000, 200, WRITE | NEXT, 0)
+    ram.descriptor(0x200, 0, 0x7000, 4096, WRITE)
+    write("fuzz_descriptor_chain", "wrapping_chain", struct.pack("<HIHB", 8, 0x200, 6, 0) + ram.data)
+
+    ram = Ram()  # a loop: the walker must refuse it
+    ram.descriptor(0, 0, 0x4000, 16, NEXT, 1)
+    ram.descriptor(0, 1, 0x4000, 16, NEXT, 0)
+    write("fuzz_descriptor_chain", "loop", struct.pack("<HIHB", 4, 0, 0, 1) + ram.data)
+
+
+def mmio_transport():
+    # operations: op&3==3 -> 32-bit write at (op>>2)*4; op&3==2 -> notify op>>2;
+    #             op&3==1 -> read u16 offset, u8 width; op&3==0 -> write u16 offset, u8 width, u64
+    def w(offset, value):
+        return struct.pack("<BI", (offset // 4) << 2 | 3, value)
+
+    def r(offset, width_log2=2):
+        return struct.pack("<BHB", 1, offset, width_log2)
+
+    def init(queue_size):
+        ops = r(0x000) + r(0x004) + r(0x008) + w(0x070, 0) + w(0x070, 1) + w(0x070, 3)
+        ops += w(0x014, 0) + r(0x010) + w(0x014, 1) + r(0x010)
+        ops += w(0x024, 0) + w(0x020, 1 << INDIRECT_DESC | 1 << EVENT_IDX) + w(0x024, 1) + w(0x020, 1)
+        ops += w(0x070, 11) + r(0x070)
+        ops += w(0x030, 0) + r(0x034) + w(0x038, queue_size)
+        ops += w(0x080, desc_addr(0)) + w(0x084, 0) + w(0x090, avail_addr(0)) + w(0x094, 0)
+        ops += w(0x0a0, avail_addr(0) + 0x200) + w(0x0a4, 0) + w(0x044, 1) + w(0x070, 15) + r(0x070)
+        return ops
+
+    ram = Ram()
+    ram.chain(0, 0, [(0x8000, 64, True)])
+    ram.chain(0, 1, [(0x8100, 16, True), (0x8200, 300, True)])
+    ram.avail(0, [0, 1])
+    ops = init(16) + w(0x050, 0) + struct.pack("<B", 2) + r(0x060) + w(0x064, 1) + r(0x100, 3)
+    write("fuzz_mmio_transport", "rng_two_chains", struct.pack("<H", len(ops)) + ops + ram.data)
+
+    ram = Ram()
+    ram.descriptor(0, 0, 0x100, 32, INDIRECT)
+    ram.chain(0x100, 0, [(0x8000, 8, True), (0x8100, 8, True)])
+    ram.avail(0, [0])
+    ops = init(4) + struct.pack("<B", 2) + w(0x070, 0) + r(0x070)
+    write("fuzz_mmio_transport", "rng_indirect_then_reset", struct.pack("<H", len(ops)) + ops + ram.data)
+
+    ops = init(3) + r(0x070) + struct.pack("<BHBQ", 0, 0x070, 3, 0) + r(0x0fc, 0)  # bad size, odd widths
+    write("fuzz_mmio_transport", "bad_queue_size", struct.pack("<H", len(ops)) + ops)
+
+
+def block_request():
+    # header: u8 (bits 0-2 log2 queue size, bit 3 read-only device), u32 low feature bits
+    features = 1 << 2 | 1 << 9 | 1 << 13  # SEG_MAX, FLUSH, DISCARD
+    header = struct.pack("<BI", 4, features)
+
+    def request(type_, sector):
+        return struct.pack("<IIQ", type_, 0, sector)
+
+    ram = Ram()
+    ram.put(0x100, request(0, 1))
+    ram.chain(0, 0, [(0x100, 16, False), (0x8000, 512, True), (0x8400, 1, True)])
+    ram.avail(0, [0])
+    write("fuzz_block_request", "read", header + ram.data)
+
+    ram = Ram()
+    ram.put(0x100, request(1, 2))
+    ram.put(0x200, bytes(range(256)) * 2)
+    ram.chain(0, 0, [(0x100, 16, False), (0x200, 512, False), (0x8400, 1, True)])
+    ram.put(0x110, request(4, 0))
+    ram.chain(0, 3, [(0x110, 16, False), (0x8410, 1, True)])
+    ram.avail(0, [0, 3])
+    write("fuzz_block_request", "write_then_flush", header + ram.data)
+
+    ram = Ram()  # get-id through an indirect table, then a discard
+    ram.put(0x100, request(8, 0))
+    ram.descriptor(0, 0, 0x400, 48, INDIRECT)
+    ram.chain(0x400, 0, [(0x100, 16, False), (0x8000, 20, True), (0x8100, 1, True)])
+    ram.put(0x110, request(11, 0))
+    ram.put(0x120, struct.pack("<QII", 4, 8, 0))
+    ram.chain(0, 1, [(0x110, 16, False), (0x120, 16, False), (0x8200, 1, True)])
+    ram.avail(0, [0, 1])
+    write("fuzz_block_request", "get_id_indirect_and_discard", header + ram.data)
+
+    ram = Ram()  # a write on the read-only device, reaching past the end of the disk
+    ram.put(0x100, request(1, 127))
+    ram.chain(0, 0, [(0x100, 16, False), (0x200, 1024, False), (0x8400, 1, True)])
+    ram.avail(0, [0])
+    write("fuzz_block_request", "readonly_write_past_end", struct.pack("<BI", 4 | 8, features) + ram.data)
+
+
+def net_frames():
+    # header: u8 log2 queue size, u32 low feature bits, u8 frame count, per frame u16 length + bytes
+    csum, guest_csum, mac, mrg = 1 << 0, 1 << 1, 1 << 5, 1 << 15
+    frame = bytes(12) + bytes([0xff] * 6) + bytes([0x52, 0x54, 0, 0x12, 0x34, 0x57]) + b"\x08\x00" + bytes(range(50))
+
+    def frames(*items):
+        return struct.pack("<B", len(items)) + b"".join(struct.pack("<H", len(f)) + f for f in items)
+
+    ram = Ram()
+    ram.put(0x100, frame)
+    ram.chain(desc_addr(1), 0, [(0x100, 12, False), (0x10c, len(frame) - 12, False)])
+    ram.avail(1, [0])
+    ram.chain(desc_addr(0), 0, [(0x8000, 2048, True)])
+    ram.avail(0, [0])
+    write("fuzz_net_frames", "tx_and_rx", struct.pack("<BI", 4, csum | mac) + frames(frame) + ram.data)
+
+    ram = Ram()  # mergeable receive buffers: one frame over three small buffers
+    for n in range(3):
+        ram.chain(desc_addr(0), n, [(0x8000 + 0x100 * n, 40, True)])
+    ram.avail(0, [0, 1, 2])
+    big = frame + bytes(40)
+    write("fuzz_net_frames", "rx_mergeable", struct.pack("<BI", 4, mrg | guest_csum) + frames(big, frame) + ram.data)
+
+    ram = Ram()  # transmit through an indirect table, receive buffer too small for the header
+    ram.put(0x100, frame)
+    ram.descriptor(desc_addr(1), 0, 0x200, 32, INDIRECT)
+    ram.chain(0x200, 0, [(0x100, 20, False), (0x114, len(frame) - 20, False)])
+    ram.avail(1, [0])
+    ram.chain(desc_addr(0), 0, [(0x8000, 8, True)])
+    ram.avail(0, [0])
+    write("fuzz_net_frames", "indirect_tx_short_rx",
+          struct.pack("<BI", 3, 1 << INDIRECT_DESC | 1 << EVENT_IDX) + frames(frame) + ram.data)
+
+
+def console():
+    # header: u8 log2 queue size, u32 low feature bits, u16 input length + input bytes
+    ram = Ram()
+    ram.put(0x100, b"hello from the guest\n")
+    ram.chain(desc_addr(1), 0, [(0x100, 6, False), (0x106, 15, False)])
+    ram.avail(1, [0])
+    ram.chain(desc_addr(0), 0, [(0x8000, 64, True)])
+    ram.avail(0, [0])
+    host = b"ls -l\n"
+    write("fuzz_console", "tx_and_rx", struct.pack("<BIH", 4, 0, len(host)) + host + ram.data)
+
+    ram = Ram()  # input spread over several receive buffers, one of them indirect
+    for n in range(2):
+        ram.chain(desc_addr(0), n, [(0x8000 + 0x100 * n, 4, True)])
+    ram.descriptor(desc_addr(0), 2, 0x200, 32, INDIRECT)
+    ram.chain(0x200, 0, [(0x8300, 3, True), (0x8400, 100, True)])
+    ram.avail(0, [0, 1, 2])
+    host = b"0123456789abcdef" * 4
+    write("fuzz_console", "rx_split", struct.pack("<BIH", 4, 1 << INDIRECT_DESC | 1 << EVENT_IDX, len(host)) + host + ram.data)
+
+
+def vsock_packets():
+    # header: u8 log2 queue size, u32 low feature bits; then operations (fuzz_vsock_packets.cpp)
+    request, response, rst, shutdown, rw, credit_update, credit_request = range(1, 8)
+    raw_addresses, raw_port, raw_length, separate, split = 4, 8, 16, 32, 64
+    header = struct.pack("<BI", 4, 1 << INDIRECT_DESC | 1 << EVENT_IDX)
+
+    def packet(op, modifiers=0, length=0, dst_port=5000, src_cid=3, len_field=None, flags=0, buf_alloc=65536, fwd_cnt=0):
+        fields = (src_cid, 2, 1234, dst_port, length if len_field is None else len_field, 1, op, flags, buf_alloc, fwd_cnt)
+        return struct.pack("<B", modifiers) + struct.pack("<QQIIIHHIII", *fields) + struct.pack("<H", length)
+
+    def buffers(count, size, modifiers=0):
+        return struct.pack("<BH", (count - 1) << 2 | 1 | modifiers, size)
+
+    def kick(queue):
+        return struct.pack("<B", queue << 2 | 2)
+
+    def host(reads=False, closes=False):
+        return struct.pack("<B", 3 | (4 if reads else 0) | (8 if closes else 0))
+
+    rx, tx = kick(0), kick(1)
+    connect = buffers(8, 4096) + rx + packet(request) + tx + host()
+
+    ops = connect + packet(rw, separate, 5) + tx + host(reads=True) + packet(credit_request) + tx
+    ops += packet(shutdown, flags=3) + tx + rx
+    write("fuzz_vsock_packets", "connect_send_shutdown", header + ops)
+
+    ops = buffers(4, 4096) + rx + packet(request, raw_port, dst_port=6000) + packet(rw, raw_port, 2, dst_port=7000)
+    ops += packet(request, raw_addresses, src_cid=9) + packet(rw, raw_length, 5, len_field=1000) + tx
+    write("fuzz_vsock_packets", "refused_spoofed_and_short", header + ops)
+
+    ops = buffers(8, 4096, split) + rx + packet(request, split) + tx + host(closes=True)
+    ops += packet(rw, separate | split, 4096) + tx + packet(rst) + tx + rx
+    write("fuzz_vsock_packets", "host_closes", header + ops)
+
+    ops = connect + (packet(rw, separate, 65535) + tx) * 10  # the host never reads: past the credit
+    write("fuzz_vsock_packets", "beyond_credit", header + ops)
+
+    ops = connect + packet(response) + packet(credit_update, fwd_cnt=10) + packet(request) + packet(9) + tx + rx
+    write("fuzz_vsock_packets", "bad_ops_on_a_connection", header + ops)
+
+    ops = buffers(1, 16) + rx + packet(request, raw_port, dst_port=6000) + tx  # the RST does not fit
+    write("fuzz_vsock_packets", "receive_buffer_too_small", struct.pack("<BI", 0, 0) + ops)
+
+
+if __name__ == "__main__":
+    descriptor_chain()
+    mmio_transport()
+    block_request()
+    net_frames()
+    console()
+    vsock_packets()
+    for directory in sorted(CORPUS.iterdir()):
+        print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")
