@@ -30,6 +30,11 @@ shift $((OPTIND - 1))
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
+# One build directory serves one checkout: a cache made from another source tree (another clone in
+# CI) is started afresh, as cmake refuses to reuse it.
+if [ -f "$build/CMakeCache.txt" ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$root" "$build/CMakeCache.txt"; then
+    rm -rf "$build"
+fi
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DVMLET_FUZZ=ON -DVMLET_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target "${targets[@]}" -j "${VMLET_FUZZ_JOBS:-$(nproc)}"
 
