@@ -18,6 +18,8 @@ mkdir -p /host/dev/shm && mount -t tmpfs -o size=2g,mode=1777 tmpfs /host/dev/sh
 command=$(sed -n 's/.*nested.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
 directory=$(sed -n 's/.*nested.cwd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
 echo NESTED-KVM-BEGIN
+# A heartbeat on the console: scripts/nested-kvm.sh takes its absence as a stalled kernel.
+(while sleep 20; do echo NESTED-KVM-ALIVE; done) &
 chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/dev/shm \
   /bin/sh -c "cd '$directory' && $command"
 echo "NESTED-KVM-EXIT=$?"
