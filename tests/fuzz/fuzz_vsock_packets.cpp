@@ -17,12 +17,15 @@
 //     after the header.
 //   2 kick queue (op >> 2) & 3 (0 receive, 1 transmit, 2 event, 3 none).
 //   3 host: accept the device's connections waiting at the listener; bit 2: read what they
-//     hold; bit 3: close them (the device's next write to one fails).
+//     hold; bit 3: close them (the device's next write to one fails); bit 4: write 1 byte of
+//     length then that many bytes to each (host-to-guest data); bit 5: a new client connects to
+//     the device's socket and writes 1 byte of length then that many bytes (its CONNECT line).
+//     Then the ready host-side events are dispatched (EventLoop::run_ready), as after a kick.
 // A chain that finds too few free descriptors is dropped, as a driver would wait. After the
 // input the device is reset, which closes its connections.
-// The event loop the device registers with is never started, so host-side events (a client at
-// the device's socket, a host socket becoming readable) do not happen: host-to-guest data and
-// host-initiated connections are not reached here.
+// The event loop the device registers with is not started: the harness runs its ready handlers
+// itself (run_ready), so host-side events happen in input order, on this thread. Not reached: a
+// guest RESPONSE to a host client's REQUEST (its port is allocated by the device at run time).
 
 #include "devices/virtio/vsock_device.h"
 #include "tests/fuzz/fuzz_common.h"
@@ -56,6 +59,8 @@ constexpr uint8_t kSeparatePayload = 1 << 5;
 constexpr uint8_t kSplit = 1 << 6;
 constexpr uint8_t kHostReads = 1 << 2;
 constexpr uint8_t kHostCloses = 1 << 3;
+constexpr uint8_t kHostWrites = 1 << 4;
+constexpr uint8_t kHostConnects = 1 << 5;
 
 // §2.7.5 struct virtq_desc.
 struct Descriptor {
@@ -142,7 +147,9 @@ struct Fixture {
     std::unique_ptr<EventLoop> loop;
     std::unique_ptr<VsockDevice> device;
     UniqueFd listener;
+    std::string socket_path;
     std::vector<UniqueFd> accepted; // this input's host ends
+    std::vector<UniqueFd> clients;  // this input's clients of the device's socket
 
     ~Fixture()
     {
@@ -159,6 +166,22 @@ struct Fixture {
                 return;
             accepted.emplace_back(fd);
         }
+    }
+    void write_accepted(std::span<const uint8_t> bytes)
+    {
+        for (auto& fd : accepted)
+            (void)!::send(fd.get(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    void connect_client(std::span<const uint8_t> line)
+    {
+        sockaddr_un address {};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+        UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (::connect(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0)
+            return;
+        (void)!::send(client.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        clients.push_back(std::move(client));
     }
     void read_accepted()
     {
@@ -177,6 +200,7 @@ std::unique_ptr<Fixture> make_fixture()
     fuzz::check(::mkdtemp(pattern) != nullptr, "mkdtemp");
     fixture->directory = pattern;
     auto path = (fixture->directory / "v.sock").string();
+    fixture->socket_path = path;
 
     auto loop = EventLoop::create();
     fuzz::check(loop.ok(), "EventLoop::create");
@@ -258,19 +282,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         }
         case kKick:
             driver.kick(uint16_t((op >> 2) & 3));
+            g_fixture->loop->run_ready();
             break;
-        case kHost:
+        case kHost: {
             g_fixture->accept_waiting();
             if (op & kHostReads)
                 g_fixture->read_accepted();
             if (op & kHostCloses)
                 g_fixture->accepted.clear();
+            if (op & kHostWrites)
+                g_fixture->write_accepted(input.take_bytes(input.take<uint8_t>()));
+            if (op & kHostConnects)
+                g_fixture->connect_client(input.take_bytes(input.take<uint8_t>()));
+            g_fixture->loop->run_ready();
             break;
+        }
         }
     }
 
     driver.finish();
     g_fixture->accept_waiting(); // connections the device made and never heard of again
     g_fixture->accepted.clear();
+    g_fixture->clients.clear();
+    g_fixture->loop->run_ready(); // the device's socket may still hold clients it must close
     return 0;
 }

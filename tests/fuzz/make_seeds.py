@@ -231,8 +231,14 @@ def vsock_packets():
     def kick(queue):
         return struct.pack("<B", queue << 2 | 2)
 
-    def host(reads=False, closes=False):
-        return struct.pack("<B", 3 | (4 if reads else 0) | (8 if closes else 0))
+    def host(reads=False, closes=False, writes=b"", connect_line=None):
+        op = 3 | (4 if reads else 0) | (8 if closes else 0) | (16 if writes else 0) | (32 if connect_line is not None else 0)
+        data = struct.pack("<B", op)
+        if writes:
+            data += struct.pack("<B", len(writes)) + writes
+        if connect_line is not None:
+            data += struct.pack("<B", len(connect_line)) + connect_line
+        return data
 
     rx, tx = kick(0), kick(1)
     connect = buffers(8, 4096) + rx + packet(request) + tx + host()
@@ -257,6 +263,16 @@ def vsock_packets():
 
     ops = buffers(1, 16) + rx + packet(request, raw_port, dst_port=6000) + tx  # the RST does not fit
     write("fuzz_vsock_packets", "receive_buffer_too_small", struct.pack("<BI", 0, 0) + ops)
+
+    # Host to guest: data within and beyond a small credit, then a credit update and a host close.
+    ops = buffers(8, 4096) + rx + packet(request, buf_alloc=8) + tx + host(writes=b"host-to-guest") + rx
+    ops += packet(credit_update, buf_alloc=8, fwd_cnt=8) + tx + host(closes=True) + rx
+    write("fuzz_vsock_packets", "host_data_and_credit", header + ops)
+
+    # Host clients of the device's socket: a good CONNECT line, a bad one, one cut short.
+    ops = buffers(8, 4096) + rx + host(connect_line=b"CONNECT 80\nearly") + host(connect_line=b"HELLO 80\n")
+    ops += host(connect_line=b"CONNECT 8") + rx
+    write("fuzz_vsock_packets", "host_connect_lines", header + ops)
 
 
 if __name__ == "__main__":

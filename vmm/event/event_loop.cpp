@@ -78,27 +78,34 @@ void EventLoop::stop_and_join()
 
 void EventLoop::run()
 {
+    while (dispatch(-1)) { }
+}
+
+void EventLoop::run_ready()
+{
+    dispatch(0);
+}
+
+bool EventLoop::dispatch(int timeout_ms)
+{
     constexpr int kBatch = 32;
     epoll_event events[kBatch];
-    for (;;) {
-        int count = ::epoll_wait(m_epoll.get(), events, kBatch, -1);
-        if (count < 0)
-            continue; // EINTR
-        for (int index = 0; index < count; ++index) {
-            int fd = events[index].data.fd;
-            if (fd == m_wake.get())
-                return;
-            std::shared_ptr<Handler> handler;
-            {
-                std::lock_guard lock(m_mutex);
-                auto found = m_handlers.find(fd);
-                if (found == m_handlers.end())
-                    continue; // removed by an earlier handler in this batch
-                handler = found->second;
-            }
-            (*handler)(events[index].events);
+    int count = ::epoll_wait(m_epoll.get(), events, kBatch, timeout_ms);
+    for (int index = 0; index < count; ++index) {
+        int fd = events[index].data.fd;
+        if (fd == m_wake.get())
+            return false;
+        std::shared_ptr<Handler> handler;
+        {
+            std::lock_guard lock(m_mutex);
+            auto found = m_handlers.find(fd);
+            if (found == m_handlers.end())
+                continue; // removed by an earlier handler in this batch
+            handler = found->second;
         }
+        (*handler)(events[index].events);
     }
+    return true; // also after EINTR (count < 0)
 }
 
 }

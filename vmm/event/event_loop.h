@@ -30,6 +30,9 @@ public:
 
     Result<void> start();
     void stop_and_join();
+    // Runs, on the calling thread, the handlers of descriptors that are ready now. For a test or
+    // fuzzer that drives the loop itself; never while the loop's own thread runs.
+    void run_ready();
 
 private:
     EventLoop(UniqueFd epoll, UniqueFd wake)
@@ -38,6 +41,8 @@ private:
     {
     }
     void run();
+    // Waits up to `timeout_ms` and runs the handlers of what is ready; false once woken to stop.
+    bool dispatch(int timeout_ms);
 
     UniqueFd m_epoll;
     UniqueFd m_wake;
