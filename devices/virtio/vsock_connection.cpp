@@ -40,6 +40,18 @@ std::optional<Op> Connection::next_control() const
     return std::nullopt;
 }
 
+void Connection::paid(Op op)
+{
+    switch (op) {
+    case kOpRst: m_pending = 0; return;
+    case kOpResponse: return paid(kPendingResponse);
+    case kOpRequest: return paid(kPendingRequest);
+    case kOpShutdown: return paid(kPendingShutdown);
+    case kOpCreditUpdate: return paid(kPendingCreditUpdate);
+    default: return;
+    }
+}
+
 void Connection::update_peer_credit(const Header& header)
 {
     m_peer_buffer = header.buf_alloc;

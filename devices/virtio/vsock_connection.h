@@ -58,7 +58,8 @@ public:
     void owe(Pending op) { m_pending |= op; }
     bool owes(Pending op) const { return (m_pending & op) != 0; }
     void paid(Pending op) { m_pending &= ~uint32_t(op); }
-    void forgive_all() { m_pending = 0; }
+    // The control packet `op` (one next_control() named) went out; an RST settles everything.
+    void paid(Op op);
     // The next control packet to send, RST first (it supersedes everything else).
     std::optional<Op> next_control() const;
 

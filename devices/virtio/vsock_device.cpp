@@ -279,20 +279,13 @@ Result<std::optional<uint32_t>> VsockDevice::fill(Connection& connection, const 
     if (writer.remaining() < sizeof(Header))
         return make_error("a receive buffer of {} bytes cannot hold the {}-byte header", writer.remaining(), sizeof(Header));
     if (auto op = connection.next_control()) {
-        uint32_t flags = 0;
+        connection.paid(*op);
         if (*op == vsock::kOpRst) {
             // The guest forgets the connection now; what it sent may still drain to the host.
-            connection.forgive_all();
             m_by_ports.erase(key(connection.host_port(), connection.guest_port()));
             connection.set_state(Connection::State::Closing);
-        } else {
-            connection.paid(Connection::Pending(*op == vsock::kOpResponse ? Connection::kPendingResponse
-                    : *op == vsock::kOpRequest                           ? Connection::kPendingRequest
-                    : *op == vsock::kOpShutdown                          ? Connection::kPendingShutdown
-                                                                         : Connection::kPendingCreditUpdate));
-            if (*op == vsock::kOpShutdown)
-                flags = vsock::kShutdownSend;
         }
+        uint32_t flags = *op == vsock::kOpShutdown ? vsock::kShutdownSend : 0;
         writer.write_object(connection.header_to_guest(m_guest_cid, *op, 0, flags));
         return std::optional(writer.written());
     }
