@@ -12,10 +12,12 @@ as_root=()
 packages=(
   build-essential cmake pkg-config      # the toolchain
   libfmt-dev libcli11-dev libgtest-dev  # vmlet's libraries: formatting, CLI parsing, tests
+  libssl-dev libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev  # images: SHA-256, tar/gzip/zstd, the registry API, JSON
   clang libclang-rt-dev                 # scripts/fuzz.sh: clang, libFuzzer and the sanitizer runtimes
   linux-source-6.1 flex bison bc libelf-dev libssl-dev  # the guest kernel and what builds it
   busybox-static cpio                   # the guest's user space and initramfs
   qemu-system-x86                       # the reference VMM that scripts/bench/ compares against
+  docker-registry skopeo                # the registry the pull tests run on loopback, and what pushes to it
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -10,7 +10,8 @@ namespace vmlet {
 
 Result<UniqueFd> open_file(const std::string& path, int flags)
 {
-    int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    // The mode only matters with O_CREAT: files vmlet creates are readable by all, as Docker's.
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
     if (fd < 0)
         return errno_error(fmt::format("cannot open {}", path));
     return UniqueFd(fd);
@@ -40,6 +41,44 @@ Result<void> write_all(int fd, std::span<const uint8_t> bytes)
             return errno_error("write");
         }
         bytes = bytes.subspan(static_cast<size_t>(written));
+    }
+    return {};
+}
+
+Result<std::string> read_small_file(const std::string& path, size_t limit)
+{
+    auto fd = TRY(open_file(path, O_RDONLY));
+    std::string bytes;
+    char buffer[1 << 16];
+    for (;;) {
+        ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            return errno_error(fmt::format("cannot read {}", path));
+        if (count == 0)
+            return bytes;
+        bytes.append(buffer, static_cast<size_t>(count));
+        if (bytes.size() > limit)
+            return make_error("{} is larger than {} bytes", path, limit);
+    }
+}
+
+Result<void> replace_file(const std::string& path, std::string_view bytes)
+{
+    auto temporary = fmt::format("{}.tmp-{}", path, ::getpid());
+    {
+        auto fd = TRY(open_file(temporary, O_WRONLY | O_CREAT | O_TRUNC));
+        auto written = write_all(fd.get(), std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+        if (!written.ok()) {
+            ::unlink(temporary.c_str());
+            return written.release_error().with_context(path);
+        }
+    }
+    if (::rename(temporary.c_str(), path.c_str()) < 0) {
+        int error = errno;
+        ::unlink(temporary.c_str());
+        return errno_error(fmt::format("cannot replace {}", path), error);
     }
     return {};
 }

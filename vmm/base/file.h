@@ -6,6 +6,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace vmlet {
 
@@ -33,5 +34,12 @@ Result<UniqueFd> open_file(const std::string& path, int flags);
 
 // Writes all of `bytes`, retrying on short writes and EINTR.
 Result<void> write_all(int fd, std::span<const uint8_t> bytes);
+
+// Reads a whole small file (records, configs), refusing one larger than `limit` bytes.
+Result<std::string> read_small_file(const std::string& path, size_t limit);
+
+// Replaces `path` with `bytes` so that a reader sees either the old or the new content, never a
+// mix: the bytes go to a temporary file beside it, which rename(2) then moves over it.
+Result<void> replace_file(const std::string& path, std::string_view bytes);
 
 }

@@ -141,6 +141,13 @@ std::string Reference::canonical() const
     return text;
 }
 
+std::string Reference::familiar_repository() const
+{
+    if (registry != kDockerHub)
+        return registry + "/" + repository;
+    return repository.starts_with("library/") ? repository.substr(8) : repository;
+}
+
 std::string Reference::api_host() const
 {
     return registry == kDockerHub ? "registry-1.docker.io" : registry;

@@ -21,6 +21,8 @@ struct Reference {
 
     // The full normalised name: "docker.io/library/busybox:latest", with "@digest" if there is one.
     std::string canonical() const;
+    // The repository as `docker images` shows it: "busybox", "user/app", "localhost:5000/app".
+    std::string familiar_repository() const;
     // The host the distribution API lives on (Docker Hub's is not docker.io).
     std::string api_host() const;
 };
