@@ -1,0 +1,67 @@
+#pragma once
+
+#include "vmm/base/result.h"
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vmlet {
+
+enum class ContainerState { Created, Running, Exited };
+
+// What `vmlet ps` and `inspect` know of a container, kept as containers/<id>/container.json.
+struct ContainerRecord {
+    std::string id;         // 64 hex digits, as docker's
+    std::string name;       // unique in the store
+    std::string image_id;   // "sha256:..." of the image it runs
+    std::string image_name; // as the user wrote it
+    std::string isolation;  // "process" or "vm"
+    std::vector<std::string> command;
+    std::string created;    // RFC 3339
+    ContainerState state { ContainerState::Created };
+    pid_t monitor_pid { 0 }; // the vmlet process that runs it and records its exit
+    std::string started, finished;
+    int exit_code { 0 };
+    bool auto_remove { false }; // --rm
+};
+
+// The containers under a store root: containers/<id>/ holds each one's record, its writable layer
+// and its logs; names/<name> holds the id a name belongs to, created with O_EXCL so that two
+// concurrent `run --name` cannot both take one name. Records are replaced whole (rename(2)).
+class ContainerStore {
+public:
+    static Result<ContainerStore> open(const std::string& root);
+
+    // Creates the container's directory and reserves its name (a generated one when empty).
+    Result<ContainerRecord> create(ContainerRecord record);
+    Result<void> save(const ContainerRecord& record) const;
+    // By name, full id or unambiguous id prefix.
+    Result<ContainerRecord> find(std::string_view name_or_id) const;
+    Result<std::vector<ContainerRecord>> all() const;
+    // Removes the record, the directory and the name. The caller has released everything mounted there.
+    Result<void> remove(const ContainerRecord& record) const;
+
+    std::string directory(const std::string& id) const;
+
+private:
+    explicit ContainerStore(std::string root)
+        : m_root(std::move(root))
+    {
+    }
+    Result<ContainerRecord> read(const std::string& id) const;
+    Result<void> reserve_name(const std::string& name, const std::string& id) const;
+
+    std::string m_root;
+};
+
+// Whether the record's monitor process still runs: a record that says Running whose monitor is gone
+// (killed with SIGKILL, host rebooted) reads as Exited.
+bool monitor_alive(const ContainerRecord& record);
+
+std::string_view state_name(ContainerState state);
+
+}
