@@ -1,134 +1,46 @@
 #include "vmm/cli/cli.h"
 
-#include "vmm/vm/builder.h"
-#include "vmm/vm/device_options.h"
+#include "vmm/cli/boot_command.h"
+#include "vmm/cli/container_commands.h"
+#include "vmm/cli/image_commands.h"
+#include "vmm/cli/pull_command.h"
+#include "vmm/cli/run_command.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <map>
 
 namespace vmlet {
 
-namespace {
-
-constexpr const char* kBootFooter = R"(
-EXAMPLES
-  vmlet boot -- echo hello             run one command in a fresh microVM
-  vmlet boot -- sh -c 'exit 7'         vmlet exits with the command's status, 7
-  vmlet boot --cpus 2 --memory 512 -- nproc
-  vmlet boot                           an interactive shell on the guest console (Ctrl-A x quits)
-  vmlet boot --kernel bzImage --initrd initrd.img --cmdline 'root=/dev/vda'
-  vmlet boot --disk data.img --net auto -- sh     a disk (/dev/vda) and a tap vmlet makes and removes
-  vmlet boot --vsock cid=3,uds=/tmp/v.sock -- vsockcat connect 5000
-                                       the guest reaches a host listener at /tmp/v.sock_5000
-
-EXIT STATUS
-  The exit status of CMD inside the guest (128+N if a signal N killed it), 0 when the guest
-  powers off by itself, 128+N when vmlet is stopped by signal N, and 125 when vmlet fails or the
-  guest crashes (a one-line message on standard error says why).
-
-ENVIRONMENT
-  VMLET_KVM_DEVICE   the KVM device to open (default /dev/kvm)
-
-FILES
-  )" VMLET_DATADIR R"(/vmlinux          the bundled guest kernel
-  )" VMLET_DATADIR R"(/initramfs.cpio   the bundled initramfs: vmlet's init and busybox
-)";
-
-int exit_status(const StopReason& reason)
+int fail(const std::string& message)
 {
-    switch (reason.kind) {
-    case StopKind::ExitStatus:
-        return reason.value;
-    case StopKind::PowerOff:
-    case StopKind::UserQuit:
-        return 0;
-    case StopKind::Signal:
-        return 128 + reason.value;
-    case StopKind::GuestFailure:
-    case StopKind::VmmFailure:
-        fmt::print(stderr, "vmlet: {}\n", reason.message);
-        return kVmletFailure;
-    }
+    fmt::print(stderr, "vmlet: {}\n", message);
     return kVmletFailure;
-}
-
-int run_boot(VmConfig& config)
-{
-    if (const char* device = std::getenv("VMLET_KVM_DEVICE"))
-        config.kvm_device = device;
-    auto result = run_vm(config);
-    if (!result.ok()) {
-        fmt::print(stderr, "vmlet: {}\n", result.error().message());
-        return kVmletFailure;
-    }
-    return exit_status(result.value());
-}
-
-}
-
-namespace {
-
-Result<void> parse_device_options(VmConfig& config, const std::vector<std::string>& disks, const std::vector<std::string>& nets, const std::string& vsock)
-{
-    for (const auto& disk : disks)
-        config.disks.push_back(TRY(parse_disk_option(disk)));
-    for (const auto& net : nets)
-        config.nets.push_back(TRY(parse_net_option(net)));
-    if (!vsock.empty())
-        config.vsock = TRY(parse_vsock_option(vsock));
-    return {};
-}
-
 }
 
 int run_cli(int argc, char** argv)
 {
-    CLI::App app { "vmlet: a small KVM hypervisor that boots Linux microVMs", "vmlet" };
+    CLI::App app { "vmlet: a small KVM hypervisor that boots Linux microVMs and runs container images in them", "vmlet" };
     app.require_subcommand(1);
     app.footer("Run 'vmlet COMMAND --help' for a command's options.");
 
-    VmConfig config;
-    config.kernel_path = VMLET_DATADIR "/vmlinux";
-    std::string initrd_path = VMLET_DATADIR "/initramfs.cpio";
-    bool no_initrd = false;
-    std::string backing = "hugepages";
+    GlobalOptions global;
+    const char* root = std::getenv("VMLET_ROOT");
+    global.root = root ? root : "/var/lib/vmlet";
+    app.add_option("--root", global.root, "Where images and containers are kept (or VMLET_ROOT)")->capture_default_str();
+    // Global options may also follow the command name (`vmlet images --root DIR`).
+    app.fallthrough();
 
-    auto* boot = app.add_subcommand("boot", "Boot a Linux microVM and run CMD in it (or a shell), exiting with its status");
-    boot->add_option("--kernel", config.kernel_path, "Guest kernel: an ELF vmlinux (PVH or 64-bit entry) or a bzImage")->capture_default_str();
-    boot->add_option("--initrd", initrd_path, "Initramfs (uncompressed or as the kernel accepts it)")->capture_default_str();
-    boot->add_flag("--no-initrd", no_initrd, "Boot without an initramfs");
-    boot->add_option("--cmdline", config.extra_command_line, "Extra text for the guest kernel command line");
-    boot->add_option("--cpus", config.cpus, "Number of vCPUs")->capture_default_str();
-    boot->add_option("--memory", config.memory_mib, "Guest RAM in MiB")->capture_default_str();
-    boot->add_option("--memory-backing", backing, "How guest RAM is backed: plain, hugepages (THP, faulted lazily) or populate (all up front)")
-        ->check(CLI::IsMember({ "plain", "hugepages", "populate" }))
-        ->capture_default_str();
-    std::vector<std::string> disks, nets;
-    std::string vsock, console = "serial";
-    boot->add_option("--disk", disks, "A raw disk image as /dev/vdX (repeatable): PATH[,ro]; ro makes the device refuse writes")
-        ->allow_extra_args(false);
-    boot->add_option("--net", nets, "A network interface over a tap device (repeatable): tap=NAME[,mac=MAC] for an existing tap, or auto[,mac=MAC] to create one for this VM")
-        ->allow_extra_args(false);
-    boot->add_option("--vsock", vsock, "A vsock device: cid=N,uds=PATH; host clients connect to PATH and send 'CONNECT PORT', guest connections to port P reach PATH_P");
-    boot->add_option("--console", console, "The guest console: serial (8250 UART, ttyS0) or virtio (virtio-console, hvc0)")
-        ->check(CLI::IsMember({ "serial", "virtio" }))
-        ->capture_default_str();
-    boot->add_flag("--boot-timer", config.boot_timer, "Print when the first vCPU ran and when the guest's init started");
-    bool print_command_line = false;
-    boot->add_flag("--print-cmdline", print_command_line, "Print the guest kernel command line vmlet would use, and exit");
-    boot->add_option("command", config.command, "Command run by the guest's init, after --");
-    boot->footer(kBootFooter);
-
+    std::vector<Command> commands { add_boot_command(app), add_pull_command(app, global), add_run_command(app, global) };
+    for (auto& command : add_image_commands(app, global))
+        commands.push_back(std::move(command));
+    for (auto& command : add_container_commands(app, global))
+        commands.push_back(std::move(command));
     auto* version = app.add_subcommand("version", "Print vmlet's version");
 
     auto known = app.get_subcommands([&](const CLI::App* command) { return argc > 1 && command->get_name() == argv[1]; });
-    if (argc > 1 && argv[1][0] != '-' && known.empty()) {
-        fmt::print(stderr, "vmlet: unknown command '{}' (see 'vmlet --help')\n", argv[1]);
-        return kVmletFailure;
-    }
+    if (argc > 1 && argv[1][0] != '-' && known.empty())
+        return fail(fmt::format("unknown command '{}' (see 'vmlet --help')", argv[1]));
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
@@ -136,36 +48,18 @@ int run_cli(int argc, char** argv)
     } catch (const CLI::CallForAllHelp& help) {
         return app.exit(help);
     } catch (const CLI::ParseError& error) {
-        fmt::print(stderr, "vmlet: {} (see 'vmlet --help')\n", error.what());
-        return kVmletFailure;
+        return fail(fmt::format("{} (see 'vmlet --help')", error.what()));
     }
 
     if (version->parsed()) {
         fmt::print("vmlet {}\n", VMLET_VERSION);
         return 0;
     }
-    if (!no_initrd)
-        config.initrd_path = initrd_path;
-    static const std::map<std::string, MemoryBacking> backings {
-        { "plain", MemoryBacking::Plain }, { "hugepages", MemoryBacking::HugePages }, { "populate", MemoryBacking::Populate }
-    };
-    config.memory_backing = backings.at(backing);
-    config.console = console == "virtio" ? ConsoleKind::Virtio : ConsoleKind::Serial;
-    auto devices = parse_device_options(config, disks, nets, vsock);
-    if (!devices.ok()) {
-        fmt::print(stderr, "vmlet: {}\n", devices.error().message());
-        return kVmletFailure;
+    for (auto& command : commands) {
+        if (command.parser->parsed())
+            return command.run();
     }
-    if (print_command_line) {
-        auto line = guest_command_line(config);
-        if (!line.ok()) {
-            fmt::print(stderr, "vmlet: {}\n", line.error().message());
-            return kVmletFailure;
-        }
-        fmt::print("{}\n", line.value());
-        return 0;
-    }
-    return run_boot(config);
+    return fail("no command given (see 'vmlet --help')");
 }
 
 }

@@ -1,9 +1,8 @@
 #pragma once
 
-namespace vmlet {
+#include "vmm/cli/command.h"
 
-// Exit status for vmlet's own failures (bad flags, bad files, no KVM), as docker uses 125.
-constexpr int kVmletFailure = 125;
+namespace vmlet {
 
 // Parses the command line, runs the subcommand and returns the process exit status.
 int run_cli(int argc, char** argv);

@@ -1,0 +1,258 @@
+// `vmlet run` and the container commands, for each isolation, on an image made from
+// busybox-static and loaded into a store under a temporary --root. The behaviour asserted is the
+// same for both isolations; `uname -r` tells them apart.
+#include "tests/integration/run_test.h"
+
+#include "tests/support/command.h"
+#include "tests/support/oci_image_builder.h"
+
+#include <gtest/gtest.h>
+#include <sys/utsname.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace vmlet::test {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The image every test runs: Cmd, Env, WorkingDir and ExposedPorts set, a user "app" (uid 1000)
+// in its /etc/passwd, and a page for httpd.
+ImageSpec app_image()
+{
+    ImageSpec spec;
+    spec.cmd = { "echo", "hello from the image" };
+    spec.env.push_back("GREETING=hi");
+    spec.working_dir = "/srv";
+    spec.exposed_ports = { "8080/tcp" };
+    spec.extra_files = { { "/srv/index.html", "served from the container\n", 0644 } };
+    return spec;
+}
+
+ImageSpec entrypoint_image()
+{
+    ImageSpec spec;
+    spec.entrypoint = { "/bin/echo", "entry:" };
+    spec.cmd = { "default-arg" };
+    spec.user = "app";
+    return spec;
+}
+
+}
+
+RunTest::Store* RunTest::s_store = nullptr;
+
+void RunTest::SetUpTestSuite()
+{
+    s_store = new Store;
+    for (const auto& [name, spec] : { std::pair { "app:1", app_image() }, std::pair { "entry:1", entrypoint_image() } }) {
+        auto archive = s_store->scratch.file(std::string(name).substr(0, std::string(name).find(':')) + ".tar");
+        write_docker_save_archive(archive, spec, name);
+        auto loaded = run_vmlet({ "--root", s_store->root(), "load", "-i", archive }, { .timeout = std::chrono::seconds(60) });
+        ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+    }
+}
+
+void RunTest::TearDownTestSuite()
+{
+    delete s_store;
+    s_store = nullptr;
+}
+
+void RunTest::SetUp()
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "containers need root (namespaces, overlayfs, cgroups)";
+    if (GetParam() == "vm" && !kvm_available())
+        GTEST_SKIP() << "no /dev/kvm: vm isolation runs under scripts/test.sh's nested KVM";
+}
+
+void RunTest::TearDown()
+{
+    // Every test leaves no container behind, running or not, and no mount of the store.
+    auto left = vmlet({ "ps", "-a", "-q" });
+    for (size_t start = 0; start < left.out.size();) {
+        auto end = left.out.find('\n', start);
+        vmlet({ "rm", "-f", left.out.substr(start, end - start) });
+        start = end + 1;
+    }
+    std::ifstream mounts("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(mounts, line))
+        EXPECT_EQ(line.find(s_store->root()), std::string::npos) << "left mounted: " << line;
+}
+
+ProcessResult RunTest::vmlet(std::vector<std::string> arguments, ProcessOptions options)
+{
+    arguments.insert(arguments.begin(), { "--root", s_store->root() });
+    if (options.timeout == ProcessOptions {}.timeout)
+        options.timeout = std::chrono::seconds(GetParam() == "vm" ? 300 : 60);
+    return run_vmlet(arguments, options);
+}
+
+ProcessResult RunTest::run(std::vector<std::string> arguments, ProcessOptions options)
+{
+    arguments.insert(arguments.begin(), { "run", "--isolation", GetParam() });
+    return vmlet(std::move(arguments), std::move(options));
+}
+
+TEST_P(RunTest, DefaultCommandOfTheImage)
+{
+    auto result = run({ "--rm", "app:1" });
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "hello from the image\n");
+}
+
+TEST_P(RunTest, CommandEnvWorkdirAndUserFollowDockersRules)
+{
+    auto result = run({ "--rm", "-e", "EXTRA=1", "app:1", "sh", "-c", "echo $GREETING $EXTRA; pwd; id -u" });
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "hi 1\n/srv\n0\n");
+
+    result = run({ "--rm", "-w", "/tmp", "-u", "app", "-e", "GREETING=overridden", "app:1", "sh", "-c", "echo $GREETING; pwd; id -un" });
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "overridden\n/tmp\napp\n");
+
+    // Entrypoint + Cmd; arguments replace Cmd; --entrypoint replaces both; the image's User applies.
+    EXPECT_EQ(run({ "--rm", "entry:1" }).out, "entry: default-arg\n");
+    EXPECT_EQ(run({ "--rm", "entry:1", "given" }).out, "entry: given\n");
+    EXPECT_EQ(run({ "--rm", "--entrypoint", "id", "entry:1", "-u" }).out, "1000\n");
+}
+
+TEST_P(RunTest, ExitStatusAndStderrStaySeparate)
+{
+    auto result = run({ "--rm", "app:1", "sh", "-c", "echo out; echo err >&2; exit 7" });
+    EXPECT_EQ(result.exit_code, 7);
+    EXPECT_EQ(result.out, "out\n");
+    EXPECT_EQ(result.err, "err\n");
+}
+
+TEST_P(RunTest, StdinWithInteractive)
+{
+    auto result = run({ "--rm", "-i", "app:1", "sh", "-c", "tr a-z A-Z" }, { .input = "piped in\n" });
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "PIPED IN\n");
+    // Without -i the container's stdin is empty.
+    EXPECT_EQ(run({ "--rm", "app:1", "sh", "-c", "cat; echo end" }, { .input = "ignored\n" }).out, "end\n");
+}
+
+TEST_P(RunTest, KernelSeenByTheContainer)
+{
+    auto result = run({ "--rm", "app:1", "uname", "-r" });
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    struct utsname host { };
+    ::uname(&host);
+    if (GetParam() == "process")
+        EXPECT_EQ(result.out, std::string(host.release) + "\n");
+    else
+        EXPECT_NE(result.out, std::string(host.release) + "\n");
+}
+
+TEST_P(RunTest, ContainerSeesOnlyItsOwnProcesses)
+{
+    auto result = run({ "--rm", "app:1", "sh", "-c", "ls /proc | grep -c '^[0-9]'" });
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_LE(std::stoi(result.out), 3) << "the container sees other processes";
+}
+
+TEST_P(RunTest, RmRemovesTheContainerAndWithoutItPsShowsTheExit)
+{
+    ASSERT_EQ(run({ "--rm", "--name", "gone", "app:1", "true" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "");
+    ASSERT_EQ(run({ "--name", "kept", "app:1", "sh", "-c", "exit 3" }).exit_code, 3);
+    auto listing = vmlet({ "ps", "-a" }).out;
+    EXPECT_NE(listing.find("Exited (3)"), std::string::npos) << listing;
+    EXPECT_NE(listing.find("kept"), std::string::npos) << listing;
+    EXPECT_EQ(vmlet({ "rm", "kept" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "");
+}
+
+TEST_P(RunTest, DetachedLogsAndStop)
+{
+    auto started = run({ "-d", "--name", "ticker", "app:1", "sh", "-c", "echo started; echo warm >&2; while true; do sleep 1; done" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    EXPECT_EQ(started.out.size(), 65u) << "not a container id: " << started.out;
+    EXPECT_NE(vmlet({ "ps" }).out.find("ticker"), std::string::npos);
+    // The output lands in the log soon after start.
+    ProcessResult logs;
+    for (int attempt = 0; attempt < 100 && logs.out.empty(); attempt++) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        logs = vmlet({ "logs", "ticker" });
+    }
+    EXPECT_EQ(logs.out, "started\n");
+    EXPECT_EQ(logs.err, "warm\n");
+
+    auto stopped = vmlet({ "stop", "-t", "1", "ticker" });
+    EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+    EXPECT_EQ(vmlet({ "ps", "-q" }).out, "");
+    EXPECT_NE(vmlet({ "ps", "-a" }).out.find("Exited (137)"), std::string::npos);
+    EXPECT_EQ(vmlet({ "rm", "ticker" }).exit_code, 0);
+}
+
+TEST_P(RunTest, PublishedPortServesTheHost)
+{
+    auto port = std::to_string(28000 + (::getpid() % 1000));
+    auto started = run({ "-d", "--name", "web", "-p", "127.0.0.1:" + port + ":8080", "app:1", "httpd", "-f", "-p", "8080", "-h", "/srv" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    CommandResult fetched;
+    for (int attempt = 0; attempt < 100 && fetched.exit_code != 0; attempt++) {
+        fetched = run_command({ "curl", "-sf", "--max-time", "5", "http://127.0.0.1:" + port + "/index.html" }, std::chrono::seconds(10));
+        if (fetched.exit_code != 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(fetched.exit_code, 0) << fetched.err;
+    EXPECT_EQ(fetched.out, "served from the container\n");
+    EXPECT_EQ(vmlet({ "rm", "-f", "web" }).exit_code, 0);
+}
+
+TEST_P(RunTest, TwoContainersFromOneImageHaveSeparateWritableLayers)
+{
+    ASSERT_EQ(run({ "-d", "--name", "first", "app:1", "sh", "-c", "echo mine > /srv/note; sleep 60" }).exit_code, 0);
+    ASSERT_EQ(run({ "-d", "--name", "second", "app:1", "sh", "-c", "sleep 60" }).exit_code, 0);
+    auto first = run({ "--rm", "app:1", "sh", "-c", "cat /srv/note 2>/dev/null || echo absent" });
+    EXPECT_EQ(first.out, "absent\n");
+    // The image itself is unchanged: its layers are read-only lowers.
+    for (const auto& entry : fs::recursive_directory_iterator(s_store->root() + "/layers"))
+        EXPECT_NE(entry.path().filename(), "note") << entry.path();
+    EXPECT_EQ(vmlet({ "rm", "-f", "first", "second" }).exit_code, 0);
+}
+
+TEST_P(RunTest, MemoryAndPidsLimitsAreEnforced)
+{
+    // 64 MB of 'a's cannot fit in 32 MiB: the kernel kills the shell (OOM).
+    auto memory = run({ "--rm", "--memory", "32m", "app:1", "sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo survived" });
+    EXPECT_NE(memory.exit_code, 0);
+    EXPECT_EQ(memory.out.find("survived"), std::string::npos) << memory.out;
+
+    // Twenty background sleeps: fine without a limit; with --pids-limit 10 the shell's fork fails.
+    const std::string spawn = "i=0; while [ $i -lt 20 ]; do sleep 5 & i=$((i+1)); done; echo spawned";
+    auto unlimited = run({ "--rm", "app:1", "sh", "-c", spawn });
+    EXPECT_EQ(unlimited.out, "spawned\n") << unlimited.err;
+    EXPECT_EQ(unlimited.err, "");
+    auto limited = run({ "--rm", "--pids-limit", "10", "app:1", "sh", "-c", spawn });
+    EXPECT_NE(limited.err.find("fork"), std::string::npos) << "out: " << limited.out << " err: " << limited.err;
+}
+
+TEST_P(RunTest, BadInputsAreOneLineErrors)
+{
+    auto expect = [&](ProcessResult result, int code, const std::string& text) {
+        EXPECT_EQ(result.exit_code, code) << result.out << result.err;
+        EXPECT_NE(result.err.find(text), std::string::npos) << "expected '" << text << "' in: " << result.err;
+        EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    };
+    expect(run({ "--pull", "never", "nothere:1" }), 125, "no such image: nothere:1");
+    expect(run({ "--pull", "never", "Bad::Ref" }), 125, "Bad::Ref");
+    expect(run({ "--rm", "app:1", "/no/such/program" }), 127, "/no/such/program");
+    expect(run({ "--rm", "app:1", "/srv/index.html" }), 126, "/srv/index.html");
+    expect(run({ "--rm", "--memory", "lots", "app:1" }), 125, "invalid size 'lots'");
+    expect(run({ "--rm", "-p", "99999:80", "app:1" }), 125, "99999");
+    expect(run({ "--rm", "-w", "relative", "app:1" }), 125, "absolute path");
+    EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "") << "a failed run left a container";
+}
+
+INSTANTIATE_TEST_SUITE_P(Process, RunTest, ::testing::Values("process"));
+
+}

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "tests/integration/vmlet_process.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace vmlet::test {
+
+// The behaviour of `vmlet run` that both isolations share, parameterised by --isolation. The
+// images are loaded once per suite into a store of its own.
+class RunTest : public ::testing::TestWithParam<std::string> {
+public:
+    static void SetUpTestSuite();
+    static void TearDownTestSuite();
+
+protected:
+    void SetUp() override;
+    void TearDown() override;
+
+    ProcessResult vmlet(std::vector<std::string> arguments, ProcessOptions options = {});
+    // `vmlet run --isolation=<param> ARGUMENTS...`
+    ProcessResult run(std::vector<std::string> arguments, ProcessOptions options = {});
+
+    struct Store {
+        TemporaryDirectory scratch;
+        std::string root() const { return scratch.file("root"); }
+    };
+    static Store* s_store;
+};
+
+}

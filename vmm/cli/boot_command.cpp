@@ -1,0 +1,144 @@
+#include "vmm/cli/boot_command.h"
+
+#include "vmm/vm/builder.h"
+#include "vmm/vm/device_options.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+
+namespace vmlet {
+
+namespace {
+
+constexpr const char* kBootFooter = R"(
+EXAMPLES
+  vmlet boot -- echo hello             run one command in a fresh microVM
+  vmlet boot -- sh -c 'exit 7'         vmlet exits with the command's status, 7
+  vmlet boot --cpus 2 --memory 512 -- nproc
+  vmlet boot                           an interactive shell on the guest console (Ctrl-A x quits)
+  vmlet boot --kernel bzImage --initrd initrd.img --cmdline 'root=/dev/vda'
+  vmlet boot --disk data.img --net auto -- sh     a disk (/dev/vda) and a tap vmlet makes and removes
+  vmlet boot --vsock cid=3,uds=/tmp/v.sock -- vsockcat connect 5000
+                                       the guest reaches a host listener at /tmp/v.sock_5000
+
+EXIT STATUS
+  The exit status of CMD inside the guest (128+N if a signal N killed it), 0 when the guest
+  powers off by itself, 128+N when vmlet is stopped by signal N, and 125 when vmlet fails or the
+  guest crashes (a one-line message on standard error says why).
+
+ENVIRONMENT
+  VMLET_KVM_DEVICE   the KVM device to open (default /dev/kvm)
+
+FILES
+  )" VMLET_DATADIR R"(/vmlinux          the bundled guest kernel
+  )" VMLET_DATADIR R"(/initramfs.cpio   the bundled initramfs: vmlet's init and busybox
+)";
+
+int exit_status(const StopReason& reason)
+{
+    switch (reason.kind) {
+    case StopKind::ExitStatus:
+        return reason.value;
+    case StopKind::PowerOff:
+    case StopKind::UserQuit:
+        return 0;
+    case StopKind::Signal:
+        return 128 + reason.value;
+    case StopKind::GuestFailure:
+    case StopKind::VmmFailure:
+        return fail(reason.message);
+    }
+    return kVmletFailure;
+}
+
+int run_boot(VmConfig& config)
+{
+    if (const char* device = std::getenv("VMLET_KVM_DEVICE"))
+        config.kvm_device = device;
+    auto result = run_vm(config);
+    if (!result.ok())
+        return fail(result.error().message());
+    return exit_status(result.value());
+}
+
+Result<void> parse_device_options(VmConfig& config, const std::vector<std::string>& disks, const std::vector<std::string>& nets, const std::string& vsock)
+{
+    for (const auto& disk : disks)
+        config.disks.push_back(TRY(parse_disk_option(disk)));
+    for (const auto& net : nets)
+        config.nets.push_back(TRY(parse_net_option(net)));
+    if (!vsock.empty())
+        config.vsock = TRY(parse_vsock_option(vsock));
+    return {};
+}
+
+// The options of `vmlet boot`, bound to the parser and read once it has parsed.
+struct BootOptions {
+    VmConfig config;
+    std::string initrd_path = VMLET_DATADIR "/initramfs.cpio";
+    bool no_initrd = false;
+    std::string backing = "hugepages";
+    std::vector<std::string> disks, nets;
+    std::string vsock, console = "serial";
+    bool print_command_line = false;
+};
+
+int run_boot_command(BootOptions& options)
+{
+    auto& config = options.config;
+    if (!options.no_initrd)
+        config.initrd_path = options.initrd_path;
+    static const std::map<std::string, MemoryBacking> backings {
+        { "plain", MemoryBacking::Plain }, { "hugepages", MemoryBacking::HugePages }, { "populate", MemoryBacking::Populate }
+    };
+    config.memory_backing = backings.at(options.backing);
+    config.console = options.console == "virtio" ? ConsoleKind::Virtio : ConsoleKind::Serial;
+    auto devices = parse_device_options(config, options.disks, options.nets, options.vsock);
+    if (!devices.ok())
+        return fail(devices.error().message());
+    if (options.print_command_line) {
+        auto line = guest_command_line(config);
+        if (!line.ok())
+            return fail(line.error().message());
+        fmt::print("{}\n", line.value());
+        return 0;
+    }
+    return run_boot(config);
+}
+
+}
+
+Command add_boot_command(CLI::App& app)
+{
+    auto options = std::make_shared<BootOptions>();
+    auto& config = options->config;
+    config.kernel_path = VMLET_DATADIR "/vmlinux";
+    auto* boot = app.add_subcommand("boot", "Boot a Linux microVM and run CMD in it (or a shell), exiting with its status");
+    boot->add_option("--kernel", config.kernel_path, "Guest kernel: an ELF vmlinux (PVH or 64-bit entry) or a bzImage")->capture_default_str();
+    boot->add_option("--initrd", options->initrd_path, "Initramfs (uncompressed or as the kernel accepts it)")->capture_default_str();
+    boot->add_flag("--no-initrd", options->no_initrd, "Boot without an initramfs");
+    boot->add_option("--cmdline", config.extra_command_line, "Extra text for the guest kernel command line");
+    boot->add_option("--cpus", config.cpus, "Number of vCPUs")->capture_default_str();
+    boot->add_option("--memory", config.memory_mib, "Guest RAM in MiB")->capture_default_str();
+    boot->add_option("--memory-backing", options->backing, "How guest RAM is backed: plain, hugepages (THP, faulted lazily) or populate (all up front)")
+        ->check(CLI::IsMember({ "plain", "hugepages", "populate" }))
+        ->capture_default_str();
+    boot->add_option("--disk", options->disks, "A raw disk image as /dev/vdX (repeatable): PATH[,ro]; ro makes the device refuse writes")
+        ->allow_extra_args(false);
+    boot->add_option("--net", options->nets, "A network interface over a tap device (repeatable): tap=NAME[,mac=MAC] for an existing tap, or auto[,mac=MAC] to create one for this VM")
+        ->allow_extra_args(false);
+    boot->add_option("--vsock", options->vsock, "A vsock device: cid=N,uds=PATH; host clients connect to PATH and send 'CONNECT PORT', guest connections to port P reach PATH_P");
+    boot->add_option("--console", options->console, "The guest console: serial (8250 UART, ttyS0) or virtio (virtio-console, hvc0)")
+        ->check(CLI::IsMember({ "serial", "virtio" }))
+        ->capture_default_str();
+    boot->add_flag("--boot-timer", config.boot_timer, "Print when the first vCPU ran and when the guest's init started");
+    boot->add_flag("--print-cmdline", options->print_command_line, "Print the guest kernel command line vmlet would use, and exit");
+    boot->add_option("command", config.command, "Command run by the guest's init, after --");
+    boot->footer(kBootFooter);
+    return { boot, [options] { return run_boot_command(*options); } };
+}
+
+}
