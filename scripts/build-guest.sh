@@ -2,8 +2,8 @@
 # Builds vmlet's bundled guest and installs it:
 #   vmlinux         Debian's linux-source-6.1, `make tinyconfig` + guest/kernel/vmlet.config, with
 #                   guest/kernel/patches applied; an uncompressed ELF with a PVH entry note
-#   initramfs.cpio  guest/init (static) as /init, busybox-static, and guest/tools/vsockcat;
-#                   uncompressed newc
+#   initramfs.cpio  guest/init (static) as /init, guest/agent as /bin/vmlet-agent (static),
+#                   busybox-static, and guest/tools/vsockcat; uncompressed newc
 # Each is cached under $VMLET_CACHE_DIR by the hash of everything it is built from, so a second
 # run (or CI on the same machine) costs nothing.
 #   scripts/build-guest.sh [--force]
@@ -22,7 +22,7 @@ busybox=$(command -v busybox || true)
 
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 kernel_hash=$( { dpkg-query -W -f='${Version}' linux-source-6.1; cat "$repo/guest/kernel/vmlet.config" "$repo"/guest/kernel/patches/*.patch "$0"; } | sha256sum | cut -c1-16)
-initramfs_hash=$( { dpkg-query -W -f='${Version}' busybox-static; cat "$repo/guest/init/init.c" "$repo/guest/tools/vsockcat.c" "$repo/scripts/make_cpio.py" "$0"; } | sha256sum | cut -c1-16)
+initramfs_hash=$( { dpkg-query -W -f='${Version}' busybox-static; cat "$repo/guest/init/init.c" "$repo/guest/agent/agent.c" "$repo/guest/agent/agent_protocol.h" "$repo/guest/tools/vsockcat.c" "$repo/scripts/make_cpio.py" "$0"; } | sha256sum | cut -c1-16)
 kernel_out=$cache/kernel/$kernel_hash/vmlinux
 initramfs_out=$cache/initramfs/$initramfs_hash/initramfs.cpio
 
@@ -62,6 +62,7 @@ build_initramfs() {
   local root=$work/initramfs
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc}
   gcc -static -Os -s -Wall -Wextra -Werror -o "$root/init" "$repo/guest/init/init.c"
+  gcc -static -Os -s -Wall -Wextra -Werror -o "$root/bin/vmlet-agent" "$repo/guest/agent/agent.c"
   gcc -static -Os -s -Wall -Wextra -Werror -o "$root/bin/vsockcat" "$repo/guest/tools/vsockcat.c"
   cp "$busybox" "$root/bin/busybox"
   local applet

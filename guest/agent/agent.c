@@ -1,0 +1,602 @@
+/*
+ * vmlet-agent: runs one container's process inside a microVM (`vmlet run --isolation=vm`). Guest
+ * init (guest/init/init.c) starts it as /bin/vmlet-agent and powers the VM off with its exit status.
+ * The protocol with the host is guest/agent/agent_protocol.h; in short:
+ *   1. mount the writable layer (a tmpfs); connect the control stream, read the spec, connect the
+ *      standard streams;
+ *   2. build the container's root: the image (/dev/vda, ext4, read-only) under an overlay with
+ *      that upper layer, with /proc, /dev, /sys and /dev/shm; a pids cgroup; `lo`; hostname;
+ *   3. start the command in it ('S' or 'F' STATUS), deliver signals ('K'), relay published ports;
+ *   4. report its exit ('X' STATUS), wait for the host's 'A', exit with the status.
+ *
+ * Every system call here is interpreted guest kernel work on a PVM host (about 0.3 ms each, see
+ * shared/ENVIRONMENT.md), so the agent makes as few as it can: the standard streams are the vsock
+ * connections themselves (no byte of output passes through the agent), /dev is a devtmpfs (one
+ * mount, not a tmpfs of bind mounts), and the command starts with vfork (no copy of the agent's
+ * address space, no copy-on-write faults, no status pipe).
+ *
+ * The VM is the container's isolation boundary: the agent uses chroot rather than namespaces.
+ */
+#define _GNU_SOURCE
+#include "agent_protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/vm_sockets.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Exit statuses of a command that never ran (agent_protocol.h, as Docker and POSIX shells). */
+enum { STATUS_SETUP_FAILED = 125, STATUS_NOT_EXECUTABLE = 126, STATUS_NOT_FOUND = 127 };
+
+/* Where the agent builds the container's root, in its own root (the initramfs). */
+#define IMAGE_DIR "/image"         /* /dev/vda, read-only */
+#define LAYER_DIR "/layer"         /* the tmpfs holding the overlay's upper and work directories */
+#define ROOT_DIR "/container"      /* the overlay: the command's root */
+#define CGROUP_DIR "/sys/fs/cgroup" /* cgroup2, outside the command's root */
+#define CONTAINER_CGROUP CGROUP_DIR "/container"
+
+/* The spec, decoded. Strings point into the received buffer, which lives as long as the agent. */
+struct spec {
+	char **argv;          /* argc entries and a NULL */
+	char **envp;          /* likewise */
+	size_t argc, envc;
+	const char *workdir;  /* absolute */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t group_count;
+	const char *hostname; /* or NULL */
+	const char *pids_max; /* decimal, or NULL */
+	bool attach_stdin;
+	bool loopback;
+};
+
+/*
+ * Writes one line, the concatenation of the strings given, with one system call. Messages take
+ * their errors from strerrordesc_np(3): plain English, no locale machinery (no allocation, which
+ * the vfork child must avoid), and NULL for an unknown errno, which say() leaves out.
+ */
+#define say(fd, ...) say_parts(fd, (const char *[]){ __VA_ARGS__ }, sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *))
+static void say_parts(int fd, const char *const *parts, size_t count)
+{
+	char line[512];
+	size_t length = 0;
+	for (size_t index = 0; index < count; ++index) {
+		if (!parts[index])
+			continue;
+		size_t size = strnlen(parts[index], sizeof line - 1 - length);
+		memcpy(line + length, parts[index], size);
+		length += size;
+	}
+	line[length++] = '\n';
+	/*
+	 * A host that stopped reading must not kill the agent with SIGPIPE (send(2), MSG_NOSIGNAL). The
+	 * console is no socket and takes write(2).
+	 */
+	if (send(fd, line, length, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK)
+		(void)!write(fd, line, length);
+}
+
+/* For failures before the standard streams exist: a line on the console, and exit 125. */
+static _Noreturn void die(const char *what, const char *detail)
+{
+	say(STDERR_FILENO, "vmlet-agent: ", what, ": ", detail);
+	_exit(STATUS_SETUP_FAILED);
+}
+
+/* Reads exactly `size` bytes; false at end of stream or on an error. */
+static bool read_exactly(int fd, void *buffer, size_t size)
+{
+	for (size_t done = 0; done < size;) {
+		ssize_t count = recv(fd, (char *)buffer + done, size - done, MSG_WAITALL);
+		if (count <= 0)
+			return false;
+		done += (size_t)count;
+	}
+	return true;
+}
+
+/*
+ * 'F' or 'X' and a status to the host. A failed send needs no handling: the host is gone, and the
+ * next read of control says so.
+ */
+static void send_status(int control, char tag, int status)
+{
+	unsigned char message[2] = { (unsigned char)tag, (unsigned char)status };
+	send(control, message, sizeof message, MSG_NOSIGNAL);
+}
+
+/* One stream connection to the host on `port` (vsock(7)); -1 and errno on failure. */
+static int vsock_connect(unsigned port)
+{
+	int sock = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_vm address = { .svm_family = AF_VSOCK, .svm_port = port, .svm_cid = VMADDR_CID_HOST };
+	if (sock < 0 || connect(sock, (struct sockaddr *)&address, sizeof address) < 0)
+		return -1;
+	return sock;
+}
+
+/* A decimal number in [0, max]: `text` up to the first `stop`, digits only (strtoul(3) takes more). */
+static bool parse_number(const char *text, char stop, unsigned long max, unsigned long *value)
+{
+	*value = 0;
+	if (*text == stop)
+		return false;
+	for (; *text != stop; ++text) {
+		if (*text < '0' || *text > '9' || *value > (max - (unsigned long)(*text - '0')) / 10)
+			return false;
+		*value = *value * 10 + (unsigned long)(*text - '0');
+	}
+	return true;
+}
+
+/*
+ * Decodes the spec's fields (agent_protocol.h) from `data`, `size` bytes that end in a NUL; false
+ * on anything malformed: an unknown tag, a repeated single field, a value out of range.
+ */
+static bool decode_spec(char *data, size_t size, struct spec *spec)
+{
+	size_t counts[3] = { 0, 0, 0 }; /* 'a', 'e', 'g' */
+	for (char *field = data; field < data + size; field += strlen(field) + 1)
+		if (*field == 'a' || *field == 'e' || *field == 'g')
+			++counts[*field == 'a' ? 0 : *field == 'e' ? 1 : 2];
+	if (counts[0] == 0 || counts[2] > NGROUPS_MAX)
+		return false;
+	spec->argv = calloc(counts[0] + 1, sizeof *spec->argv);
+	spec->envp = calloc(counts[1] + 1, sizeof *spec->envp);
+	spec->groups = calloc(counts[2] + 1, sizeof *spec->groups);
+	if (!spec->argv || !spec->envp || !spec->groups)
+		return false;
+	bool have_user = false;
+	for (char *field = data; field < data + size; field += strlen(field) + 1) {
+		if (*field == '\0')
+			return false; /* a field without its tag */
+		char *value = field + 1;
+		size_t length = strlen(value);
+		unsigned long number, second;
+		switch (*field) {
+		case 'a':
+			spec->argv[spec->argc++] = value;
+			break;
+		case 'e':
+			if (value[0] == '=' || !strchr(value, '='))
+				return false;
+			spec->envp[spec->envc++] = value;
+			break;
+		case 'w':
+			if (spec->workdir || value[0] != '/' || length >= PATH_MAX)
+				return false;
+			spec->workdir = value;
+			break;
+		case 'u': /* UID:GID; (uid_t)-1 means "unchanged" to setresuid(2), so it is refused */
+			if (have_user || !strchr(value, ':') || !parse_number(value, ':', UINT32_MAX - 1, &number)
+				|| !parse_number(strchr(value, ':') + 1, '\0', UINT32_MAX - 1, &second))
+				return false;
+			spec->uid = (uid_t)number;
+			spec->gid = (gid_t)second;
+			have_user = true;
+			break;
+		case 'g':
+			if (!parse_number(value, '\0', UINT32_MAX - 1, &number))
+				return false;
+			spec->groups[spec->group_count++] = (gid_t)number;
+			break;
+		case 'h': /* sethostname(2): at most HOST_NAME_MAX (64) bytes */
+			if (spec->hostname || length == 0 || length > 64)
+				return false;
+			spec->hostname = value;
+			break;
+		case 'p': /* the pids controller refuses more than PID_MAX_LIMIT (4194304) */
+			if (spec->pids_max || !parse_number(value, '\0', 4194304, &number))
+				return false;
+			spec->pids_max = value;
+			break;
+		case 'i':
+		case 'n':
+			if (length != 0)
+				return false;
+			*(*field == 'i' ? &spec->attach_stdin : &spec->loopback) = true;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (!spec->workdir)
+		spec->workdir = "/";
+	return true;
+}
+
+/* The spec message: a little-endian u32 byte count, then the fields. Malformed: exit 125. */
+static void read_spec(int control, struct spec *spec)
+{
+	unsigned char header[4];
+	if (!read_exactly(control, header, sizeof header))
+		die("reading the spec", "the host closed the control connection");
+	uint32_t size = header[0] | (uint32_t)header[1] << 8 | (uint32_t)header[2] << 16 | (uint32_t)header[3] << 24;
+	if (size == 0 || size > VMLET_AGENT_MAX_SPEC)
+		die("the spec", "its size is out of range");
+	char *data = malloc(size);
+	if (!data || !read_exactly(control, data, size))
+		die("reading the spec", data ? "the host closed the control connection" : "out of memory");
+	if (data[size - 1] != '\0' || !decode_spec(data, size, spec))
+		die("the spec", "malformed");
+}
+
+/* Writes `text` to the file `path` (cgroup and sysfs knobs); false and errno on failure. */
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool written = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return written;
+}
+
+/*
+ * Mounts inside the container's root. The image may lack the mount point: then it is created
+ * (in the overlay's upper layer), and when even that fails (its parent is missing or not a
+ * directory) the mount is skipped, as the image asked for no such directory.
+ */
+static bool mount_in_root(const char *source, const char *target, const char *type, unsigned long flags, const char *data)
+{
+	if (mount(source, target, type, flags, data) == 0)
+		return true;
+	if (errno != ENOENT)
+		return false;
+	if (mkdir(target, 0755) < 0)
+		return true;
+	return mount(source, target, type, flags, data) == 0;
+}
+
+/*
+ * What needs neither the spec nor the disk, done before the agent asks for them: the mount points
+ * in the agent's own root (the initramfs) and the writable layer. A VM saved as a template while
+ * the agent waits for its spec (DESIGN.md "Containers") then holds this work already done.
+ */
+static void prepare_layer(void)
+{
+	if (mkdir(IMAGE_DIR, 0755) < 0 || mkdir(LAYER_DIR, 0755) < 0 || mkdir(ROOT_DIR, 0755) < 0)
+		die("mkdir " IMAGE_DIR ", " LAYER_DIR " or " ROOT_DIR, strerrordesc_np(errno));
+	/* overlayfs keeps whiteouts in the upper layer's trusted.* xattrs: a tmpfs has them. */
+	if (mount("tmpfs", LAYER_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0
+		|| mkdir(LAYER_DIR "/upper", 0755) < 0 || mkdir(LAYER_DIR "/work", 0755) < 0)
+		die("mount the writable layer (tmpfs)", strerrordesc_np(errno));
+}
+
+/* Builds the container's root at ROOT_DIR; NULL, or what failed (errno says why). */
+static const char *build_root(void)
+{
+	if (mount("/dev/vda", IMAGE_DIR, "ext4", MS_RDONLY, NULL) < 0)
+		return "mount the image /dev/vda (ext4)";
+	/* Documentation/filesystems/overlayfs.rst: the work directory is on the upper's file system. */
+	if (mount("overlay", ROOT_DIR, "overlay", 0,
+		    "lowerdir=" IMAGE_DIR ",upperdir=" LAYER_DIR "/upper,workdir=" LAYER_DIR "/work") < 0)
+		return "mount the overlay";
+	if (!mount_in_root("proc", ROOT_DIR "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return "mount /proc";
+	/* The VM's one devtmpfs: the devices are the VM's own, and the VM is the boundary. */
+	if (!mount_in_root("devtmpfs", ROOT_DIR "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL))
+		return "mount /dev";
+	if (!mount_in_root("sysfs", ROOT_DIR "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return "mount /sys";
+	if (!mount_in_root("shm", ROOT_DIR "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"))
+		return "mount /dev/shm";
+	return NULL;
+}
+
+/*
+ * The container's cgroup, with pids.max (Documentation/admin-guide/cgroup-v2.rst: a controller's
+ * files exist in a child cgroup once the parent lists it in cgroup.subtree_control). Returns an
+ * O_CLOEXEC descriptor of its cgroup.procs, where the command writes "0" to move itself in before
+ * it runs; -1 and *failed on failure.
+ */
+static int make_cgroup(const char *pids_max, const char **failed)
+{
+	int procs = -1;
+	if (mount("cgroup2", CGROUP_DIR, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		*failed = "mount cgroup2 on " CGROUP_DIR;
+	else if (!write_file(CGROUP_DIR "/cgroup.subtree_control", "+pids"))
+		*failed = "enable the pids controller";
+	else if (mkdir(CONTAINER_CGROUP, 0755) < 0 || !write_file(CONTAINER_CGROUP "/pids.max", pids_max))
+		*failed = "set pids.max";
+	else if ((procs = open(CONTAINER_CGROUP "/cgroup.procs", O_WRONLY | O_CLOEXEC)) < 0)
+		*failed = "open cgroup.procs";
+	return procs;
+}
+
+/* Brings `lo` up (netdevice(7), SIOCSIFFLAGS); Linux then gives it 127.0.0.1/8 by itself. */
+static bool loopback_up(void)
+{
+	struct ifreq request = { .ifr_name = "lo", .ifr_flags = IFF_UP };
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up = sock >= 0 && ioctl(sock, SIOCSIFFLAGS, &request) == 0;
+	close(sock);
+	return up;
+}
+
+/* Creates the working directory and its missing parents, as Docker does (mkdir -p). */
+static void make_directories(const char *path)
+{
+	char copy[PATH_MAX];
+	size_t length = strlen(path); /* < PATH_MAX: decode_spec checked */
+	memcpy(copy, path, length + 1);
+	for (size_t index = 1; index <= length; ++index) {
+		if (copy[index] == '/' || copy[index] == '\0') {
+			char saved = copy[index];
+			copy[index] = '\0';
+			mkdir(copy, 0755);
+			copy[index] = saved;
+		}
+	}
+}
+
+/*
+ * Written by the vfork child just before it gives up, read by the agent once vfork returns:
+ * vfork(2) shares the address space and suspends the agent until the child execs or exits.
+ */
+static volatile int start_failure;
+
+/*
+ * The vfork child: it shares the agent's memory, so it touches only its own stack, this function's
+ * arguments and start_failure, calls nothing that allocates, and leaves by execve or _exit.
+ */
+static _Noreturn void run_command(const struct spec *spec, const int streams[3], int cgroup_procs, const sigset_t *mask)
+{
+	const char *failed = NULL, *detail = NULL;
+	int status = STATUS_SETUP_FAILED;
+	/* The streams' descriptors are >= 3 (init gave the agent 0, 1 and 2), so dup2 clears CLOEXEC. */
+	if (dup2(streams[0], 0) < 0 || dup2(streams[1], 1) < 0 || dup2(streams[2], 2) < 0)
+		failed = "dup2";
+	else if (cgroup_procs >= 0 && write(cgroup_procs, "0", 1) != 1)
+		failed = "join the cgroup";
+	else if (chroot(ROOT_DIR) < 0)
+		failed = "chroot";
+	else if (chdir(spec->workdir) < 0 && (errno != ENOENT || (make_directories(spec->workdir), chdir(spec->workdir) < 0)))
+		failed = "chdir", detail = spec->workdir;
+	/* The agent runs as root with no supplementary groups: only another user needs changes. */
+	else if ((spec->uid || spec->gid || spec->group_count)
+		&& (setgroups(spec->group_count, spec->groups) < 0 || setgid(spec->gid) < 0 || setuid(spec->uid) < 0))
+		failed = "set the user";
+	else if (sigprocmask(SIG_SETMASK, mask, NULL) < 0)
+		failed = "sigprocmask";
+	else {
+		/* execvp(3) searches the PATH of `environ`: the command's own environment. */
+		environ = spec->envp;
+		execvp(spec->argv[0], spec->argv);
+		failed = "exec", detail = spec->argv[0];
+		status = errno == ENOENT ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE;
+	}
+	int error = errno;
+	start_failure = status;
+	say(STDERR_FILENO, "vmlet: ", failed, detail ? " " : "", detail, ": ", strerrordesc_np(error));
+	_exit(status);
+}
+
+/*
+ * vfork returns twice, so it lives in a small function of its own: the caller's variables stay
+ * out of the frame that the child and the agent share (gcc's -Wclobbered).
+ */
+static __attribute__((noinline)) pid_t start_command(const struct spec *spec, const int streams[3], int cgroup_procs,
+	const sigset_t *mask)
+{
+	pid_t child = vfork();
+	if (child == 0)
+		run_command(spec, streams, cgroup_procs, mask);
+	return child;
+}
+
+/* Control messages arrive in any split: a small buffer in front of recv(2). */
+static unsigned char inbox[256];
+static size_t inbox_start, inbox_end;
+
+/* The next byte from the host on control, reading when the buffer is empty; -1 at end or error. */
+static int control_byte(int control)
+{
+	if (inbox_start == inbox_end) {
+		ssize_t count = recv(control, inbox, sizeof inbox, 0);
+		if (count <= 0)
+			return -1;
+		inbox_start = 0;
+		inbox_end = (size_t)count;
+	}
+	return inbox[inbox_start++];
+}
+
+/* The end: wait for the host's 'A' (it has drained the streams) or its leaving, then exit. */
+static _Noreturn void finish(int control, int status)
+{
+	for (;;) {
+		int tag = control_byte(control);
+		if (tag < 0 || tag == 'A')
+			_exit(status);
+		if (tag == 'K' && control_byte(control) < 0)
+			_exit(status);
+	}
+}
+
+/* Copies one chunk from `from` to `to`; the bytes moved, 0 at end of stream, -1 on error. */
+static ssize_t pump(int from, int to)
+{
+	char buffer[65536];
+	ssize_t count = recv(from, buffer, sizeof buffer, 0);
+	for (ssize_t done = 0; count > 0 && done < count;) {
+		ssize_t sent = send(to, buffer + done, (size_t)(count - done), MSG_NOSIGNAL);
+		if (sent < 0)
+			return -1;
+		done += sent;
+	}
+	return count;
+}
+
+/*
+ * A published port's connection, in a child of its own: a big-endian u16 TCP port, then both
+ * directions copied until both ends are closed, each end's EOF passed on with shutdown(SHUT_WR).
+ */
+static _Noreturn void relay_port(int host)
+{
+	unsigned char port[2];
+	int local = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (!read_exactly(host, port, sizeof port) || local < 0)
+		_exit(1);
+	address.sin_port = htons((uint16_t)(port[0] << 8 | port[1]));
+	if (connect(local, (struct sockaddr *)&address, sizeof address) < 0)
+		_exit(1);
+	const int ends[2] = { host, local };
+	struct pollfd fds[2] = { { host, POLLIN, 0 }, { local, POLLIN, 0 } };
+	for (int open_directions = 2; open_directions > 0;) {
+		if (poll(fds, 2, -1) < 0)
+			_exit(1);
+		for (int index = 0; index < 2; ++index) {
+			if (fds[index].fd < 0 || !fds[index].revents)
+				continue;
+			ssize_t count = pump(ends[index], ends[1 - index]);
+			if (count < 0)
+				_exit(1);
+			if (count == 0) {
+				shutdown(ends[1 - index], SHUT_WR);
+				fds[index].fd = -1; /* poll(2) skips negative descriptors: this direction is done */
+				--open_directions;
+			}
+		}
+	}
+	_exit(0);
+}
+
+/* The listener for published ports (vsock(7)): any CID, port FORWARD. */
+static int forward_listener(void)
+{
+	int sock = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_vm address = { .svm_family = AF_VSOCK, .svm_port = VMLET_AGENT_PORT_FORWARD, .svm_cid = VMADDR_CID_ANY };
+	if (sock < 0 || bind(sock, (struct sockaddr *)&address, sizeof address) < 0 || listen(sock, 16) < 0)
+		return -1;
+	return sock;
+}
+
+int main(void)
+{
+	prepare_layer();
+	int control = vsock_connect(VMLET_AGENT_PORT_CONTROL);
+	if (control < 0)
+		die("connecting to the host's control port", strerrordesc_np(errno));
+	struct spec spec = { 0 };
+	read_spec(control, &spec);
+
+	/* The command's stdin, stdout and stderr, connected in the order agent_protocol.h gives. */
+	int streams[3];
+	if ((streams[1] = vsock_connect(VMLET_AGENT_PORT_STDOUT)) < 0
+		|| (streams[2] = vsock_connect(VMLET_AGENT_PORT_STDERR)) < 0)
+		die("connecting the output streams", strerrordesc_np(errno));
+	streams[0] = spec.attach_stdin ? vsock_connect(VMLET_AGENT_PORT_STDIN) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (streams[0] < 0)
+		die("connecting standard input", strerrordesc_np(errno));
+
+	/* Setup failures go to the stderr stream, where the host shows them, and end in 'F' 125. */
+	const char *failed = build_root();
+	int cgroup_procs = -1, listener = -1;
+	if (!failed && spec.pids_max)
+		cgroup_procs = make_cgroup(spec.pids_max, &failed);
+	if (!failed && spec.loopback && (!loopback_up() || (listener = forward_listener()) < 0))
+		failed = "bring up lo and listen for published ports";
+	if (!failed && spec.hostname && sethostname(spec.hostname, strlen(spec.hostname)) < 0)
+		failed = "sethostname";
+
+	/*
+	 * SIGCHLD is blocked and read from a signalfd(2), so that poll(2) sees the command's exit and
+	 * that of relay children alike; the command gets the agent's original mask back before exec.
+	 */
+	sigset_t chld, original;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	int signals = -1;
+	if (!failed && (sigprocmask(SIG_BLOCK, &chld, &original) < 0 || (signals = signalfd(-1, &chld, SFD_CLOEXEC)) < 0))
+		failed = "signalfd";
+	pid_t child = -1;
+	if (failed)
+		say(streams[2], "vmlet: cannot ", failed, ": ", strerrordesc_np(errno));
+	else if ((child = start_command(&spec, streams, cgroup_procs, &original)) < 0)
+		say(streams[2], "vmlet: cannot start the command: ", strerrordesc_np(errno));
+	if (child < 0)
+		start_failure = STATUS_SETUP_FAILED;
+	/*
+	 * Only the command may hold the streams now, so the host sees their end when it exits (and
+	 * at once after 'F': it drains them before its 'A').
+	 */
+	for (int index = 0; index < 3; ++index)
+		close(streams[index]);
+	if (start_failure) {
+		send_status(control, 'F', start_failure);
+		finish(control, start_failure);
+	}
+	send(control, "S", 1, MSG_NOSIGNAL);
+
+	struct pollfd fds[3] = { { control, POLLIN, 0 }, { signals, POLLIN, 0 }, { listener, POLLIN, 0 } };
+	for (;;) {
+		if (poll(fds, listener >= 0 ? 3 : 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents) {
+			/* Every whole message received; anything but 'K' is out of turn and ignored. */
+			do {
+				int tag = control_byte(control), number = tag == 'K' ? control_byte(control) : 0;
+				if (tag < 0 || number < 0) {
+					/* The host is gone: nobody is left to report to. */
+					kill(child, SIGKILL);
+					_exit(128 + SIGKILL);
+				}
+				if (tag == 'K')
+					kill(child, number); /* kill(2) refuses a signal number out of range */
+			} while (inbox_start < inbox_end);
+		}
+		if (fds[1].revents) {
+			struct signalfd_siginfo info;
+			(void)!read(signals, &info, sizeof info);
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				if (pid != child)
+					continue; /* a relay child */
+				status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+				/*
+				 * As when a container's PID 1 exits: everything left in the VM (background
+				 * processes holding the streams, relays) ends too, so the host sees EOF.
+				 */
+				kill(-1, SIGKILL);
+				send_status(control, 'X', status);
+				finish(control, status);
+			}
+		}
+		if (listener >= 0 && fds[2].revents) {
+			int peer = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+			if (peer >= 0) {
+				if (fork() == 0)
+					relay_port(peer);
+				close(peer);
+			}
+		}
+	}
+	say(STDERR_FILENO, "vmlet-agent: poll: ", strerrordesc_np(errno));
+	kill(child, SIGKILL);
+	_exit(STATUS_SETUP_FAILED);
+}

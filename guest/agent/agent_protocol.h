@@ -1,0 +1,63 @@
+/*
+ * The protocol between vmlet (vmm/runtime/vm_sandbox.cpp) and its guest agent (guest/agent/agent.c),
+ * which runs a container's process inside a microVM. C, so that both sides include this one file.
+ *
+ * The VM is started as `vmlet boot --disk IMAGE.ext4,ro --vsock cid=3,uds=SOCK -- /bin/vmlet-agent`:
+ * guest init runs the agent and reports the agent's exit status (the container's) on its exit port.
+ * The agent connects to the host (VMADDR_CID_HOST) on the ports below, in this order, each reaching
+ * the host's listener at SOCK_<port>; the container's standard streams are these connections
+ * themselves, so no byte of output passes through the agent (every guest system call is interpreted
+ * kernel work on PVM hosts).
+ *
+ * Control connection, host -> agent, first: the spec. A little-endian u32 byte count, then that many
+ * bytes of NUL-terminated fields, each a tag byte followed by its value:
+ *   'a' ARG          the command's arguments, in order (at least one); argv[0] is looked up in
+ *                    the PATH of the 'e' environment (execvp(3); without one, glibc's /bin:/usr/bin)
+ *   'e' KEY=VALUE    its environment (KEY not empty)
+ *   'w' DIR          its working directory, absolute; created when missing; default "/"
+ *   'u' UID:GID      its user and group, decimal (resolved by the host from the image's
+ *                    /etc/passwd); default 0:0
+ *   'g' GID          a supplementary group, repeated
+ *   'h' NAME         the hostname, 1 to 64 bytes
+ *   'p' N            pids.max of the container's cgroup, decimal, at most 4194304
+ *   'i'              standard input is attached: the agent connects the STDIN port too
+ *                    (otherwise the command's stdin is /dev/null)
+ *   'n'              bring up the loopback interface and listen on FORWARD (ports are published)
+ * 'i' and 'n' have empty values; 'w', 'u', 'h' and 'p' appear at most once. Anything else (an
+ * unknown tag, a value out of range, a size of 0 or above VMLET_AGENT_MAX_SPEC) is malformed: the
+ * agent writes why on the VM's console and exits 125 without a word on control.
+ * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs.
+ *
+ * agent -> host, once:            'S' the command runs, or 'F' STATUS (u8) it never ran: 127 not
+ *                                 found, 126 not executable, 125 setup failed; the reason was
+ *                                 written to the stderr stream. After 'F' no 'X' follows: the
+ *                                 host drains the streams and sends 'A' as below.
+ * host -> agent, any time:        'K' SIGNAL (u8): deliver SIGNAL to the command
+ * agent -> host, when it exits:   'X' STATUS (u8): exit code, or 128 + the signal that killed it.
+ *                                 As when a container's PID 1 exits, every other process left in
+ *                                 the VM is killed first, so the streams reach EOF.
+ * host -> agent, after draining:  'A': the agent exits with STATUS and the VM powers off
+ * If the control connection closes, the agent kills the command and exits. Control bytes out of
+ * turn ('A' before 'X' or 'F', anything unknown) are ignored.
+ *
+ * Published ports: with 'n', the agent listens on FORWARD before it sends 'S'; each connection
+ * (host: "CONNECT 1028" on SOCK) starts with a big-endian u16 TCP port, which the agent connects
+ * to on 127.0.0.1 inside the VM and then relays both ways until both sides close. A refused
+ * connection closes the stream.
+ */
+#ifndef VMLET_AGENT_PROTOCOL_H
+#define VMLET_AGENT_PROTOCOL_H
+
+enum {
+	VMLET_AGENT_PORT_CONTROL = 1024,
+	VMLET_AGENT_PORT_STDOUT = 1025,
+	VMLET_AGENT_PORT_STDERR = 1026,
+	VMLET_AGENT_PORT_STDIN = 1027,
+	VMLET_AGENT_PORT_FORWARD = 1028,
+	VMLET_AGENT_GUEST_CID = 3,
+	VMLET_AGENT_MAX_SPEC = 1 << 20,
+};
+
+#define VMLET_AGENT_PATH "/bin/vmlet-agent"
+
+#endif
