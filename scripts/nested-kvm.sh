@@ -26,7 +26,7 @@ done
 modules=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
   drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
   net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p virt/lib/irqbypass drivers/crypto/ccp/ccp
-  arch/x86/kvm/kvm arch/x86/kvm/kvm-amd drivers/net/tun)
+  arch/x86/kvm/kvm arch/x86/kvm/kvm-amd drivers/net/tun fs/overlayfs/overlay)
 
 kernel_package() {
   apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1

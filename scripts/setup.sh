@@ -17,7 +17,8 @@ packages=(
   linux-source-6.1 flex bison bc libelf-dev libssl-dev  # the guest kernel and what builds it
   busybox-static cpio                   # the guest's user space and initramfs
   qemu-system-x86                       # the reference VMM that scripts/bench/ compares against
-  docker-registry skopeo                # the registry the pull tests run on loopback, and what pushes to it
+  docker-registry skopeo curl           # tests: a registry on loopback, what pushes to it, a client for -p
+  e2fsprogs                             # mkfs.ext4 -d: each image as a disk for --isolation=vm
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -37,8 +38,8 @@ cmake --build build -j"$(nproc)"
 echo "setup: building the bundled guest"
 VMLET_DATADIR="$prefix/share/vmlet" "${as_root[@]}" scripts/build-guest.sh
 
-if [ ! -w /dev/kvm ]; then
-  echo "setup: this host has no /dev/kvm: preparing the nested-KVM VM the tests use instead"
+if [ ! -w /dev/kvm ] || [ -d /sys/module/kvm_pvm ]; then
+  echo "setup: this host has no usable /dev/kvm (none, or PVM's): preparing the nested-KVM VM the tests use instead"
   scripts/nested-kvm.sh --build
 fi
 

@@ -4,11 +4,14 @@
 # run inside a nested-KVM VM (scripts/nested-kvm.sh) instead of being skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -w /dev/kvm ]; then
+# A PVM host's /dev/kvm (kvm_pvm) interprets guest kernel code: measured 2026-12-02, the bundled
+# guest had not reached its init after 300 s there, where the nested VM boots it in about 3 s. So
+# there, too, the kvm tests go to the nested VM.
+if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then
   ctest --test-dir build --output-on-failure
   exec scripts/fuzz.sh -t 10
 fi
-echo "test: no /dev/kvm on this host: the kvm-labelled tests run in a nested-KVM VM (slow)"
+echo "test: no usable /dev/kvm on this host (none, or PVM's): the kvm-labelled tests run in a nested-KVM VM (slow)"
 ctest --test-dir build --output-on-failure -LE kvm
 scripts/fuzz.sh -t 10
 

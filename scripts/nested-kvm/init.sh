@@ -15,6 +15,8 @@ mount -t sysfs sys /host/sys
 # 9p cannot hold) stay off the host's filesystem and off 9p's slow path.
 mkdir -p /host/dev/shm && mount -t tmpfs -o size=2g,mode=1777 tmpfs /host/dev/shm
 [ -e /dev/kvm ] || echo "nested-kvm: the VM has no /dev/kvm"
+# The loopback interface, for tests that publish a container's port on 127.0.0.1.
+chroot /host /usr/sbin/ip link set lo up || echo "nested-kvm: cannot bring up lo"
 command=$(sed -n 's/.*nested.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
 directory=$(sed -n 's/.*nested.cwd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
 echo NESTED-KVM-BEGIN

@@ -3,6 +3,7 @@
 #include "vmm/base/file.h"
 #include "vmm/cli/human_units.h"
 #include "vmm/cli/image_pull_output.h"
+#include "vmm/cli/terminal_relay.h"
 #include "vmm/image/image_config.h"
 #include "vmm/image/image_index.h"
 #include "vmm/image/image_puller.h"
@@ -10,11 +11,17 @@
 #include "vmm/runtime/container_monitor.h"
 #include "vmm/runtime/process_sandbox.h"
 #include "vmm/runtime/run_spec.h"
+#include "vmm/runtime/image_disk.h"
+#include "vmm/runtime/layer_files.h"
+#include "vmm/runtime/vm_sandbox.h"
+#include "vmm/vm/vm_config.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
@@ -41,6 +48,7 @@ struct Prepared {
     ContainerRecord record;
     ContainerSpec spec;
     std::vector<PortMapping> ports;
+    VmSandboxOptions vm; // for --isolation=vm
 };
 
 std::string now_rfc3339()
@@ -113,6 +121,30 @@ Result<image::ImageRecord> find_or_pull(const image::Store& store, const std::st
     return pulled.record;
 }
 
+// What a VM container needs beyond the spec: the image as a disk (built once per image), the
+// user resolved from the image's own files (the guest agent makes no lookups), the VM's size.
+Result<VmSandboxOptions> vm_options(const image::Store& store, const image::ImageRecord& image, const ContainerSpec& spec)
+{
+    constexpr size_t kMaxEtcFile = 1 << 20;
+    VmSandboxOptions options;
+    char self[4096];
+    ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length < 0)
+        return errno_error("cannot find vmlet's own binary");
+    options.vmlet_binary.assign(self, static_cast<size_t>(length));
+    ImageDiskSource source { std::string(image.id.hex()), spec.rootfs.lower_dirs, image.size() };
+    options.disk = TRY(image_disk(store.root(), store.temp_path("disk"), source));
+    auto passwd = TRY(read_file_in_layers(spec.rootfs.lower_dirs, "/etc/passwd", kMaxEtcFile));
+    auto group = TRY(read_file_in_layers(spec.rootfs.lower_dirs, "/etc/group", kMaxEtcFile));
+    options.user = TRY(resolve_exec_user(spec.user, passwd ? std::optional<std::string_view>(*passwd) : std::nullopt,
+        group ? std::optional<std::string_view>(*group) : std::nullopt));
+    // The VM's RAM is the container's memory limit (Hyper-V isolation sizes its utility VM so).
+    constexpr uint64_t kMib = 1 << 20;
+    options.memory_mib = spec.limits.memory_bytes ? std::max<uint64_t>(kMinMemoryMib, (*spec.limits.memory_bytes + kMib - 1) / kMib) : kDefaultMemoryMib;
+    options.cpus = spec.limits.cpus ? static_cast<uint32_t>(std::max(1.0, std::ceil(*spec.limits.cpus))) : 1;
+    return options;
+}
+
 // Resolves the image and the process and creates the container's record and directory, under the
 // store's shared lock: `rmi` (exclusive) then sees the container and leaves its image alone.
 Result<Prepared> prepare(const GlobalOptions& global, const RunFlags& flags, const std::string& image_name,
@@ -155,27 +187,52 @@ Result<Prepared> prepare(const GlobalOptions& global, const RunFlags& flags, con
     for (auto layer = image.layers.rbegin(); layer != image.layers.rend(); ++layer)
         prepared.spec.rootfs.lower_dirs.push_back(store.layer_path(layer->diff_id));
     prepared.spec.rootfs.state_dir = containers.directory(record.id);
+    if (flags.isolation == "vm") {
+        auto vm = vm_options(store, image, prepared.spec);
+        if (!vm.ok()) {
+            (void)containers.remove(record);
+            return vm.release_error();
+        }
+        prepared.vm = vm.release_value();
+        prepared.vm.publish_ports = !prepared.ports.empty();
+    }
     prepared.record = std::move(record);
     return prepared;
 }
 
-Result<std::unique_ptr<Sandbox>> start_sandbox(const std::string& isolation, const std::string& id, const ContainerSpec& spec,
+Result<std::unique_ptr<Sandbox>> start_sandbox(const Prepared& prepared, const std::string& id, const ContainerSpec& spec,
     const StdioFds& stdio)
 {
-    if (isolation == "process") {
+    if (prepared.record.isolation == "process") {
         auto sandbox = TRY(ProcessSandbox::start(id, spec, stdio));
         return std::unique_ptr<Sandbox>(std::move(sandbox));
     }
-    return make_error("--isolation=vm is not available yet; use --isolation=process");
+    auto sandbox = TRY(VmSandbox::start(id, spec, stdio, prepared.vm));
+    return std::unique_ptr<Sandbox>(std::move(sandbox));
 }
 
-// A foreground container: its standard streams are vmlet's, and vmlet exits with its status.
+// A foreground container: its standard streams are vmlet's (or, with -t, a pseudo-terminal that
+// vmlet relays to its own), and vmlet exits with its status.
 int run_attached(const ContainerStore& containers, Prepared& prepared, const RunFlags& flags)
 {
     StdioFds stdio { flags.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO };
+    std::unique_ptr<TerminalRelay> terminal;
+    if (flags.tty) {
+        auto opened = TerminalRelay::open();
+        if (!opened.ok()) {
+            (void)containers.remove(prepared.record);
+            return fail(opened.error().message());
+        }
+        terminal = opened.release_value();
+        stdio = { terminal->container_side(), terminal->container_side(), terminal->container_side() };
+    }
     auto status = monitor_container(containers, prepared.record, prepared.spec, stdio,
-        [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(flags.isolation, id, spec, fds); },
-        { .ports = prepared.ports, .started = {} });
+        [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(prepared, id, spec, fds); },
+        { .ports = prepared.ports, .started = [&](std::optional<int>) {
+             if (terminal)
+                 terminal->start(flags.interactive);
+         } });
+    terminal.reset();
     if (!status.ok()) {
         (void)containers.remove(prepared.record);
         return fail(status.error().message());
@@ -186,7 +243,7 @@ int run_attached(const ContainerStore& containers, Prepared& prepared, const Run
 // `run -d`: a monitor process of its own, in its own session, keeps the container and writes its
 // output to stdout.log and stderr.log (`vmlet logs`). vmlet waits only until the container runs
 // and prints its id, or says why it did not start.
-int run_detached(const ContainerStore& containers, Prepared& prepared, const RunFlags& flags)
+int run_detached(const ContainerStore& containers, Prepared& prepared)
 {
     auto directory = containers.directory(prepared.record.id);
     auto out = open_file(directory + "/stdout.log", O_WRONLY | O_CREAT | O_APPEND);
@@ -209,7 +266,7 @@ int run_detached(const ContainerStore& containers, Prepared& prepared, const Run
         ::dup2(null, STDOUT_FILENO);
         StdioFds stdio { -1, out.value().get(), err.value().get() };
         auto status = monitor_container(containers, prepared.record, prepared.spec, stdio,
-            [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(flags.isolation, id, spec, fds); },
+            [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(prepared, id, spec, fds); },
             { .ports = prepared.ports, .started = [&](std::optional<int> failure) {
                  auto line = failure ? fmt::format("failed {}\n", *failure) : std::string("running\n");
                  (void)::write(report[1], line.data(), line.size());
@@ -268,6 +325,8 @@ int run(const GlobalOptions& global, RunFlags& flags)
         return fail(fmt::format("--isolation must be vm or process, not '{}'", flags.isolation));
     if (flags.tty && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
+    if (flags.tty && (flags.isolation == "vm" || flags.detach))
+        return fail("-t is available with --isolation=process in the foreground only, so far");
     std::vector<std::string> command(words.begin() + 1, words.end());
     auto prepared = prepare(global, flags, words.front(), command);
     if (!prepared.ok())
@@ -275,7 +334,7 @@ int run(const GlobalOptions& global, RunFlags& flags)
     auto containers = ContainerStore::open(global.root);
     if (!containers.ok())
         return fail(containers.error().message());
-    return flags.detach ? run_detached(containers.value(), prepared.value(), flags) : run_attached(containers.value(), prepared.value(), flags);
+    return flags.detach ? run_detached(containers.value(), prepared.value()) : run_attached(containers.value(), prepared.value(), flags);
 }
 
 }

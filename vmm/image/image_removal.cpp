@@ -62,6 +62,13 @@ Result<void> collect_garbage(const Store& store, const ImageIndex& index)
         TRY(store.remove_blob(blob));
     for (const auto& layer : unreferenced(store.root() + "/layers", layers))
         TRY(store.remove_layer(layer));
+    // VM isolation's disk of each image (vmm/runtime/image_disk.h): <image hex>.ext4.
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(store.root() + "/disks", error)) {
+        auto id = Digest::parse("sha256:" + entry.path().stem().string());
+        if (!id.ok() || !blobs.contains(id.value()))
+            std::filesystem::remove(entry.path(), error);
+    }
     return {};
 }
 

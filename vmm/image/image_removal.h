@@ -22,7 +22,8 @@ using ImageUser = std::function<std::optional<std::string>(const Digest& image_i
 Result<std::vector<std::string>> remove_image(const Store& store, const ImageIndex& index, std::string_view name_or_id, bool force,
     const ImageUser& user);
 
-// Removes the blobs and layers no image record refers to: what a failed import or a removal left.
+// Removes the blobs, layers and VM disks no image record refers to: what a failed import or a
+// removal left.
 Result<void> collect_garbage(const Store& store, const ImageIndex& index);
 
 }

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "vmm/base/result.h"
+#include "vmm/base/unique_fd.h"
+#include "vmm/runtime/container_spec.h"
+#include "vmm/runtime/sandbox.h"
+#include "vmm/runtime/user_lookup.h"
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace vmlet {
+
+struct VmSandboxOptions {
+    std::string vmlet_binary;  // runs the VM as `vmlet boot`
+    std::string disk;          // the image's ext4 (image_disk.h), attached read-only
+    uint64_t memory_mib { 0 }; // the VM's RAM: the container's memory limit, as Hyper-V isolation does
+    uint32_t cpus { 1 };
+    ExecUser user;             // resolved from the image's /etc/passwd by the caller
+    bool publish_ports { false };
+    std::chrono::seconds boot_timeout { 120 };
+};
+
+// A container in a microVM of its own (DESIGN.md "Containers"): `vmlet boot` in a child process,
+// with the image as /dev/vda, runs the guest agent, which gets the process spec over vsock and
+// runs it in an overlay whose writable layer is a tmpfs in the VM. The container's standard
+// streams are vsock connections, copied here to and from the caller's descriptors. The protocol
+// is guest/agent/agent_protocol.h.
+class VmSandbox final : public Sandbox {
+public:
+    static Result<std::unique_ptr<VmSandbox>> start(const std::string& id, const ContainerSpec& spec, const StdioFds& stdio,
+        const VmSandboxOptions& options);
+    ~VmSandbox() override;
+    VmSandbox(const VmSandbox&) = delete;
+    VmSandbox& operator=(const VmSandbox&) = delete;
+
+    const std::string& id() const override { return m_id; }
+    Result<void> kill(int signal) override;
+    Result<int> wait() override;
+    Result<std::optional<int>> wait_for(std::chrono::milliseconds timeout) override;
+    std::optional<int> start_failure() const override { return m_start_failure; }
+    Result<UniqueFd> connect_port(uint16_t port) override;
+    Result<void> destroy() override;
+
+private:
+    explicit VmSandbox(std::string id)
+        : m_id(std::move(id))
+    {
+    }
+    Result<void> launch(const ContainerSpec& spec, const StdioFds& stdio, const VmSandboxOptions& options);
+    Result<UniqueFd> accept_agent(int listener, const VmSandboxOptions& options);
+    Result<int> finish(int status);
+    void stop_streams();
+
+    std::string m_id;
+    std::string m_socket_dir; // $TMPDIR/vmlet-<id>: unix socket paths must stay under 108 bytes
+    std::string m_socket;     // the vsock device's base path
+    pid_t m_vm_pid { 0 };
+    UniqueFd m_control;
+    UniqueFd m_stdin;                      // the container's stdin connection, written by a copier
+    UniqueFd m_stop;                       // an eventfd that ends every copier
+    std::atomic<int> m_outputs_done { 0 }; // stdout and stderr copiers that reached end of file
+    std::vector<std::thread> m_copiers;
+    std::optional<int> m_exit_status;
+    std::optional<int> m_start_failure;
+};
+
+}
