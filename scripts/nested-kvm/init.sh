@@ -11,6 +11,8 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none hostroot /h
 mount -t devtmpfs dev /host/dev
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
+# cgroup v2, for process-isolation containers run in this VM (scripts/bench/containers.sh).
+mount -t cgroup2 cgroup2 /host/sys/fs/cgroup || echo "nested-kvm: cannot mount cgroup2"
 # Scratch space in the VM's own memory, as TMPDIR: test files (disk images, AF_UNIX sockets, which
 # 9p cannot hold) stay off the host's filesystem and off 9p's slow path.
 mkdir -p /host/dev/shm && mount -t tmpfs -o size=2g,mode=1777 tmpfs /host/dev/shm

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Measures what each isolation costs: start-to-exit of `true`, and host memory while running.
+
+  * An image: busybox-static with its applets, as a `docker save` archive, loaded into a
+    scratch --root (so the bench never touches the real store).
+  * Start to exit: `vmlet run --rm --isolation=I image true`, wall time from process start to exit,
+    rounds interleaved (process, vm, process, vm, ...), medians.
+  * Memory: one detached container per isolation running `sleep 600`; the proportional set size
+    (PSS, /proc/PID/smaps_rollup) summed over the monitor process and all its descendants, which
+    for vm isolation includes the VM process and the guest RAM the guest touched.
+"""
+import argparse
+import hashlib
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+
+def busybox_archive(path):
+    """A docker-save archive of one layer: /bin/busybox, its applets as links, /etc/passwd."""
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        for directory in ("bin", "etc", "tmp", "root"):
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if directory == "tmp" else 0o755
+            tar.addfile(info)
+        with open("/bin/busybox", "rb") as binary:
+            data = binary.read()
+        info = tarfile.TarInfo("bin/busybox")
+        info.size, info.mode = len(data), 0o755
+        tar.addfile(info, io.BytesIO(data))
+        for applet in ("sh", "true", "sleep", "echo"):
+            info = tarfile.TarInfo("bin/" + applet)
+            info.type, info.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(info)
+        passwd = b"root:x:0:0:root:/root:/bin/sh\n"
+        info = tarfile.TarInfo("etc/passwd")
+        info.size = len(passwd)
+        tar.addfile(info, io.BytesIO(passwd))
+    layer_bytes = layer.getvalue()
+    diff_id = hashlib.sha256(layer_bytes).hexdigest()
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["true"], "Env": ["PATH=/bin"]},
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id]}}).encode()
+    config_hex = hashlib.sha256(config).hexdigest()
+    manifest = json.dumps([{"Config": config_hex + ".json", "RepoTags": ["bench:1"], "Layers": [diff_id + "/layer.tar"]}]).encode()
+    with tarfile.open(path, "w") as archive:
+        for name, data in ((diff_id + "/layer.tar", layer_bytes), (config_hex + ".json", config), ("manifest.json", manifest)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def descendants(pid):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def pss_kib(pid):
+    total = 0
+    for member in descendants(pid):
+        try:
+            with open(f"/proc/{member}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def monitor_pid(root, name):
+    """The pid of the process that runs container `name` (its record, containers/<id>/container.json)."""
+    containers = os.path.join(root, "containers")
+    for entry in os.listdir(containers):
+        with open(os.path.join(containers, entry, "container.json")) as record_file:
+            record = json.load(record_file)
+        if record["name"] == name and record["state"] == "running":
+            return record["monitor_pid"]
+    sys.exit(f"container {name} is not running")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--vmlet", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="vmlet-bench-")
+    root = os.path.join(scratch, "root")
+    vmlet = [args.vmlet, "--root", root]
+    try:
+        busybox_archive(os.path.join(scratch, "bench.tar"))
+        subprocess.run(vmlet + ["load", "-i", os.path.join(scratch, "bench.tar")], check=True, capture_output=True)
+        # The vm isolation's disk is built once per image: build it before timing.
+        subprocess.run(vmlet + ["run", "--rm", "--isolation=vm", "bench:1", "true"], check=True, timeout=args.timeout)
+
+        times = {"process": [], "vm": []}
+        for round_index in range(args.runs):
+            for isolation in ("process", "vm"):
+                start = time.monotonic()
+                subprocess.run(vmlet + ["run", "--rm", "--isolation=" + isolation, "bench:1", "true"], check=True, timeout=args.timeout)
+                times[isolation].append(time.monotonic() - start)
+                print(f"round {round_index + 1} {isolation}: {times[isolation][-1]:.3f} s", flush=True)
+
+        memory = {}
+        for isolation in ("process", "vm"):
+            name = "bench-" + isolation
+            subprocess.run(vmlet + ["run", "-d", "--name", name, "--isolation=" + isolation, "bench:1", "sleep", "600"],
+                           check=True, capture_output=True, timeout=args.timeout)
+            time.sleep(2)
+            memory[isolation] = pss_kib(monitor_pid(root, name)) / 1024
+            subprocess.run(vmlet + ["rm", "-f", name], check=True, capture_output=True)
+
+        process_time, vm_time = statistics.median(times["process"]), statistics.median(times["vm"])
+        print()
+        print(f"start to exit of `true`  process {process_time:.3f} s   vm {vm_time:.3f} s   (median of {args.runs})")
+        print(f"ratio start vm/process {vm_time / process_time:.1f}")
+        print(f"host memory per running container (PSS)  process {memory['process']:.1f} MiB   vm {memory['vm']:.1f} MiB")
+    finally:
+        subprocess.run(vmlet + ["rm", "-f", "bench-process", "bench-vm"], capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
