@@ -108,7 +108,7 @@ protected:
 
     std::string path(const std::string& name) const { return m_dir.path() + "/" + name; }
 
-    test::TempDir m_dir;
+    test::TemporaryDirectory m_dir;
     ScopedEnv m_no_credentials { kAuthVariable, std::nullopt };
 };
 

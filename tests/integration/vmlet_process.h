@@ -1,5 +1,7 @@
 #pragma once
 
+#include "tests/support/temporary_directory.h"
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -33,19 +35,6 @@ bool kvm_available();
 // The bundled guest, as installed by scripts/setup.sh.
 std::string bundled_kernel();
 std::string bundled_initrd();
-
-// A fresh empty directory, removed with everything in it on destruction.
-class TemporaryDirectory {
-public:
-    TemporaryDirectory();
-    ~TemporaryDirectory();
-    const std::string& path() const { return m_path; }
-    std::string file(const std::string& name) const { return m_path + "/" + name; }
-    size_t entry_count() const;
-
-private:
-    std::string m_path;
-};
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes);
 

@@ -1,5 +1,7 @@
 #include "tests/support/registry_server.h"
 
+#include "vmm/image/base64.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -67,19 +69,10 @@ bool on_path(const std::string& program)
     return false;
 }
 
-std::string base64(std::string_view bytes)
-{
-    std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-        reinterpret_cast<const unsigned char*>(bytes.data()), int(bytes.size()));
-    encoded.resize(size_t(length));
-    return encoded;
-}
-
 // RFC 7515 section 2 "Base64url Encoding": URL-safe alphabet, no padding.
 std::string base64url(std::string_view bytes)
 {
-    std::string encoded = base64(bytes);
+    std::string encoded = image::base64(bytes);
     for (char& c : encoded) {
         if (c == '+')
             c = '-';
@@ -159,20 +152,6 @@ struct MdContextFree {
     void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
 };
 
-}
-
-TempDir::TempDir()
-{
-    char pattern[] = "/tmp/vmlet-registry-XXXXXX";
-    if (!::mkdtemp(pattern))
-        fail("mkdtemp failed");
-    m_path = pattern;
-}
-
-TempDir::~TempDir()
-{
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
 }
 
 uint16_t unused_port()
@@ -362,7 +341,7 @@ public:
         std::string der(size_t(length), '\0');
         auto* out = reinterpret_cast<unsigned char*>(der.data());
         i2d_X509(certificate, &out);
-        m_certificate_der_base64 = base64(der);
+        m_certificate_der_base64 = image::base64(der);
 
         m_server = std::make_unique<TinyHttpServer>([this](const HttpRequest& request) { return answer(request); });
     }
@@ -373,7 +352,7 @@ public:
 private:
     HttpResponse answer(const HttpRequest& request)
     {
-        std::string expected = std::string("Basic ") + base64(std::string(RegistryServer::kUser) + ":" + RegistryServer::kPassword);
+        std::string expected = std::string("Basic ") + image::base64(std::string(RegistryServer::kUser) + ":" + RegistryServer::kPassword);
         if (request.path() != "/token")
             return HttpResponse { .status = 404, .headers = {}, .body = "{}" };
         if (request.header("authorization") != expected) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "tests/support/command.h"
+#include "tests/support/temporary_directory.h"
 
 #include <atomic>
 #include <cstdint>
@@ -17,20 +18,6 @@
 // service run by the test itself, filled with `skopeo copy`. Failures throw std::runtime_error:
 // these are test fixtures.
 namespace vmlet::test {
-
-// A directory under /tmp, removed with everything in it on destruction.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return m_path; }
-
-private:
-    std::string m_path;
-};
 
 // A TCP port on 127.0.0.1 that nothing listened on a moment ago.
 uint16_t unused_port();
@@ -121,7 +108,7 @@ public:
 private:
     void wait_until_ready();
 
-    TempDir m_dir;
+    TemporaryDirectory m_dir;
     RegistryAuth m_auth;
     uint16_t m_port { 0 };
     std::unique_ptr<TokenService> m_token_service;

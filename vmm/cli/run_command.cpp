@@ -51,16 +51,6 @@ struct Prepared {
     VmSandboxOptions vm; // for --isolation=vm
 };
 
-std::string now_rfc3339()
-{
-    std::time_t now = std::time(nullptr);
-    std::tm parts {};
-    ::gmtime_r(&now, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return text;
-}
-
 std::optional<std::string> host_environment(const std::string& name)
 {
     const char* value = std::getenv(name.c_str());

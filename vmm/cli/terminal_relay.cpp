@@ -1,42 +1,14 @@
 #include "vmm/cli/terminal_relay.h"
 
-#include "vmm/base/file.h"
+#include "vmm/base/fd_copy.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pty.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <array>
-
 namespace vmlet {
-
-namespace {
-
-// Copies `from` to `to` until either ends or `stop` fires.
-void copy_until_closed(int from, int to, int stop)
-{
-    std::array<char, 4096> buffer;
-    for (;;) {
-        std::array<pollfd, 2> fds { { { from, POLLIN, 0 }, { stop, POLLIN, 0 } } };
-        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
-            return;
-        if (fds[1].revents)
-            return;
-        if (!fds[0].revents)
-            continue;
-        ssize_t count = ::read(from, buffer.data(), buffer.size());
-        // EIO on the pty's master side: every holder of the terminal side has closed it.
-        if (count <= 0)
-            return;
-        if (!write_all(to, std::span(reinterpret_cast<const uint8_t*>(buffer.data()), static_cast<size_t>(count))).ok())
-            return;
-    }
-}
-
-}
 
 Result<std::unique_ptr<TerminalRelay>> TerminalRelay::open()
 {
@@ -64,8 +36,8 @@ void TerminalRelay::start(bool forward_input)
 {
     m_terminal.reset();
     if (forward_input)
-        m_input = std::thread([this] { copy_until_closed(STDIN_FILENO, m_master.get(), m_stop.get()); });
-    m_output = std::thread([this] { copy_until_closed(m_master.get(), STDOUT_FILENO, m_stop.get()); });
+        m_input = std::thread([this] { copy_until_end(STDIN_FILENO, m_master.get(), m_stop.get()); });
+    m_output = std::thread([this] { copy_until_end(m_master.get(), STDOUT_FILENO, m_stop.get()); });
 }
 
 TerminalRelay::~TerminalRelay()

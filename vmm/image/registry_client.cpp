@@ -1,6 +1,7 @@
 #include "vmm/image/registry_client.h"
 
 #include "vmm/base/file.h"
+#include "vmm/image/base64.h"
 #include "vmm/image/media_types.h"
 
 #include <curl/curl.h>
@@ -66,15 +67,6 @@ std::string_view trim(std::string_view text)
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
         text.remove_suffix(1);
     return text;
-}
-
-std::string base64(std::string_view bytes)
-{
-    std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-        reinterpret_cast<const unsigned char*>(bytes.data()), int(bytes.size()));
-    encoded.resize(size_t(length));
-    return encoded;
 }
 
 // The host of "host:port" or "[v6]:port", without the port.

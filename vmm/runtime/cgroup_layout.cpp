@@ -1,6 +1,7 @@
 #include "vmm/runtime/cgroup_layout.h"
 
 #include "vmm/base/file.h"
+#include "vmm/base/text.h"
 
 #include <algorithm>
 #include <optional>
@@ -8,18 +9,6 @@
 namespace vmlet {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator)
-{
-    std::vector<std::string_view> fields;
-    for (;;) {
-        auto at = text.find(separator);
-        fields.push_back(text.substr(0, at));
-        if (at == std::string_view::npos)
-            return fields;
-        text.remove_prefix(at + 1);
-    }
-}
 
 bool has_token(std::string_view list, std::string_view token)
 {

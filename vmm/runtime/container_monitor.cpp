@@ -13,16 +13,6 @@ namespace vmlet {
 
 namespace {
 
-std::string now_rfc3339()
-{
-    std::time_t now = std::time(nullptr);
-    std::tm parts {};
-    ::gmtime_r(&now, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return text;
-}
-
 // The signals the monitor passes on, taken from normal delivery into a signalfd.
 class ForwardedSignals {
 public:

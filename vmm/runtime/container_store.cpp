@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cerrno>
+#include <ctime>
 #include <filesystem>
 
 namespace vmlet {
@@ -97,6 +98,16 @@ std::string_view state_name(ContainerState state)
         return "exited";
     }
     return "unknown";
+}
+
+std::string now_rfc3339()
+{
+    std::time_t now = std::time(nullptr);
+    std::tm parts {};
+    ::gmtime_r(&now, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return text;
 }
 
 bool monitor_alive(const ContainerRecord& record)

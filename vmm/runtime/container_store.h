@@ -64,4 +64,7 @@ bool monitor_alive(const ContainerRecord& record);
 
 std::string_view state_name(ContainerState state);
 
+// The current time as the records keep it: RFC 3339 in UTC, to the second.
+std::string now_rfc3339();
+
 }

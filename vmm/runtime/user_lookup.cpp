@@ -1,23 +1,13 @@
 #include "vmm/runtime/user_lookup.h"
 
+#include "vmm/base/text.h"
+
 #include <algorithm>
 #include <charconv>
 
 namespace vmlet {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator)
-{
-    std::vector<std::string_view> fields;
-    for (;;) {
-        auto at = text.find(separator);
-        fields.push_back(text.substr(0, at));
-        if (at == std::string_view::npos)
-            return fields;
-        text.remove_prefix(at + 1);
-    }
-}
 
 std::optional<uint32_t> parse_id(std::string_view text)
 {

@@ -1,6 +1,7 @@
 #include "vmm/runtime/vm_sandbox.h"
 
 #include "guest/agent/agent_protocol.h"
+#include "vmm/base/fd_copy.h"
 #include "vmm/base/file.h"
 #include "vmm/base/subprocess.h"
 #include "vmm/runtime/agent_spec.h"
@@ -76,31 +77,6 @@ Result<bool> read_exact(int fd, char* buffer, size_t size)
     return true;
 }
 
-// Copies `from` to `to` until end of file or until `stop` is signalled; passes the end of file
-// on as a half-close when `to` is a socket (the container's stdin).
-void copy_stream(int from, int to, int stop, bool half_close)
-{
-    std::array<char, 1 << 16> buffer;
-    for (;;) {
-        std::array<pollfd, 2> fds { { { from, POLLIN, 0 }, { stop, POLLIN, 0 } } };
-        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
-            return;
-        if (fds[1].revents)
-            return;
-        if (!fds[0].revents)
-            continue;
-        ssize_t count = ::read(from, buffer.data(), buffer.size());
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count <= 0)
-            break;
-        if (!write_all(to, std::span(reinterpret_cast<const uint8_t*>(buffer.data()), static_cast<size_t>(count))).ok())
-            return;
-    }
-    if (half_close)
-        ::shutdown(to, SHUT_WR);
-}
-
 // The exit status of the VM process, if it has ended.
 std::optional<int> reap_if_ended(pid_t pid)
 {
@@ -161,7 +137,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     auto copy_output = [&](UniqueFd from, int to_borrowed) {
         UniqueFd to(::fcntl(to_borrowed, F_DUPFD_CLOEXEC, 3));
         m_copiers.emplace_back([this, from = std::move(from), to = std::move(to), stop = m_stop.get()] {
-            copy_stream(from.get(), to.get(), stop, false);
+            copy_until_end(from.get(), to.get(), stop);
             m_outputs_done++;
         });
     };
@@ -173,7 +149,11 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         UniqueFd from(::fcntl(stdio.in, F_DUPFD_CLOEXEC, 3));
         int to = guest_in.get();
         m_stdin = std::move(guest_in);
-        m_copiers.emplace_back([from = std::move(from), to, stop = m_stop.get()] { copy_stream(from.get(), to, stop, true); });
+        m_copiers.emplace_back([from = std::move(from), to, stop = m_stop.get()] {
+            // The end of vmlet's input is the end of the container's: a half-close.
+            if (copy_until_end(from.get(), to, stop))
+                ::shutdown(to, SHUT_WR);
+        });
     }
 
     char started[2] = {};

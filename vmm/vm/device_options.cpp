@@ -1,23 +1,13 @@
 #include "vmm/vm/device_options.h"
 
+#include "vmm/base/text.h"
+
 #include <charconv>
 #include <vector>
 
 namespace vmlet {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator)
-{
-    std::vector<std::string_view> parts;
-    for (;;) {
-        auto at = text.find(separator);
-        parts.push_back(text.substr(0, at));
-        if (at == std::string_view::npos)
-            return parts;
-        text.remove_prefix(at + 1);
-    }
-}
 
 // "key=value" -> (key, value); a bare word is (word, "").
 std::pair<std::string_view, std::string_view> key_value(std::string_view part)
