@@ -5,6 +5,9 @@
     scratch --root (so the bench never touches the real store).
   * Start to exit: `vmlet run --rm --isolation=I image true`, wall time from process start to exit,
     rounds interleaved (process, vm, process, vm, ...), medians.
+  * The reference VMM: QEMU microvm booting the bundled kernel and initramfs to run `true` (as
+    scripts/bench/boot.sh does), in the same rounds: a VM container's whole start against a bare
+    QEMU boot.
   * Memory: one detached container per isolation running `sleep 600`; the proportional set size
     (PSS, /proc/PID/smaps_rollup) summed over the monitor process and all its descendants, which
     for vm isolation includes the VM process and the guest RAM the guest touched.
@@ -104,6 +107,8 @@ def main():
     parser.add_argument("--vmlet", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--kernel", required=True)
+    parser.add_argument("--initrd", required=True)
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="vmlet-bench-")
@@ -115,13 +120,25 @@ def main():
         # The vm isolation's disk is built once per image: build it before timing.
         subprocess.run(vmlet + ["run", "--rm", "--isolation=vm", "bench:1", "true"], check=True, timeout=args.timeout)
 
-        times = {"process": [], "vm": []}
+        cmdline = subprocess.run([args.vmlet, "boot", "--print-cmdline", "--", "true"], capture_output=True, text=True, check=True).stdout.strip()
+        qemu = ["qemu-system-x86_64", "-M", "microvm,acpi=off", "-accel", "kvm", "-cpu", "host,arch-capabilities=off", "-m", "256",
+                "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-serial", "null", "-kernel", args.kernel,
+                "-initrd", args.initrd, "-append", cmdline, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x01"]
+        commands = {
+            "process": vmlet + ["run", "--rm", "--isolation=process", "bench:1", "true"],
+            "vm": vmlet + ["run", "--rm", "--isolation=vm", "bench:1", "true"],
+            "qemu": qemu,
+        }
+        times = {name: [] for name in commands}
         for round_index in range(args.runs):
-            for isolation in ("process", "vm"):
+            for name, command in commands.items():
                 start = time.monotonic()
-                subprocess.run(vmlet + ["run", "--rm", "--isolation=" + isolation, "bench:1", "true"], check=True, timeout=args.timeout)
-                times[isolation].append(time.monotonic() - start)
-                print(f"round {round_index + 1} {isolation}: {times[isolation][-1]:.3f} s", flush=True)
+                status = subprocess.run(command, timeout=args.timeout, stdout=subprocess.DEVNULL).returncode
+                # QEMU's isa-debug-exit turns init's status 0 into (0 << 1) | 1.
+                if status != (1 if name == "qemu" else 0):
+                    sys.exit(f"{name} run {round_index + 1} failed with status {status}")
+                times[name].append(time.monotonic() - start)
+                print(f"round {round_index + 1} {name}: {times[name][-1]:.3f} s", flush=True)
 
         memory = {}
         for isolation in ("process", "vm"):
@@ -132,10 +149,12 @@ def main():
             memory[isolation] = pss_kib(monitor_pid(root, name)) / 1024
             subprocess.run(vmlet + ["rm", "-f", name], check=True, capture_output=True)
 
-        process_time, vm_time = statistics.median(times["process"]), statistics.median(times["vm"])
+        process_time, vm_time, qemu_time = (statistics.median(times[name]) for name in ("process", "vm", "qemu"))
         print()
         print(f"start to exit of `true`  process {process_time:.3f} s   vm {vm_time:.3f} s   (median of {args.runs})")
+        print(f"QEMU microvm boot of the same kernel and initramfs to `true`: {qemu_time:.3f} s")
         print(f"ratio start vm/process {vm_time / process_time:.1f}")
+        print(f"ratio vm container start / qemu boot {vm_time / qemu_time:.2f}")
         print(f"host memory per running container (PSS)  process {memory['process']:.1f} MiB   vm {memory['vm']:.1f} MiB")
     finally:
         subprocess.run(vmlet + ["rm", "-f", "bench-process", "bench-vm"], capture_output=True)
