@@ -4,6 +4,7 @@
 #include "vmm/cli/human_units.h"
 #include "vmm/runtime/container_monitor.h"
 #include "vmm/runtime/container_store.h"
+#include "vmm/runtime/process_exec.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -256,11 +257,59 @@ Command add_rm(CLI::App& app, const GlobalOptions& global)
             } };
 }
 
+struct ExecFlags {
+    bool interactive = false;
+    std::vector<std::string> env;
+    std::string working_dir, user;
+    CLI::Option* working_dir_option = nullptr;
+    CLI::Option* user_option = nullptr;
+    CLI::App* parser = nullptr;
+};
+
+int exec_command(const GlobalOptions& global, const ExecFlags& flags)
+{
+    auto words = flags.parser->remaining();
+    if (words.size() < 2)
+        return fail("exec: give a container and a command (vmlet exec [OPTIONS] CONTAINER CMD [ARGS...])");
+    auto store = ContainerStore::open(global.root);
+    if (!store.ok())
+        return fail(store.error().message());
+    auto record = store.value().find(words.front());
+    if (!record.ok())
+        return fail(record.error().message());
+    if (record.value().isolation != "process")
+        return fail(fmt::format("exec into a --isolation={} container is not available yet", record.value().isolation));
+    ExecRequest request { .args = { words.begin() + 1, words.end() }, .env = flags.env, .working_dir = {}, .user = {}, .interactive = flags.interactive };
+    if (flags.working_dir_option->count() > 0)
+        request.working_dir = flags.working_dir;
+    if (flags.user_option->count() > 0)
+        request.user = flags.user;
+    auto status = exec_in_process_container(record.value(), request);
+    if (!status.ok())
+        return fail(status.error().message());
+    return status.value();
+}
+
+Command add_exec(CLI::App& app, const GlobalOptions& global)
+{
+    auto flags = std::make_shared<ExecFlags>();
+    auto* command = app.add_subcommand("exec", "Run another command in a running container");
+    flags->parser = command;
+    // Everything after the container's name belongs to the command.
+    command->prefix_command();
+    command->fallthrough(false);
+    command->add_flag("-i,--interactive", flags->interactive, "Keep standard input open to the command");
+    command->add_option("-e,--env", flags->env, "Set a variable: KEY=VALUE, or KEY to pass this shell's value")->allow_extra_args(false);
+    flags->working_dir_option = command->add_option("-w,--workdir", flags->working_dir, "The working directory (default: the container's)");
+    flags->user_option = command->add_option("-u,--user", flags->user, "The user: name, uid, name:group or uid:gid (default: the container's)");
+    return { command, [flags, &global] { return exec_command(global, *flags); } };
+}
+
 }
 
 std::vector<Command> add_container_commands(CLI::App& app, const GlobalOptions& global)
 {
-    return { add_ps(app, global), add_logs(app, global), add_stop(app, global), add_kill(app, global), add_rm(app, global) };
+    return { add_ps(app, global), add_logs(app, global), add_stop(app, global), add_kill(app, global), add_rm(app, global), add_exec(app, global) };
 }
 
 }

@@ -170,6 +170,9 @@ Result<Prepared> prepare(const GlobalOptions& global, const RunFlags& flags, con
         return spec.release_error();
     }
     record.command = spec.value().args;
+    record.env = spec.value().env;
+    record.working_dir = spec.value().working_dir;
+    record.user = spec.value().user;
     (void)containers.save(record);
     prepared.spec = spec.release_value();
     prepared.spec.limits = limits;

@@ -75,6 +75,8 @@ Result<int> monitor_container(const ContainerStore& store, ContainerRecord recor
     auto sandbox = TRY(start(record.id, spec, stdio));
     record.state = ContainerState::Running;
     record.monitor_pid = ::getpid();
+    record.container_pid = sandbox->host_pid();
+    record.cgroups = sandbox->cgroup_paths();
     record.started = now_rfc3339();
     auto saved = store.save(record);
     if (!saved.ok()) {

@@ -56,7 +56,8 @@ Json record_json(const ContainerRecord& record)
 {
     return {
         { "id", record.id }, { "name", record.name }, { "image_id", record.image_id }, { "image_name", record.image_name },
-        { "isolation", record.isolation }, { "command", record.command }, { "created", record.created },
+        { "isolation", record.isolation }, { "command", record.command }, { "env", record.env }, { "working_dir", record.working_dir },
+        { "user", record.user }, { "created", record.created }, { "container_pid", record.container_pid }, { "cgroups", record.cgroups },
         { "state", std::string(state_name(record.state)) }, { "monitor_pid", record.monitor_pid }, { "started", record.started },
         { "finished", record.finished }, { "exit_code", record.exit_code }, { "auto_remove", record.auto_remove },
     };
@@ -72,6 +73,10 @@ Result<ContainerRecord> parse_record(std::string_view text)
     record.image_name = TRY(string_or_empty(object, "image_name"));
     record.isolation = TRY(string_or_empty(object, "isolation"));
     record.command = TRY(strings_or_empty(object, "command"));
+    record.env = TRY(strings_or_empty(object, "env"));
+    record.working_dir = TRY(string_or_empty(object, "working_dir"));
+    record.user = TRY(string_or_empty(object, "user"));
+    record.cgroups = TRY(strings_or_empty(object, "cgroups"));
     record.created = TRY(string_or_empty(object, "created"));
     auto state = TRY(string_or_empty(object, "state"));
     record.state = state == "running" ? ContainerState::Running : state == "exited" ? ContainerState::Exited : ContainerState::Created;
@@ -79,6 +84,8 @@ Result<ContainerRecord> parse_record(std::string_view text)
     record.finished = TRY(string_or_empty(object, "finished"));
     if (object.contains("monitor_pid") && object["monitor_pid"].is_number_integer())
         record.monitor_pid = object["monitor_pid"].get<pid_t>();
+    if (object.contains("container_pid") && object["container_pid"].is_number_integer())
+        record.container_pid = object["container_pid"].get<pid_t>();
     if (object.contains("exit_code") && object["exit_code"].is_number_integer())
         record.exit_code = object["exit_code"].get<int>();
     record.auto_remove = object.value("auto_remove", false);

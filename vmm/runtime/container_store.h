@@ -21,9 +21,14 @@ struct ContainerRecord {
     std::string image_name; // as the user wrote it
     std::string isolation;  // "process" or "vm"
     std::vector<std::string> command;
+    std::vector<std::string> env; // the process's, which `vmlet exec` starts from
+    std::string working_dir;
+    std::string user;
     std::string created;    // RFC 3339
     ContainerState state { ContainerState::Created };
     pid_t monitor_pid { 0 }; // the vmlet process that runs it and records its exit
+    pid_t container_pid { 0 }; // Sandbox::host_pid() while it runs
+    std::vector<std::string> cgroups; // Sandbox::cgroup_paths() while it runs
     std::string started, finished;
     int exit_code { 0 };
     bool auto_remove { false }; // --rm

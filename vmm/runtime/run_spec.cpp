@@ -27,8 +27,9 @@ void set(std::vector<std::string>& env, std::string variable)
         env.push_back(std::move(variable));
 }
 
-// -e KEY (no '=') passes the host's value, and nothing when the host has none.
-Result<void> apply_overrides(std::vector<std::string>& env, const std::vector<std::string>& overrides, const HostEnvironment& host)
+}
+
+Result<void> apply_environment_overrides(std::vector<std::string>& env, const std::vector<std::string>& overrides, const HostEnvironment& host)
 {
     for (const auto& variable : overrides) {
         if (variable.empty() || variable.front() == '=')
@@ -40,8 +41,6 @@ Result<void> apply_overrides(std::vector<std::string>& env, const std::vector<st
         }
     }
     return {};
-}
-
 }
 
 Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const RunOptions& options, const std::string& container_id,
@@ -68,8 +67,8 @@ Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const R
         set(spec.env, "TERM=xterm");
     for (const auto& variable : config.env)
         set(spec.env, variable);
-    TRY(apply_overrides(spec.env, options.env_file, host_environment));
-    TRY(apply_overrides(spec.env, options.env, host_environment));
+    TRY(apply_environment_overrides(spec.env, options.env_file, host_environment));
+    TRY(apply_environment_overrides(spec.env, options.env, host_environment));
 
     const std::string& working_dir = options.working_dir ? *options.working_dir : config.working_dir;
     if (!working_dir.empty() && !working_dir.starts_with('/'))

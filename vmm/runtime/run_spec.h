@@ -37,6 +37,11 @@ using HostEnvironment = std::function<std::optional<std::string>(const std::stri
 Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const RunOptions& options, const std::string& container_id,
     const HostEnvironment& host_environment);
 
+// Applies -e values to `env` by name, in order: KEY=VALUE sets, KEY alone passes the host's value
+// (and nothing when the host has none).
+Result<void> apply_environment_overrides(std::vector<std::string>& env, const std::vector<std::string>& overrides,
+    const HostEnvironment& host);
+
 // The lines of an --env-file (docker run reference, "--env-file"): KEY=VALUE or KEY, with blank
 // lines and lines starting with '#' skipped.
 Result<std::vector<std::string>> parse_env_file(std::string_view text);

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <sys/types.h>
 
 namespace vmlet {
 
@@ -46,6 +49,11 @@ public:
     // A new stream connection to TCP `port` on the container's own loopback, for `-p` forwarding:
     // made from inside its network namespace, or through the guest agent.
     virtual Result<UniqueFd> connect_port(uint16_t port) = 0;
+
+    // The host process that stands for the container (its first process, or the VM's vmlet),
+    // and the cgroup directories that limit it: what `vmlet exec` joins.
+    virtual pid_t host_pid() const = 0;
+    virtual std::vector<std::string> cgroup_paths() const = 0;
 
     // Kills whatever still runs and releases what the container holds on the host (mounts, cgroups).
     // Idempotent; the destructor calls it and drops its error.

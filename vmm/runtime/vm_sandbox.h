@@ -48,6 +48,8 @@ public:
     Result<std::optional<int>> wait_for(std::chrono::milliseconds timeout) override;
     std::optional<int> start_failure() const override { return m_start_failure; }
     Result<UniqueFd> connect_port(uint16_t port) override;
+    pid_t host_pid() const override { return m_vm_pid; }
+    std::vector<std::string> cgroup_paths() const override { return {}; }
     Result<void> destroy() override;
 
 private:

@@ -1,0 +1,158 @@
+#include "vmm/runtime/process_exec.h"
+
+#include "vmm/base/file.h"
+#include "vmm/base/subprocess.h"
+#include "vmm/runtime/container_init.h"
+#include "vmm/runtime/rootfs_path.h"
+#include "vmm/runtime/run_spec.h"
+#include "vmm/runtime/user_lookup.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace vmlet {
+
+namespace {
+
+constexpr size_t kMaxEtcFile = 1 << 20;
+
+// Everything the forked processes need, made before the fork.
+struct ExecPlan {
+    std::vector<std::string> args, env, cgroup_procs;
+    std::vector<char*> argv, envp;
+    std::string working_dir;
+    ExecUser user;
+    uint64_t capabilities { 0 };
+    int last_capability { 0 };
+    bool interactive { false };
+};
+
+[[noreturn]] void die(int status, const char* what, int error)
+{
+    dprintf(STDERR_FILENO, "vmlet: %s: %s\n", what, strerror(error));
+    _exit(status);
+}
+
+// The process inside: already in the container's namespaces and cgroups.
+[[noreturn]] void become_process(const ExecPlan& plan)
+{
+    if (::chdir(plan.working_dir.c_str()) < 0)
+        die(125, plan.working_dir.c_str(), errno);
+    for (int capability = 0; capability <= plan.last_capability && capability < 64; ++capability) {
+        if (!(plan.capabilities & (uint64_t(1) << capability)))
+            ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0);
+    }
+    std::vector<gid_t> groups(plan.user.supplementary_gids.begin(), plan.user.supplementary_gids.end());
+    if (::setgroups(groups.size(), groups.data()) < 0 || ::setresgid(plan.user.gid, plan.user.gid, plan.user.gid) < 0
+        || ::setresuid(plan.user.uid, plan.user.uid, plan.user.uid) < 0)
+        die(125, "cannot become the container's user", errno);
+    if (plan.user.uid == 0) {
+        __user_cap_header_struct header { _LINUX_CAPABILITY_VERSION_3, 0 };
+        __user_cap_data_struct data[2] {};
+        for (int word = 0; word < 2; ++word) {
+            auto bits = static_cast<uint32_t>(plan.capabilities >> (32 * word));
+            data[word] = { bits, bits, bits };
+        }
+        if (::syscall(SYS_capset, &header, data) < 0)
+            die(125, "cannot set the capabilities", errno);
+    }
+    // execvp searches the PATH of `environ`: the container's, not vmlet's.
+    environ = const_cast<char**>(plan.envp.data());
+    ::execvp(plan.argv[0], plan.argv.data());
+    die(errno == ENOENT ? 127 : 126, plan.argv[0], errno);
+}
+
+// The forked child: into the cgroups (host paths, so before the mount namespace changes) and the
+// namespaces, then a fork, since only children enter a pid namespace (pid_namespaces(7)).
+[[noreturn]] void enter_container(int pidfd, const ExecPlan& plan)
+{
+    if (!plan.interactive) {
+        int null = ::open("/dev/null", O_RDONLY);
+        ::dup2(null, STDIN_FILENO);
+    }
+    for (const auto& procs : plan.cgroup_procs) {
+        int fd = ::open(procs.c_str(), O_WRONLY);
+        if (fd < 0 || ::write(fd, "0", 1) != 1)
+            die(125, procs.c_str(), errno);
+        ::close(fd);
+    }
+    if (::setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID) < 0)
+        die(125, "cannot enter the container's namespaces", errno);
+    pid_t inside = ::fork();
+    if (inside < 0)
+        die(125, "fork", errno);
+    if (inside == 0)
+        become_process(plan);
+    int status = 0;
+    while (::waitpid(inside, &status, 0) < 0 && errno == EINTR) { }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+Result<ExecPlan> plan_exec(const ContainerRecord& record, const ExecRequest& request)
+{
+    ExecPlan plan;
+    auto root = TRY(open_file(fmt::format("/proc/{}/root", record.container_pid), O_PATH | O_DIRECTORY));
+    auto passwd = TRY(read_file_in_root(root.get(), "/etc/passwd", kMaxEtcFile));
+    auto group = TRY(read_file_in_root(root.get(), "/etc/group", kMaxEtcFile));
+    plan.user = TRY(resolve_exec_user(request.user.value_or(record.user), passwd, group));
+    plan.env = record.env;
+    TRY(apply_environment_overrides(plan.env, request.env, [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        return value ? std::optional<std::string>(value) : std::nullopt;
+    }));
+    if (std::none_of(plan.env.begin(), plan.env.end(), [](const std::string& v) { return v.starts_with("HOME="); }))
+        plan.env.push_back("HOME=" + plan.user.home);
+    plan.working_dir = request.working_dir.value_or(record.working_dir.empty() ? "/" : record.working_dir);
+    if (!plan.working_dir.starts_with('/'))
+        return make_error("the working directory '{}' is invalid: it needs to be an absolute path", plan.working_dir);
+    plan.args = request.args;
+    for (auto& arg : plan.args)
+        plan.argv.push_back(arg.data());
+    plan.argv.push_back(nullptr);
+    for (auto& variable : plan.env)
+        plan.envp.push_back(variable.data());
+    plan.envp.push_back(nullptr);
+    for (const auto& directory : record.cgroups)
+        plan.cgroup_procs.push_back(directory + "/cgroup.procs");
+    plan.capabilities = default_container_capabilities();
+    auto last = TRY(read_small_file("/proc/sys/kernel/cap_last_cap", 64));
+    plan.last_capability = std::atoi(last.c_str());
+    plan.interactive = request.interactive;
+    return plan;
+}
+
+}
+
+Result<int> exec_in_process_container(const ContainerRecord& record, const ExecRequest& request)
+{
+    if (record.state != ContainerState::Running || record.container_pid <= 0 || !monitor_alive(record))
+        return make_error("container {} is not running", record.name);
+    if (request.args.empty())
+        return make_error("exec: give a command to run in {}", record.name);
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, record.container_pid, 0));
+    if (pidfd < 0)
+        return errno_error(fmt::format("container {} is not running", record.name));
+    UniqueFd container(pidfd);
+    auto plan = TRY(plan_exec(record, request));
+    pid_t child = ::fork();
+    if (child < 0)
+        return errno_error("fork");
+    if (child == 0)
+        enter_container(container.get(), plan);
+    return wait_process(child);
+}
+
+}
