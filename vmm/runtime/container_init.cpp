@@ -1,12 +1,12 @@
 #include "vmm/runtime/container_init.h"
 
+#include "vmm/runtime/capabilities.h"
+
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -77,29 +77,6 @@ bool bring_up_loopback()
     return ok;
 }
 
-bool drop_bounding_capabilities(const InitPlan& plan)
-{
-    for (int capability = 0; capability <= plan.last_capability && capability < 64; ++capability) {
-        if (!(plan.capabilities & (uint64_t(1) << capability)) && ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) < 0)
-            return false;
-    }
-    return true;
-}
-
-bool set_root_capabilities(const InitPlan& plan)
-{
-    struct __user_cap_header_struct header {};
-    header.version = _LINUX_CAPABILITY_VERSION_3;
-    struct __user_cap_data_struct data[2] {};
-    for (int word = 0; word < 2; ++word) {
-        auto bits = static_cast<uint32_t>(plan.capabilities >> (32 * word));
-        data[word].effective = bits;
-        data[word].permitted = bits;
-        data[word].inheritable = bits;
-    }
-    return ::syscall(SYS_capset, &header, data) == 0;
-}
-
 bool reset_signals()
 {
     sigset_t none;
@@ -144,15 +121,6 @@ void finish_init_plan(InitPlan& plan)
     plan.envp.push_back(nullptr);
 }
 
-uint64_t default_container_capabilities()
-{
-    uint64_t mask = 0;
-    for (int capability : { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID,
-             CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE })
-        mask |= uint64_t(1) << capability;
-    return mask;
-}
-
 void run_container_init(const InitPlan& plan)
 {
     // Holding the sync pipe's write end would hide the parent's death (no EOF).
@@ -189,7 +157,7 @@ void run_container_init(const InitPlan& plan)
     if (plan.tty)
         check(plan, ::ioctl(0, TIOCSCTTY, 0) == 0, "make the terminal the controlling terminal");
 
-    check(plan, drop_bounding_capabilities(plan), "drop capabilities from the bounding set");
+    check(plan, drop_bounding_capabilities(plan.capabilities, plan.last_capability), "drop capabilities from the bounding set");
     // Raw system calls: glibc's wrappers would broadcast the change to the parent's other threads, which
     // its copied bookkeeping still lists but which do not exist here (nptl's setxid).
     check(plan, ::syscall(SYS_setgroups, plan.supplementary_gids.size(), plan.supplementary_gids.data()) == 0, "setgroups");
@@ -197,7 +165,7 @@ void run_container_init(const InitPlan& plan)
     check(plan, ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) == 0, "setuid");
     // setuid(2) to a non-zero uid clears the capabilities; root keeps Docker's default set only.
     if (plan.uid == 0)
-        check(plan, set_root_capabilities(plan), "set the capabilities");
+        check(plan, set_capabilities(plan.capabilities), "set the capabilities");
 
     check(plan, ::chdir(plan.working_dir.c_str()) == 0, "chdir to the working directory");
     // The parent's descriptors stay out of the container (only error_fd lives until the exec).

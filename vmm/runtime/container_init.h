@@ -73,7 +73,4 @@ void finish_init_plan(InitPlan& plan);
 // The container's first process from clone(2) to execve(2). Never returns.
 [[noreturn]] void run_container_init(const InitPlan& plan);
 
-// Docker's default capability set (moby oci/caps/defaults.go), as a mask over CAP_* numbers.
-uint64_t default_container_capabilities();
-
 }

@@ -2,16 +2,14 @@
 
 #include "vmm/base/file.h"
 #include "vmm/base/subprocess.h"
-#include "vmm/runtime/container_init.h"
+#include "vmm/runtime/capabilities.h"
 #include "vmm/runtime/rootfs_path.h"
 #include "vmm/runtime/run_spec.h"
 #include "vmm/runtime/user_lookup.h"
 
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <sched.h>
 #include <grp.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,24 +49,14 @@ struct ExecPlan {
 {
     if (::chdir(plan.working_dir.c_str()) < 0)
         die(125, plan.working_dir.c_str(), errno);
-    for (int capability = 0; capability <= plan.last_capability && capability < 64; ++capability) {
-        if (!(plan.capabilities & (uint64_t(1) << capability)))
-            ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0);
-    }
+    if (!drop_bounding_capabilities(plan.capabilities, plan.last_capability))
+        die(125, "cannot drop capabilities from the bounding set", errno);
     std::vector<gid_t> groups(plan.user.supplementary_gids.begin(), plan.user.supplementary_gids.end());
     if (::setgroups(groups.size(), groups.data()) < 0 || ::setresgid(plan.user.gid, plan.user.gid, plan.user.gid) < 0
         || ::setresuid(plan.user.uid, plan.user.uid, plan.user.uid) < 0)
         die(125, "cannot become the container's user", errno);
-    if (plan.user.uid == 0) {
-        __user_cap_header_struct header { _LINUX_CAPABILITY_VERSION_3, 0 };
-        __user_cap_data_struct data[2] {};
-        for (int word = 0; word < 2; ++word) {
-            auto bits = static_cast<uint32_t>(plan.capabilities >> (32 * word));
-            data[word] = { bits, bits, bits };
-        }
-        if (::syscall(SYS_capset, &header, data) < 0)
-            die(125, "cannot set the capabilities", errno);
-    }
+    if (plan.user.uid == 0 && !set_capabilities(plan.capabilities))
+        die(125, "cannot set the capabilities", errno);
     // execvp searches the PATH of `environ`: the container's, not vmlet's.
     environ = const_cast<char**>(plan.envp.data());
     ::execvp(plan.argv[0], plan.argv.data());
@@ -128,8 +116,7 @@ Result<ExecPlan> plan_exec(const ContainerRecord& record, const ExecRequest& req
     for (const auto& directory : record.cgroups)
         plan.cgroup_procs.push_back(directory + "/cgroup.procs");
     plan.capabilities = default_container_capabilities();
-    auto last = TRY(read_small_file("/proc/sys/kernel/cap_last_cap", 64));
-    plan.last_capability = std::atoi(last.c_str());
+    plan.last_capability = TRY(last_capability());
     plan.interactive = request.interactive;
     return plan;
 }

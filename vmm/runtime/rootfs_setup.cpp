@@ -1,6 +1,7 @@
 #include "vmm/runtime/rootfs_setup.h"
 
 #include "vmm/base/file.h"
+#include "vmm/runtime/capabilities.h"
 #include "vmm/runtime/rootfs_path.h"
 #include "vmm/runtime/user_lookup.h"
 
@@ -102,12 +103,6 @@ Result<std::string> host_file(int root_fd, std::string_view path)
 {
     auto fd = TRY(make_file_in_root(root_fd, path));
     return host_path_of(fd.get());
-}
-
-Result<int> last_capability()
-{
-    auto text = TRY(read_small_file("/proc/sys/kernel/cap_last_cap", 64));
-    return std::atoi(text.c_str());
 }
 
 }
