@@ -6,7 +6,9 @@
  *      standard streams;
  *   2. build the container's root: the image (/dev/vda, ext4, read-only) under an overlay with
  *      that upper layer, with /proc, /dev, /sys and /dev/shm; a pids cgroup; `lo`; hostname;
- *   3. start the command in it ('S' or 'F' STATUS), deliver signals ('K'), relay published ports;
+ *   3. start the command in it ('S' or 'F' STATUS), deliver signals ('K'), relay published ports,
+ *      start `vmlet exec` commands (each in a child of the agent that serves it as 2-4 serve the
+ *      container's command);
  *   4. report its exit ('X' STATUS), wait for the host's 'A', exit with the status.
  *
  * Every system call here is interpreted guest kernel work on a PVM host (about 0.3 ms each, see
@@ -39,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* Exit statuses of a command that never ran (agent_protocol.h, as Docker and POSIX shells). */
@@ -63,9 +66,30 @@ struct spec {
 	size_t group_count;
 	const char *hostname; /* or NULL */
 	const char *pids_max; /* decimal, or NULL */
+	unsigned long stream_port; /* stdout; stderr and stdin follow */
 	bool attach_stdin;
 	bool loopback;
+	bool terminal;
+	struct winsize size;  /* of the terminal */
 };
+
+/*
+ * Writes all of `size` bytes; false on an error. A host that stopped reading must not kill the
+ * agent with SIGPIPE (send(2), MSG_NOSIGNAL); the console and a terminal are no sockets and take
+ * write(2).
+ */
+static bool put(int fd, const char *data, size_t size)
+{
+	for (size_t done = 0; done < size;) {
+		ssize_t count = send(fd, data + done, size - done, MSG_NOSIGNAL);
+		if (count < 0 && errno == ENOTSOCK)
+			count = write(fd, data + done, size - done);
+		if (count < 0 && errno != EINTR)
+			return false;
+		done += count > 0 ? (size_t)count : 0;
+	}
+	return true;
+}
 
 /*
  * Writes one line, the concatenation of the strings given, with one system call. Messages take
@@ -85,12 +109,7 @@ static void say_parts(int fd, const char *const *parts, size_t count)
 		length += size;
 	}
 	line[length++] = '\n';
-	/*
-	 * A host that stopped reading must not kill the agent with SIGPIPE (send(2), MSG_NOSIGNAL). The
-	 * console is no socket and takes write(2).
-	 */
-	if (send(fd, line, length, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK)
-		(void)!write(fd, line, length);
+	put(fd, line, length);
 }
 
 /* For failures before the standard streams exist: a line on the console, and exit 125. */
@@ -146,11 +165,15 @@ static bool parse_number(const char *text, char stop, unsigned long max, unsigne
 	return true;
 }
 
+/* The highest 'o' PORT: its stdin, PORT+2, must stay below VMADDR_PORT_ANY (vsock(7)). */
+#define MAX_STREAM_PORT 0xfffffff0UL
+
 /*
  * Decodes the spec's fields (agent_protocol.h) from `data`, `size` bytes that end in a NUL; false
- * on anything malformed: an unknown tag, a repeated single field, a value out of range.
+ * on anything malformed: an unknown tag, a repeated single field, a value out of range, or in an
+ * exec's spec a field only the container's command may have, or no 'o'.
  */
-static bool decode_spec(char *data, size_t size, struct spec *spec)
+static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 {
 	size_t counts[3] = { 0, 0, 0 }; /* 'a', 'e', 'g' */
 	for (char *field = data; field < data + size; field += strlen(field) + 1)
@@ -163,7 +186,8 @@ static bool decode_spec(char *data, size_t size, struct spec *spec)
 	spec->groups = calloc(counts[2] + 1, sizeof *spec->groups);
 	if (!spec->argv || !spec->envp || !spec->groups)
 		return false;
-	bool have_user = false;
+	bool have_user = false, have_ports = false;
+	spec->stream_port = VMLET_AGENT_PORT_STDOUT;
 	for (char *field = data; field < data + size; field += strlen(field) + 1) {
 		if (*field == '\0')
 			return false; /* a field without its tag */
@@ -197,19 +221,33 @@ static bool decode_spec(char *data, size_t size, struct spec *spec)
 				return false;
 			spec->groups[spec->group_count++] = (gid_t)number;
 			break;
+		case 'o':
+			if (have_ports || !parse_number(value, '\0', MAX_STREAM_PORT, &spec->stream_port)
+				|| spec->stream_port < VMLET_AGENT_PORT_STDOUT)
+				return false;
+			have_ports = true;
+			break;
+		case 't':
+			if (spec->terminal || !strchr(value, ':') || !parse_number(value, ':', 65535, &number)
+				|| !parse_number(strchr(value, ':') + 1, '\0', 65535, &second))
+				return false;
+			spec->terminal = true;
+			spec->size.ws_row = (unsigned short)number;
+			spec->size.ws_col = (unsigned short)second;
+			break;
 		case 'h': /* sethostname(2): at most HOST_NAME_MAX (64) bytes */
-			if (spec->hostname || length == 0 || length > 64)
+			if (exec || spec->hostname || length == 0 || length > 64)
 				return false;
 			spec->hostname = value;
 			break;
 		case 'p': /* the pids controller refuses more than PID_MAX_LIMIT (4194304) */
-			if (spec->pids_max || !parse_number(value, '\0', 4194304, &number))
+			if (exec || spec->pids_max || !parse_number(value, '\0', 4194304, &number))
 				return false;
 			spec->pids_max = value;
 			break;
 		case 'i':
 		case 'n':
-			if (length != 0)
+			if (length != 0 || (exec && *field == 'n'))
 				return false;
 			*(*field == 'i' ? &spec->attach_stdin : &spec->loopback) = true;
 			break;
@@ -219,11 +257,11 @@ static bool decode_spec(char *data, size_t size, struct spec *spec)
 	}
 	if (!spec->workdir)
 		spec->workdir = "/";
-	return true;
+	return have_ports || !exec;
 }
 
 /* The spec message: a little-endian u32 byte count, then the fields. Malformed: exit 125. */
-static void read_spec(int control, struct spec *spec)
+static void read_spec(int control, bool exec, struct spec *spec)
 {
 	unsigned char header[4];
 	if (!read_exactly(control, header, sizeof header))
@@ -234,7 +272,7 @@ static void read_spec(int control, struct spec *spec)
 	char *data = malloc(size);
 	if (!data || !read_exactly(control, data, size))
 		die("reading the spec", data ? "the host closed the control connection" : "out of memory");
-	if (data[size - 1] != '\0' || !decode_spec(data, size, spec))
+	if (data[size - 1] != '\0' || !decode_spec(data, size, exec, spec))
 		die("the spec", "malformed");
 }
 
@@ -300,6 +338,9 @@ static const char *build_root(void)
 		return "mount /sys";
 	if (!mount_in_root("shm", ROOT_DIR "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"))
 		return "mount /dev/shm";
+	/* The container's own terminals (-t, and its programs' own): gid 5 is "tty", as in Docker's. */
+	if (!mount_in_root("devpts", ROOT_DIR "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"))
+		return "mount /dev/pts";
 	return NULL;
 }
 
@@ -355,17 +396,31 @@ static void make_directories(const char *path)
  */
 static volatile int start_failure;
 
+/* Set up by main() and inherited by the children that serve execs. */
+static int cgroup_procs = -1; /* the container cgroup's cgroup.procs (O_CLOEXEC), or -1 */
+static int signals = -1;      /* a signalfd(2) for SIGCHLD, which stays blocked in the agent */
+static sigset_t command_mask; /* the mask the agent started with, which commands get back */
+
+/* A command's standard streams, and whether they are a terminal to take as its controlling one. */
+struct command_stdio {
+	int fds[3];
+	bool terminal;
+};
+
 /*
  * The vfork child: it shares the agent's memory, so it touches only its own stack, this function's
- * arguments and start_failure, calls nothing that allocates, and leaves by execve or _exit.
+ * arguments and the globals above, calls nothing that allocates, and leaves by execve or _exit.
  */
-static _Noreturn void run_command(const struct spec *spec, const int streams[3], int cgroup_procs, const sigset_t *mask)
+static _Noreturn void run_command(const struct spec *spec, const struct command_stdio *stdio)
 {
 	const char *failed = NULL, *detail = NULL;
 	int status = STATUS_SETUP_FAILED;
-	/* The streams' descriptors are >= 3 (init gave the agent 0, 1 and 2), so dup2 clears CLOEXEC. */
-	if (dup2(streams[0], 0) < 0 || dup2(streams[1], 1) < 0 || dup2(streams[2], 2) < 0)
+	/* The descriptors are >= 3 (init gave the agent 0, 1 and 2), so dup2 clears CLOEXEC. */
+	if (dup2(stdio->fds[0], 0) < 0 || dup2(stdio->fds[1], 1) < 0 || dup2(stdio->fds[2], 2) < 0)
 		failed = "dup2";
+	/* A session leader without a controlling terminal takes one with TIOCSCTTY (ioctl_tty(2)). */
+	else if (stdio->terminal && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0))
+		failed = "take the terminal";
 	else if (cgroup_procs >= 0 && write(cgroup_procs, "0", 1) != 1)
 		failed = "join the cgroup";
 	else if (chroot(ROOT_DIR) < 0)
@@ -376,7 +431,7 @@ static _Noreturn void run_command(const struct spec *spec, const int streams[3],
 	else if ((spec->uid || spec->gid || spec->group_count)
 		&& (setgroups(spec->group_count, spec->groups) < 0 || setgid(spec->gid) < 0 || setuid(spec->uid) < 0))
 		failed = "set the user";
-	else if (sigprocmask(SIG_SETMASK, mask, NULL) < 0)
+	else if (sigprocmask(SIG_SETMASK, &command_mask, NULL) < 0)
 		failed = "sigprocmask";
 	else {
 		/* execvp(3) searches the PATH of `environ`: the command's own environment. */
@@ -395,12 +450,11 @@ static _Noreturn void run_command(const struct spec *spec, const int streams[3],
  * vfork returns twice, so it lives in a small function of its own: the caller's variables stay
  * out of the frame that the child and the agent share (gcc's -Wclobbered).
  */
-static __attribute__((noinline)) pid_t start_command(const struct spec *spec, const int streams[3], int cgroup_procs,
-	const sigset_t *mask)
+static __attribute__((noinline)) pid_t start_command(const struct spec *spec, const struct command_stdio *stdio)
 {
 	pid_t child = vfork();
 	if (child == 0)
-		run_command(spec, streams, cgroup_procs, mask);
+		run_command(spec, stdio);
 	return child;
 }
 
@@ -433,17 +487,16 @@ static _Noreturn void finish(int control, int status)
 	}
 }
 
-/* Copies one chunk from `from` to `to`; the bytes moved, 0 at end of stream, -1 on error. */
+/*
+ * Copies one chunk from `from` to `to` (sockets, or a terminal's master side, hence read(2));
+ * the bytes moved, 0 at end of stream, -1 on error (EIO from a master whose terminal is closed).
+ */
 static ssize_t pump(int from, int to)
 {
 	char buffer[65536];
-	ssize_t count = recv(from, buffer, sizeof buffer, 0);
-	for (ssize_t done = 0; count > 0 && done < count;) {
-		ssize_t sent = send(to, buffer + done, (size_t)(count - done), MSG_NOSIGNAL);
-		if (sent < 0)
-			return -1;
-		done += sent;
-	}
+	ssize_t count = read(from, buffer, sizeof buffer);
+	if (count > 0 && !put(to, buffer, (size_t)count))
+		return -1;
 	return count;
 }
 
@@ -482,14 +535,213 @@ static _Noreturn void relay_port(int host)
 	_exit(0);
 }
 
-/* The listener for published ports (vsock(7)): any CID, port FORWARD. */
-static int forward_listener(void)
+/* A listener on vsock `port` (vsock(7)), any CID; -1 on failure. */
+static int vsock_listen(unsigned port)
 {
 	int sock = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_vm address = { .svm_family = AF_VSOCK, .svm_port = VMLET_AGENT_PORT_FORWARD, .svm_cid = VMADDR_CID_ANY };
+	struct sockaddr_vm address = { .svm_family = AF_VSOCK, .svm_port = port, .svm_cid = VMADDR_CID_ANY };
 	if (sock < 0 || bind(sock, (struct sockaddr *)&address, sizeof address) < 0 || listen(sock, 16) < 0)
 		return -1;
 	return sock;
+}
+
+/* The command's stdin, stdout and stderr, connected in the order agent_protocol.h gives; false on failure. */
+static bool connect_streams(const struct spec *spec, int streams[3])
+{
+	unsigned port = (unsigned)spec->stream_port;
+	if ((streams[1] = vsock_connect(port)) < 0 || (streams[2] = vsock_connect(port + 1)) < 0)
+		return false;
+	streams[0] = spec->attach_stdin ? vsock_connect(port + 2) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return streams[0] >= 0;
+}
+
+/*
+ * A pseudo-terminal of the container's devpts (pts(4)) with the spec's size: its master side in
+ * *master, its terminal side returned (TIOCGPTPEER opens it with no path lookup); -1 on failure.
+ */
+static int open_terminal(const struct spec *spec, int *master)
+{
+	int unlock = 0;
+	*master = open(ROOT_DIR "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0 || ioctl(*master, TIOCSPTLCK, &unlock) < 0 || ioctl(*master, TIOCSWINSZ, &spec->size) < 0)
+		return -1;
+	return ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
+/* The host's input to a terminal, in a child of its own so that a full terminal never stalls the agent. */
+static _Noreturn void relay_input(int from, int terminal)
+{
+	while (pump(from, terminal) > 0)
+		;
+	_exit(0);
+}
+
+/* One command the agent serves: the container's own, or an exec's. */
+struct session {
+	int control;
+	pid_t child;
+	pid_t input_relay; /* with a terminal and 'i': relay_input's child, or -1 */
+	int master;        /* with a terminal: its master side, whose output goes to `output` */
+	int output;        /* the stdout stream, which the agent writes for a terminal; else -1 */
+	bool container;    /* the container's own command: its exit ends everything in the VM */
+};
+
+/*
+ * The command has ended: copies what is left of its terminal's output (reading the master side
+ * fails with EIO once no process holds the terminal side) and closes the stdout stream, so the
+ * host sees its end. Something the command left running on the terminal gets 200 ms of quiet.
+ */
+static void end_terminal(struct session *session)
+{
+	if (session->master < 0)
+		return;
+	struct pollfd ready = { session->master, POLLIN, 0 };
+	while (poll(&ready, 1, 200) > 0 && pump(session->master, session->output) > 0)
+		;
+	close(session->output);
+	close(session->master);
+	session->master = session->output = -1;
+}
+
+/*
+ * Starts the spec's command on the connected `streams`, unless `failed` says what part of the
+ * setup went wrong (errno why); then reports 'S', or 'F' and ends. Returns the session to serve.
+ */
+static struct session launch(int control, const struct spec *spec, int streams[3], const char *failed, bool container)
+{
+	struct session session = { .control = control, .child = -1, .input_relay = -1, .master = -1, .output = -1, .container = container };
+	struct command_stdio stdio = { { streams[0], streams[1], streams[2] }, spec->terminal };
+	int terminal = -1;
+	if (!failed && spec->terminal && (terminal = open_terminal(spec, &session.master)) < 0)
+		failed = "open a terminal";
+	if (failed) {
+		say(streams[2], "vmlet: cannot ", failed, ": ", strerrordesc_np(errno));
+	} else {
+		if (spec->terminal)
+			stdio.fds[0] = stdio.fds[1] = stdio.fds[2] = terminal;
+		if ((session.child = start_command(spec, &stdio)) < 0)
+			say(streams[2], "vmlet: cannot start the command: ", strerrordesc_np(errno));
+	}
+	if (session.child < 0)
+		start_failure = STATUS_SETUP_FAILED;
+	if (terminal >= 0)
+		close(terminal);
+	if (session.master >= 0) {
+		session.output = streams[1];
+		streams[1] = -1;
+		if (spec->attach_stdin && !start_failure && (session.input_relay = fork()) == 0)
+			relay_input(streams[0], session.master);
+	}
+	/* Only the command and its relays may hold the streams now, so the host sees their end when it exits. */
+	for (int index = 0; index < 3; ++index)
+		if (streams[index] >= 0)
+			close(streams[index]);
+	if (start_failure) {
+		end_terminal(&session);
+		send_status(control, 'F', start_failure);
+		finish(control, start_failure);
+	}
+	send(control, "S", 1, MSG_NOSIGNAL);
+	return session;
+}
+
+/* Every whole message received on control; anything but 'K' is out of turn and ignored. */
+static void read_control(const struct session *session)
+{
+	do {
+		int tag = control_byte(session->control), number = tag == 'K' ? control_byte(session->control) : 0;
+		if (tag < 0 || number < 0) {
+			/* The host is gone: nobody is left to report to. */
+			kill(session->child, SIGKILL);
+			_exit(128 + SIGKILL);
+		}
+		if (tag == 'K')
+			kill(session->child, number); /* kill(2) refuses a signal number out of range */
+	} while (inbox_start < inbox_end);
+}
+
+/* SIGCHLD: reaps the agent's children; when the command is among them, reports its exit and ends. */
+static void reap(struct session *session)
+{
+	struct signalfd_siginfo info;
+	(void)!read(signals, &info, sizeof info);
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != session->child)
+			continue; /* a relay, or an exec's server */
+		status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		/*
+		 * As when a container's PID 1 exits: everything left in the VM (background processes
+		 * holding the streams, relays, execs) ends too, so the host sees EOF. An exec's leftovers
+		 * stay, as docker exec's do; only its own input relay goes.
+		 */
+		if (session->container)
+			kill(-1, SIGKILL);
+		else if (session->input_relay > 0)
+			kill(session->input_relay, SIGKILL);
+		end_terminal(session);
+		send_status(session->control, 'X', status);
+		finish(session->control, status);
+	}
+}
+
+/* Accepts a connection on `listener` and serves it in a child of its own. */
+static void accept_child(int listener, void (*serve_connection)(int))
+{
+	int peer = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+	if (peer < 0)
+		return;
+	if (fork() == 0)
+		serve_connection(peer);
+	close(peer);
+}
+
+static _Noreturn void serve_exec(int control);
+
+/*
+ * Serves a started command until it exits: the host's signals, the terminal's output, and for the
+ * container's command the published ports' and the execs' connections.
+ */
+static _Noreturn void serve(struct session *session, int forward, int exec)
+{
+	struct pollfd fds[5] = {
+		{ session->control, POLLIN, 0 }, { signals, POLLIN, 0 }, { session->master, POLLIN, 0 },
+		{ forward, POLLIN, 0 }, { exec, POLLIN, 0 },
+	};
+	for (;;) {
+		if (poll(fds, 5, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			say(STDERR_FILENO, "vmlet-agent: poll: ", strerrordesc_np(errno));
+			kill(session->child, SIGKILL);
+			_exit(STATUS_SETUP_FAILED);
+		}
+		if (fds[0].revents)
+			read_control(session);
+		/* poll(2) skips negative descriptors: after EIO the terminal is left to end_terminal. */
+		if (fds[2].revents && pump(session->master, session->output) <= 0)
+			fds[2].fd = -1;
+		if (fds[1].revents)
+			reap(session);
+		if (fds[3].revents)
+			accept_child(forward, relay_port);
+		if (fds[4].revents)
+			accept_child(exec, serve_exec);
+	}
+}
+
+/* An exec's connection (agent_protocol.h, "Exec"), in a child of the agent. */
+static _Noreturn void serve_exec(int control)
+{
+	inbox_start = inbox_end = 0; /* bytes the agent had from its own control are not this exec's */
+	struct spec spec = { 0 };
+	read_spec(control, true, &spec);
+	int streams[3];
+	if (!connect_streams(&spec, streams))
+		die("connecting an exec's streams", strerrordesc_np(errno));
+	struct session session = launch(control, &spec, streams, NULL, false);
+	serve(&session, -1, -1);
 }
 
 int main(void)
@@ -499,104 +751,32 @@ int main(void)
 	if (control < 0)
 		die("connecting to the host's control port", strerrordesc_np(errno));
 	struct spec spec = { 0 };
-	read_spec(control, &spec);
-
-	/* The command's stdin, stdout and stderr, connected in the order agent_protocol.h gives. */
+	read_spec(control, false, &spec);
 	int streams[3];
-	if ((streams[1] = vsock_connect(VMLET_AGENT_PORT_STDOUT)) < 0
-		|| (streams[2] = vsock_connect(VMLET_AGENT_PORT_STDERR)) < 0)
-		die("connecting the output streams", strerrordesc_np(errno));
-	streams[0] = spec.attach_stdin ? vsock_connect(VMLET_AGENT_PORT_STDIN) : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (streams[0] < 0)
-		die("connecting standard input", strerrordesc_np(errno));
+	if (!connect_streams(&spec, streams))
+		die("connecting the standard streams", strerrordesc_np(errno));
 
 	/* Setup failures go to the stderr stream, where the host shows them, and end in 'F' 125. */
 	const char *failed = build_root();
-	int cgroup_procs = -1, listener = -1;
+	int forward = -1, exec = -1;
 	if (!failed && spec.pids_max)
 		cgroup_procs = make_cgroup(spec.pids_max, &failed);
-	if (!failed && spec.loopback && (!loopback_up() || (listener = forward_listener()) < 0))
+	if (!failed && spec.loopback && (!loopback_up() || (forward = vsock_listen(VMLET_AGENT_PORT_FORWARD)) < 0))
 		failed = "bring up lo and listen for published ports";
+	if (!failed && (exec = vsock_listen(VMLET_AGENT_PORT_EXEC)) < 0)
+		failed = "listen for exec";
 	if (!failed && spec.hostname && sethostname(spec.hostname, strlen(spec.hostname)) < 0)
 		failed = "sethostname";
 
 	/*
 	 * SIGCHLD is blocked and read from a signalfd(2), so that poll(2) sees the command's exit and
-	 * that of relay children alike; the command gets the agent's original mask back before exec.
+	 * that of relay and exec children alike; commands get the agent's original mask back.
 	 */
-	sigset_t chld, original;
+	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	int signals = -1;
-	if (!failed && (sigprocmask(SIG_BLOCK, &chld, &original) < 0 || (signals = signalfd(-1, &chld, SFD_CLOEXEC)) < 0))
+	if (!failed && (sigprocmask(SIG_BLOCK, &chld, &command_mask) < 0 || (signals = signalfd(-1, &chld, SFD_CLOEXEC)) < 0))
 		failed = "signalfd";
-	pid_t child = -1;
-	if (failed)
-		say(streams[2], "vmlet: cannot ", failed, ": ", strerrordesc_np(errno));
-	else if ((child = start_command(&spec, streams, cgroup_procs, &original)) < 0)
-		say(streams[2], "vmlet: cannot start the command: ", strerrordesc_np(errno));
-	if (child < 0)
-		start_failure = STATUS_SETUP_FAILED;
-	/*
-	 * Only the command may hold the streams now, so the host sees their end when it exits (and
-	 * at once after 'F': it drains them before its 'A').
-	 */
-	for (int index = 0; index < 3; ++index)
-		close(streams[index]);
-	if (start_failure) {
-		send_status(control, 'F', start_failure);
-		finish(control, start_failure);
-	}
-	send(control, "S", 1, MSG_NOSIGNAL);
-
-	struct pollfd fds[3] = { { control, POLLIN, 0 }, { signals, POLLIN, 0 }, { listener, POLLIN, 0 } };
-	for (;;) {
-		if (poll(fds, listener >= 0 ? 3 : 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (fds[0].revents) {
-			/* Every whole message received; anything but 'K' is out of turn and ignored. */
-			do {
-				int tag = control_byte(control), number = tag == 'K' ? control_byte(control) : 0;
-				if (tag < 0 || number < 0) {
-					/* The host is gone: nobody is left to report to. */
-					kill(child, SIGKILL);
-					_exit(128 + SIGKILL);
-				}
-				if (tag == 'K')
-					kill(child, number); /* kill(2) refuses a signal number out of range */
-			} while (inbox_start < inbox_end);
-		}
-		if (fds[1].revents) {
-			struct signalfd_siginfo info;
-			(void)!read(signals, &info, sizeof info);
-			int status;
-			pid_t pid;
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-				if (pid != child)
-					continue; /* a relay child */
-				status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-				/*
-				 * As when a container's PID 1 exits: everything left in the VM (background
-				 * processes holding the streams, relays) ends too, so the host sees EOF.
-				 */
-				kill(-1, SIGKILL);
-				send_status(control, 'X', status);
-				finish(control, status);
-			}
-		}
-		if (listener >= 0 && fds[2].revents) {
-			int peer = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
-			if (peer >= 0) {
-				if (fork() == 0)
-					relay_port(peer);
-				close(peer);
-			}
-		}
-	}
-	say(STDERR_FILENO, "vmlet-agent: poll: ", strerrordesc_np(errno));
-	kill(child, SIGKILL);
-	_exit(STATUS_SETUP_FAILED);
+	struct session session = launch(control, &spec, streams, failed, true);
+	serve(&session, forward, exec);
 }

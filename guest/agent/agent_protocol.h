@@ -23,9 +23,17 @@
  *   'i'              standard input is attached: the agent connects the STDIN port too
  *                    (otherwise the command's stdin is /dev/null)
  *   'n'              bring up the loopback interface and listen on FORWARD (ports are published)
- * 'i' and 'n' have empty values; 'w', 'u', 'h' and 'p' appear at most once. Anything else (an
- * unknown tag, a value out of range, a size of 0 or above VMLET_AGENT_MAX_SPEC) is malformed: the
- * agent writes why on the VM's console and exits 125 without a word on control.
+ *   'o' PORT         the host ports of the standard streams, decimal: stdout PORT, stderr PORT+1,
+ *                    stdin PORT+2; default STDOUT (1025, so stderr 1026 and stdin 1027)
+ *   't' ROWS:COLS    a terminal (docker -t): the command runs in a session of its own with a
+ *                    pseudo-terminal of the container's /dev/pts as its stdin, stdout, stderr and
+ *                    controlling terminal, of that size (decimal, at most 65535; 0:0 unknown). The
+ *                    agent copies the terminal's output to the stdout stream and the stdin stream
+ *                    (with 'i') to the terminal; the stderr stream is closed at once, as a
+ *                    terminal has one output.
+ * 'i' and 'n' have empty values; 'w', 'u', 'h', 'p', 'o' and 't' appear at most once. Anything
+ * else (an unknown tag, a value out of range, a size of 0 or above VMLET_AGENT_MAX_SPEC) is
+ * malformed: the agent writes why on the VM's console and exits 125 without a word on control.
  * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs.
  *
  * agent -> host, once:            'S' the command runs, or 'F' STATUS (u8) it never ran: 127 not
@@ -44,6 +52,14 @@
  * (host: "CONNECT 1028" on SOCK) starts with a big-endian u16 TCP port, which the agent connects
  * to on 127.0.0.1 inside the VM and then relays both ways until both sides close. A refused
  * connection closes the stream.
+ *
+ * Exec (`vmlet exec`): the agent listens on EXEC before it sends 'S'. Each connection (host:
+ * "CONNECT 1029" on SOCK) is the control connection of one more command in the container: a spec
+ * as above, where 'o' is required (each exec has its own stream ports, which its vmlet listens on)
+ * and 'h', 'p' and 'n' are malformed; then the same 'S'/'F', 'K', 'X' and 'A' as on control. The
+ * command has the container's root and cgroup; when it exits, what it left running goes on (as
+ * docker exec). When the container's command exits, every exec ends with it: its connection
+ * closes without 'X'. A malformed exec spec closes the connection.
  */
 #ifndef VMLET_AGENT_PROTOCOL_H
 #define VMLET_AGENT_PROTOCOL_H
@@ -54,6 +70,7 @@ enum {
 	VMLET_AGENT_PORT_STDERR = 1026,
 	VMLET_AGENT_PORT_STDIN = 1027,
 	VMLET_AGENT_PORT_FORWARD = 1028,
+	VMLET_AGENT_PORT_EXEC = 1029,
 	VMLET_AGENT_GUEST_CID = 3,
 	VMLET_AGENT_MAX_SPEC = 1 << 20,
 };

@@ -4,7 +4,10 @@
 #include "vmm/cli/human_units.h"
 #include "vmm/runtime/container_monitor.h"
 #include "vmm/runtime/container_store.h"
+#include "vmm/image/image_index.h"
+#include "vmm/runtime/layer_files.h"
 #include "vmm/runtime/process_exec.h"
+#include "vmm/runtime/vm_exec.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -266,6 +269,19 @@ struct ExecFlags {
     CLI::App* parser = nullptr;
 };
 
+// A VM's files are out of the host's reach: the user is resolved in the image's own layers.
+Result<int> exec_in_vm(const GlobalOptions& global, const ContainerRecord& record, const ExecRequest& request)
+{
+    auto store = TRY(image::Store::open(global.root));
+    ExecUser user;
+    {
+        auto lock = TRY(store.lock_shared());
+        auto image = TRY(image::ImageIndex(store).find(record.image_id));
+        user = TRY(resolve_user_in_layers(image::overlay_lower_dirs(store, image), request.user.value_or(record.user)));
+    }
+    return exec_in_vm_container(record, request, user);
+}
+
 int exec_command(const GlobalOptions& global, const ExecFlags& flags)
 {
     auto words = flags.parser->remaining();
@@ -277,14 +293,12 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
     auto record = store.value().find(words.front());
     if (!record.ok())
         return fail(record.error().message());
-    if (record.value().isolation != "process")
-        return fail(fmt::format("exec into a --isolation={} container is not available yet", record.value().isolation));
     ExecRequest request { .args = { words.begin() + 1, words.end() }, .env = flags.env, .working_dir = {}, .user = {}, .interactive = flags.interactive };
     if (flags.working_dir_option->count() > 0)
         request.working_dir = flags.working_dir;
     if (flags.user_option->count() > 0)
         request.user = flags.user;
-    auto status = exec_in_process_container(record.value(), request);
+    auto status = record.value().isolation == "vm" ? exec_in_vm(global, record.value(), request) : exec_in_process_container(record.value(), request);
     if (!status.ok())
         return fail(status.error().message());
     return status.value();

@@ -115,7 +115,6 @@ Result<image::ImageRecord> find_or_pull(const image::Store& store, const std::st
 // user resolved from the image's own files (the guest agent makes no lookups), the VM's size.
 Result<VmSandboxOptions> vm_options(const image::Store& store, const image::ImageRecord& image, const ContainerSpec& spec)
 {
-    constexpr size_t kMaxEtcFile = 1 << 20;
     VmSandboxOptions options;
     char self[4096];
     ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
@@ -124,10 +123,7 @@ Result<VmSandboxOptions> vm_options(const image::Store& store, const image::Imag
     options.vmlet_binary.assign(self, static_cast<size_t>(length));
     ImageDiskSource source { std::string(image.id.hex()), spec.rootfs.lower_dirs, image.size() };
     options.disk = TRY(image_disk(store.root(), store.temp_path("disk"), source));
-    auto passwd = TRY(read_file_in_layers(spec.rootfs.lower_dirs, "/etc/passwd", kMaxEtcFile));
-    auto group = TRY(read_file_in_layers(spec.rootfs.lower_dirs, "/etc/group", kMaxEtcFile));
-    options.user = TRY(resolve_exec_user(spec.user, passwd ? std::optional<std::string_view>(*passwd) : std::nullopt,
-        group ? std::optional<std::string_view>(*group) : std::nullopt));
+    options.user = TRY(resolve_user_in_layers(spec.rootfs.lower_dirs, spec.user));
     // The VM's RAM is the container's memory limit (Hyper-V isolation sizes its utility VM so).
     constexpr uint64_t kMib = 1 << 20;
     options.memory_mib = spec.limits.memory_bytes ? std::max<uint64_t>(kMinMemoryMib, (*spec.limits.memory_bytes + kMib - 1) / kMib) : kDefaultMemoryMib;
@@ -176,9 +172,7 @@ Result<Prepared> prepare(const GlobalOptions& global, const RunFlags& flags, con
     (void)containers.save(record);
     prepared.spec = spec.release_value();
     prepared.spec.limits = limits;
-    // overlayfs lowerdir= lists the topmost layer first; an image lists its bottom layer first.
-    for (auto layer = image.layers.rbegin(); layer != image.layers.rend(); ++layer)
-        prepared.spec.rootfs.lower_dirs.push_back(store.layer_path(layer->diff_id));
+    prepared.spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     prepared.spec.rootfs.state_dir = containers.directory(record.id);
     if (flags.isolation == "vm") {
         auto vm = vm_options(store, image, prepared.spec);

@@ -72,6 +72,14 @@ uint64_t ImageRecord::size() const
     return std::accumulate(layers.begin(), layers.end(), uint64_t { 0 }, [](uint64_t sum, const LayerRecord& layer) { return sum + layer.size; });
 }
 
+std::vector<std::string> overlay_lower_dirs(const Store& store, const ImageRecord& image)
+{
+    std::vector<std::string> dirs;
+    for (auto layer = image.layers.rbegin(); layer != image.layers.rend(); ++layer)
+        dirs.push_back(store.layer_path(layer->diff_id));
+    return dirs;
+}
+
 ImageIndex::ImageIndex(const Store& store)
     : m_root(store.root())
 {

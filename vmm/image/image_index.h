@@ -30,6 +30,10 @@ struct ImageRecord {
     uint64_t size() const;
 };
 
+// The directories of `image`'s unpacked layers, topmost first: the order of overlayfs's
+// lowerdir= option, where an image lists its bottom layer first.
+std::vector<std::string> overlay_lower_dirs(const Store& store, const ImageRecord& image);
+
 // The store's names: images/<id>.json, one record per image, and tags.json, which maps each
 // canonical reference ("docker.io/library/busybox:latest") to an image id. Both are replaced
 // whole with rename(2), so a reader never sees half a file. Callers hold the store's lock.

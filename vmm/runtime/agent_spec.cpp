@@ -40,6 +40,10 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
         field(fields, 'i', "");
     if (options.loopback)
         field(fields, 'n', "");
+    if (options.stream_port)
+        field(fields, 'o', std::to_string(*options.stream_port));
+    if (options.terminal)
+        field(fields, 't', fmt::format("{}:{}", options.terminal->rows, options.terminal->cols));
     auto length = static_cast<uint32_t>(fields.size());
     std::string message;
     for (int shift = 0; shift < 32; shift += 8)

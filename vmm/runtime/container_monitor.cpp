@@ -1,67 +1,15 @@
 #include "vmm/runtime/container_monitor.h"
 
+#include "vmm/runtime/forwarded_signals.h"
 #include "vmm/runtime/port_forwarder.h"
 
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <ctime>
 
 namespace vmlet {
-
-namespace {
-
-// The signals the monitor passes on, taken from normal delivery into a signalfd.
-class ForwardedSignals {
-public:
-    static Result<ForwardedSignals> block()
-    {
-        sigset_t set;
-        sigemptyset(&set);
-        for (int signal : { SIGINT, SIGTERM, SIGHUP, SIGUSR1 })
-            sigaddset(&set, signal);
-        sigset_t old;
-        if (::pthread_sigmask(SIG_BLOCK, &set, &old) != 0)
-            return make_error("cannot block signals");
-        int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (fd < 0)
-            return errno_error("signalfd");
-        return ForwardedSignals(UniqueFd(fd), old);
-    }
-    ForwardedSignals(ForwardedSignals&&) = default;
-    ~ForwardedSignals()
-    {
-        if (m_fd.valid())
-            ::pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
-    }
-
-    // The signals to deliver to the container now.
-    std::vector<int> pending()
-    {
-        std::vector<int> signals;
-        signalfd_siginfo info {};
-        while (::read(m_fd.get(), &info, sizeof info) == sizeof info) {
-            if (info.ssi_signo == SIGUSR1)
-                signals.push_back(info.ssi_int);
-            else
-                signals.push_back(static_cast<int>(info.ssi_signo));
-        }
-        return signals;
-    }
-
-private:
-    ForwardedSignals(UniqueFd fd, sigset_t old)
-        : m_fd(std::move(fd))
-        , m_old(old)
-    {
-    }
-    UniqueFd m_fd;
-    sigset_t m_old;
-};
-
-}
 
 Result<int> monitor_container(const ContainerStore& store, ContainerRecord record, const ContainerSpec& spec, const StdioFds& stdio,
     const SandboxStarter& start, const MonitorOptions& options)
@@ -77,6 +25,7 @@ Result<int> monitor_container(const ContainerStore& store, ContainerRecord recor
     record.monitor_pid = ::getpid();
     record.container_pid = sandbox->host_pid();
     record.cgroups = sandbox->cgroup_paths();
+    record.agent_socket = sandbox->agent_socket();
     record.started = now_rfc3339();
     auto saved = store.save(record);
     if (!saved.ok()) {

@@ -58,6 +58,7 @@ Json record_json(const ContainerRecord& record)
         { "id", record.id }, { "name", record.name }, { "image_id", record.image_id }, { "image_name", record.image_name },
         { "isolation", record.isolation }, { "command", record.command }, { "env", record.env }, { "working_dir", record.working_dir },
         { "user", record.user }, { "created", record.created }, { "container_pid", record.container_pid }, { "cgroups", record.cgroups },
+        { "agent_socket", record.agent_socket },
         { "state", std::string(state_name(record.state)) }, { "monitor_pid", record.monitor_pid }, { "started", record.started },
         { "finished", record.finished }, { "exit_code", record.exit_code }, { "auto_remove", record.auto_remove },
     };
@@ -77,6 +78,7 @@ Result<ContainerRecord> parse_record(std::string_view text)
     record.working_dir = TRY(string_or_empty(object, "working_dir"));
     record.user = TRY(string_or_empty(object, "user"));
     record.cgroups = TRY(strings_or_empty(object, "cgroups"));
+    record.agent_socket = TRY(string_or_empty(object, "agent_socket"));
     record.created = TRY(string_or_empty(object, "created"));
     auto state = TRY(string_or_empty(object, "state"));
     record.state = state == "running" ? ContainerState::Running : state == "exited" ? ContainerState::Exited : ContainerState::Created;

@@ -29,6 +29,7 @@ struct ContainerRecord {
     pid_t monitor_pid { 0 }; // the vmlet process that runs it and records its exit
     pid_t container_pid { 0 }; // Sandbox::host_pid() while it runs
     std::vector<std::string> cgroups; // Sandbox::cgroup_paths() while it runs
+    std::string agent_socket;         // Sandbox::agent_socket() while it runs
     std::string started, finished;
     int exit_code { 0 };
     bool auto_remove { false }; // --rm

@@ -25,4 +25,13 @@ Result<std::optional<std::string>> read_file_in_layers(const std::vector<std::st
     return std::optional<std::string>();
 }
 
+Result<ExecUser> resolve_user_in_layers(const std::vector<std::string>& lower_dirs, std::string_view user)
+{
+    constexpr size_t kMaxEtcFile = 1 << 20;
+    auto passwd = TRY(read_file_in_layers(lower_dirs, "/etc/passwd", kMaxEtcFile));
+    auto group = TRY(read_file_in_layers(lower_dirs, "/etc/group", kMaxEtcFile));
+    return resolve_exec_user(user, passwd ? std::optional<std::string_view>(*passwd) : std::nullopt,
+        group ? std::optional<std::string_view>(*group) : std::nullopt);
+}
+
 }

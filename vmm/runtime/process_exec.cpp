@@ -4,7 +4,6 @@
 #include "vmm/base/subprocess.h"
 #include "vmm/runtime/capabilities.h"
 #include "vmm/runtime/rootfs_path.h"
-#include "vmm/runtime/run_spec.h"
 #include "vmm/runtime/user_lookup.h"
 
 #include <fcntl.h>
@@ -14,9 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 extern char** environ;
@@ -96,17 +93,10 @@ Result<ExecPlan> plan_exec(const ContainerRecord& record, const ExecRequest& req
     auto passwd = TRY(read_file_in_root(root.get(), "/etc/passwd", kMaxEtcFile));
     auto group = TRY(read_file_in_root(root.get(), "/etc/group", kMaxEtcFile));
     plan.user = TRY(resolve_exec_user(request.user.value_or(record.user), passwd, group));
-    plan.env = record.env;
-    TRY(apply_environment_overrides(plan.env, request.env, [](const std::string& name) -> std::optional<std::string> {
-        const char* value = std::getenv(name.c_str());
-        return value ? std::optional<std::string>(value) : std::nullopt;
-    }));
-    if (std::none_of(plan.env.begin(), plan.env.end(), [](const std::string& v) { return v.starts_with("HOME="); }))
-        plan.env.push_back("HOME=" + plan.user.home);
-    plan.working_dir = request.working_dir.value_or(record.working_dir.empty() ? "/" : record.working_dir);
-    if (!plan.working_dir.starts_with('/'))
-        return make_error("the working directory '{}' is invalid: it needs to be an absolute path", plan.working_dir);
-    plan.args = request.args;
+    auto process = TRY(exec_process(record, request, plan.user));
+    plan.env = std::move(process.env);
+    plan.working_dir = std::move(process.working_dir);
+    plan.args = std::move(process.args);
     for (auto& arg : plan.args)
         plan.argv.push_back(arg.data());
     plan.argv.push_back(nullptr);
@@ -127,8 +117,6 @@ Result<int> exec_in_process_container(const ContainerRecord& record, const ExecR
 {
     if (record.state != ContainerState::Running || record.container_pid <= 0 || !monitor_alive(record))
         return make_error("container {} is not running", record.name);
-    if (request.args.empty())
-        return make_error("exec: give a command to run in {}", record.name);
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, record.container_pid, 0));
     if (pidfd < 0)
         return errno_error(fmt::format("container {} is not running", record.name));

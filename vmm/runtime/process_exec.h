@@ -2,21 +2,9 @@
 
 #include "vmm/base/result.h"
 #include "vmm/runtime/container_store.h"
-
-#include <optional>
-#include <string>
-#include <vector>
+#include "vmm/runtime/exec_request.h"
 
 namespace vmlet {
-
-// `vmlet exec`: another process in a running container.
-struct ExecRequest {
-    std::vector<std::string> args;
-    std::vector<std::string> env {};           // KEY=VALUE over the container's own environment
-    std::optional<std::string> working_dir {}; // default: the container's
-    std::optional<std::string> user {};        // default: the container's
-    bool interactive { false };                // vmlet's stdin goes to the process; /dev/null otherwise
-};
 
 // Runs `request` in the process container `record` and returns its exit status (Docker's: 126/127
 // when it cannot run or is not found, 125 when vmlet cannot get it into the container). The new

@@ -39,6 +39,7 @@ public:
     std::optional<int> start_failure() const override { return m_start_failure; }
     Result<UniqueFd> connect_port(uint16_t port) override;
     pid_t host_pid() const override { return m_pid; }
+    std::string agent_socket() const override { return {}; }
     std::vector<std::string> cgroup_paths() const override { return m_cgroup.directories(); }
 
     // The container's first process as the host sees it; 0 once it has been reaped.

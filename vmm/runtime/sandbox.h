@@ -51,9 +51,12 @@ public:
     virtual Result<UniqueFd> connect_port(uint16_t port) = 0;
 
     // The host process that stands for the container (its first process, or the VM's vmlet),
-    // and the cgroup directories that limit it: what `vmlet exec` joins.
+    // and the cgroup directories that limit it: what `vmlet exec` joins in process isolation.
     virtual pid_t host_pid() const = 0;
     virtual std::vector<std::string> cgroup_paths() const = 0;
+    // The socket of the VM's vsock device, through which `vmlet exec` reaches the guest agent
+    // (guest/agent/agent_protocol.h, "Exec"); empty when no agent runs the container.
+    virtual std::string agent_socket() const = 0;
 
     // Kills whatever still runs and releases what the container holds on the host (mounts, cgroups).
     // Idempotent; the destructor calls it and drops its error.

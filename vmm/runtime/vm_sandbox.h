@@ -2,19 +2,19 @@
 
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
+#include "vmm/runtime/agent_session.h"
+#include "vmm/runtime/agent_spec.h"
 #include "vmm/runtime/container_spec.h"
 #include "vmm/runtime/sandbox.h"
 #include "vmm/runtime/user_lookup.h"
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace vmlet {
@@ -26,14 +26,15 @@ struct VmSandboxOptions {
     uint32_t cpus { 1 };
     ExecUser user;             // resolved from the image's /etc/passwd by the caller
     bool publish_ports { false };
+    std::optional<TerminalSize> terminal {}; // -t: the command runs on a terminal in the VM
     std::chrono::seconds boot_timeout { 120 };
 };
 
 // A container in a microVM of its own (DESIGN.md "Containers"): `vmlet boot` in a child process,
 // with the image as /dev/vda, runs the guest agent, which gets the process spec over vsock and
 // runs it in an overlay whose writable layer is a tmpfs in the VM. The container's standard
-// streams are vsock connections, copied here to and from the caller's descriptors. The protocol
-// is guest/agent/agent_protocol.h.
+// streams are vsock connections, copied here to and from the caller's descriptors (AgentSession).
+// The protocol is guest/agent/agent_protocol.h.
 class VmSandbox final : public Sandbox {
 public:
     static Result<std::unique_ptr<VmSandbox>> start(const std::string& id, const ContainerSpec& spec, const StdioFds& stdio,
@@ -50,6 +51,7 @@ public:
     Result<UniqueFd> connect_port(uint16_t port) override;
     pid_t host_pid() const override { return m_vm_pid; }
     std::vector<std::string> cgroup_paths() const override { return {}; }
+    std::string agent_socket() const override { return m_socket; }
     Result<void> destroy() override;
 
 private:
@@ -59,18 +61,13 @@ private:
     }
     Result<void> launch(const ContainerSpec& spec, const StdioFds& stdio, const VmSandboxOptions& options);
     Result<UniqueFd> accept_agent(int listener, const VmSandboxOptions& options);
-    Result<int> finish(int status);
-    void stop_streams();
+    int power_off(int status);
 
     std::string m_id;
     std::string m_socket_dir; // $TMPDIR/vmlet-<id>: unix socket paths must stay under 108 bytes
     std::string m_socket;     // the vsock device's base path
     pid_t m_vm_pid { 0 };
-    UniqueFd m_control;
-    UniqueFd m_stdin;                      // the container's stdin connection, written by a copier
-    UniqueFd m_stop;                       // an eventfd that ends every copier
-    std::atomic<int> m_outputs_done { 0 }; // stdout and stderr copiers that reached end of file
-    std::vector<std::thread> m_copiers;
+    std::unique_ptr<AgentSession> m_session;
     std::optional<int> m_exit_status;
     std::optional<int> m_start_failure;
 };

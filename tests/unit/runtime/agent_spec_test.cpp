@@ -40,6 +40,14 @@ TEST(AgentSpec, EncodesTheProcessInTaggedFields)
                                       "u1000:1000", "g1000", "g27", "hbox", "p10", "i", "n" }));
 }
 
+TEST(AgentSpec, AnExecHasItsOwnStreamPortsAndATerminalItsSize)
+{
+    ContainerSpec spec;
+    spec.args = { "sh" };
+    auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, { .stdin_attached = true, .stream_port = 70000, .terminal = TerminalSize { 24, 80 } }));
+    EXPECT_EQ(fields, (std::vector<std::string> { "ash", "eHOME=/", "w/", "u0:0", "i", "o70000", "t24:80" }));
+}
+
 TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
 {
     ContainerSpec spec;

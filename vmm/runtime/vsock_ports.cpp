@@ -1,0 +1,85 @@
+#include "vmm/runtime/vsock_ports.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace vmlet {
+
+namespace {
+
+Result<sockaddr_un> unix_address(const std::string& path)
+{
+    sockaddr_un address {};
+    if (path.size() >= sizeof address.sun_path)
+        return make_error("socket path {} is too long", path);
+    address.sun_family = AF_UNIX;
+    path.copy(address.sun_path, sizeof address.sun_path - 1);
+    return address;
+}
+
+}
+
+Result<UniqueFd> listen_for_guest(const std::string& socket, uint32_t port)
+{
+    auto path = fmt::format("{}_{}", socket, port);
+    auto address = TRY(unix_address(path));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
+        return errno_error(fmt::format("cannot listen on {}", path));
+    if (::listen(fd.get(), 4) < 0) {
+        int error = errno;
+        ::unlink(path.c_str());
+        errno = error;
+        return errno_error(fmt::format("cannot listen on {}", path));
+    }
+    return fd;
+}
+
+Result<UniqueFd> connect_to_guest(const std::string& socket, uint32_t port)
+{
+    auto address = TRY(unix_address(socket));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid() || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
+        return errno_error("cannot reach the container's VM");
+    TRY(send_bytes(fd.get(), fmt::format("CONNECT {}\n", port)));
+    std::string reply;
+    for (char c = 0; c != '\n';) {
+        if (!TRY(receive_exactly(fd.get(), &c, 1)) || reply.size() > 64)
+            return make_error("the container's VM refused a connection to its port {}", port);
+        reply += c;
+    }
+    if (!reply.starts_with("OK "))
+        return make_error("the container's VM refused a connection to its port {}", port);
+    return fd;
+}
+
+Result<void> send_bytes(int fd, std::string_view bytes)
+{
+    for (size_t done = 0; done < bytes.size();) {
+        ssize_t count = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            return errno_error("writing to the guest agent");
+        done += static_cast<size_t>(count);
+    }
+    return {};
+}
+
+Result<bool> receive_exactly(int fd, char* buffer, size_t size)
+{
+    for (size_t done = 0; done < size;) {
+        ssize_t count = ::read(fd, buffer + done, size - done);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            return errno_error("reading from the guest agent");
+        if (count == 0)
+            return false;
+        done += static_cast<size_t>(count);
+    }
+    return true;
+}
+
+}

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "vmm/base/result.h"
+#include "vmm/base/unique_fd.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace vmlet {
+
+// The host ends of a VM's vsock ports, as vmlet's vsock device (devices/virtio/vsock_device.cpp)
+// offers them over one unix socket path, the way Firecracker's does:
+//  - a guest connection to host port P reaches a listener at "<socket>_P";
+//  - a host connection to guest port P is made on "<socket>" with "CONNECT P\n", answered
+//    "OK <host port>\n".
+
+// A listener for guest connections to host `port`. Fails with EADDRINUSE when one exists there.
+Result<UniqueFd> listen_for_guest(const std::string& socket, uint32_t port);
+
+// A stream connection to the guest's `port`.
+Result<UniqueFd> connect_to_guest(const std::string& socket, uint32_t port);
+
+// Writes all of `bytes` to a stream socket (a peer that went away is an error, never SIGPIPE).
+Result<void> send_bytes(int fd, std::string_view bytes);
+
+// Reads exactly `size` bytes; false when the stream ends first.
+Result<bool> receive_exactly(int fd, char* buffer, size_t size);
+
+}
