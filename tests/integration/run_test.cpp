@@ -229,6 +229,24 @@ TEST_P(RunTest, DetachedLogsAndStop)
     EXPECT_EQ(vmlet({ "rm", "ticker" }).exit_code, 0);
 }
 
+TEST_P(RunTest, TtyGivesTheContainerATerminal)
+{
+    // -t: the container's streams are a terminal of vmlet's terminal's size; -i types into it.
+    // Enter sends CR, which the container's terminal makes a newline; its output has CR LF.
+    auto result = run({ "--rm", "-it", "app:1", "sh", "-c", "test -t 0 && test -t 1 && echo on a terminal; stty size; echo ready; read line; echo got $line; exit 3" },
+        { .timeout = std::chrono::seconds(300), .input = "typed\r", .terminal = true, .input_after = "ready" });
+    EXPECT_EQ(result.exit_code, 3) << result.out;
+    EXPECT_NE(result.out.find("on a terminal\r\n"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find(std::to_string(kTerminalRows) + " " + std::to_string(kTerminalCols) + "\r\n"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("got typed\r\n"), std::string::npos) << result.out;
+    // ^C is the container terminal's: SIGINT to its foreground processes (a trap, since a
+    // container's PID 1 ignores signals it has no handler for).
+    auto interrupted = run({ "--rm", "-it", "app:1", "sh", "-c", "trap 'echo caught; exit 5' INT; echo ready; while true; do sleep 1; done" },
+        { .timeout = std::chrono::seconds(300), .input = "\x03", .terminal = true, .input_after = "ready" });
+    EXPECT_EQ(interrupted.exit_code, 5) << interrupted.out;
+    EXPECT_NE(interrupted.out.find("caught\r\n"), std::string::npos) << interrupted.out;
+}
+
 TEST_P(RunTest, ExecRunsAnotherCommandInTheRunningContainer)
 {
     auto started = run({ "-d", "--name", "box", "app:1", "sleep", "60" });

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -23,6 +25,10 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     int in_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) < 0 || ::pipe2(err_pipe, O_CLOEXEC) < 0 || ::pipe2(in_pipe, O_CLOEXEC) < 0)
         throw std::runtime_error("pipe2 failed");
+    int master = -1, terminal = -1;
+    winsize size { .ws_row = kTerminalRows, .ws_col = kTerminalCols, .ws_xpixel = 0, .ws_ypixel = 0 };
+    if (options.terminal && ::openpty(&master, &terminal, nullptr, nullptr, &size) < 0)
+        throw std::runtime_error("openpty failed");
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0)
@@ -33,13 +39,21 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent)
             ::_exit(127);
-        ::dup2(out_pipe[1], STDOUT_FILENO);
-        ::dup2(err_pipe[1], STDERR_FILENO);
-        if (options.input.empty())
-            ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
-        else
-            ::dup2(in_pipe[0], STDIN_FILENO);
-        ::setpgid(0, 0);
+        if (options.terminal) {
+            // A session of its own with the terminal as its controlling one, as a login shell's.
+            ::setsid();
+            for (int fd : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
+                ::dup2(terminal, fd);
+            ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+        } else {
+            ::dup2(out_pipe[1], STDOUT_FILENO);
+            ::dup2(err_pipe[1], STDERR_FILENO);
+            if (options.input.empty())
+                ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
+            else
+                ::dup2(in_pipe[0], STDIN_FILENO);
+            ::setpgid(0, 0);
+        }
         if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) < 0)
             ::_exit(126);
         for (const auto& [name, value] : options.environment)
@@ -54,9 +68,23 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
     ::close(in_pipe[0]);
-    // Test input is small: it fits in the pipe at once.
-    if (!options.input.empty() && ::write(in_pipe[1], options.input.data(), options.input.size()) < 0)
-        throw std::runtime_error("writing test input failed");
+    // Test input is small: it fits in the pipe (or the terminal's buffer) at once.
+    auto type_input = [&] {
+        int to = options.terminal ? master : in_pipe[1];
+        if (!options.input.empty() && ::write(to, options.input.data(), options.input.size()) < 0)
+            throw std::runtime_error("writing test input failed");
+    };
+    bool typed = !options.terminal;
+    if (options.terminal) {
+        ::close(terminal);
+        ::close(out_pipe[0]);
+        out_pipe[0] = master; // EIO once no process holds the terminal side
+        typed = options.input_after.empty();
+        if (typed)
+            type_input();
+    } else {
+        type_input();
+    }
     ::close(in_pipe[1]);
 
     ProcessResult result;
@@ -84,6 +112,10 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
                 --open_pipes;
             } else {
                 (index == 0 ? result.out : result.err).append(buffer, size_t(count));
+                if (!typed && result.out.find(options.input_after) != std::string::npos) {
+                    type_input();
+                    typed = true;
+                }
                 if (options.signal && !signalled && result.out.find(options.signal_after) != std::string::npos) {
                     ::kill(pid, options.signal);
                     signalled = true;

@@ -25,7 +25,13 @@ struct ProcessOptions {
     std::string signal_after {};
     // Written to vmlet's standard input, which is then closed (default: /dev/null).
     std::string input {};
+    // vmlet's standard streams are a pseudo-terminal of kTerminalRows x kTerminalCols: `out` is
+    // all it showed, and `input` is typed into it once `out` shows `input_after`.
+    bool terminal { false };
+    std::string input_after {};
 };
+
+constexpr unsigned short kTerminalRows = 30, kTerminalCols = 100;
 
 // Runs the vmlet binary under test with `arguments`, capturing its output. Every run has a
 // timeout: a guest that hangs is killed and the test fails, it never blocks the suite.

@@ -3,6 +3,7 @@
 #include "vmm/base/file.h"
 #include "vmm/cli/human_units.h"
 #include "vmm/cli/image_pull_output.h"
+#include "vmm/cli/raw_terminal.h"
 #include "vmm/cli/terminal_relay.h"
 #include "vmm/image/image_config.h"
 #include "vmm/image/image_index.h"
@@ -198,13 +199,18 @@ Result<std::unique_ptr<Sandbox>> start_sandbox(const Prepared& prepared, const s
     return std::unique_ptr<Sandbox>(std::move(sandbox));
 }
 
-// A foreground container: its standard streams are vmlet's (or, with -t, a pseudo-terminal that
-// vmlet relays to its own), and vmlet exits with its status.
+// A foreground container: its standard streams are vmlet's, and vmlet exits with its status. With
+// -t the container's are a pseudo-terminal: one vmlet relays to its own (process isolation), or
+// one the guest agent makes in the VM, whose output comes on the stdout stream (vm isolation).
 int run_attached(const ContainerStore& containers, Prepared& prepared, const RunFlags& flags)
 {
     StdioFds stdio { flags.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO };
     std::unique_ptr<TerminalRelay> terminal;
-    if (flags.tty) {
+    std::optional<RawTerminal> raw;
+    if (flags.tty && prepared.record.isolation == "vm") {
+        prepared.vm.terminal = RawTerminal::size();
+        raw.emplace();
+    } else if (flags.tty) {
         auto opened = TerminalRelay::open();
         if (!opened.ok()) {
             (void)containers.remove(prepared.record);
@@ -220,6 +226,7 @@ int run_attached(const ContainerStore& containers, Prepared& prepared, const Run
                  terminal->start(flags.interactive);
          } });
     terminal.reset();
+    raw.reset();
     if (!status.ok()) {
         (void)containers.remove(prepared.record);
         return fail(status.error().message());
@@ -312,8 +319,8 @@ int run(const GlobalOptions& global, RunFlags& flags)
         return fail(fmt::format("--isolation must be vm or process, not '{}'", flags.isolation));
     if (flags.tty && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
-    if (flags.tty && (flags.isolation == "vm" || flags.detach))
-        return fail("-t is available with --isolation=process in the foreground only, so far");
+    if (flags.tty && flags.detach)
+        return fail("-t is available in the foreground only, so far");
     std::vector<std::string> command(words.begin() + 1, words.end());
     auto prepared = prepare(global, flags, words.front(), command);
     if (!prepared.ok())

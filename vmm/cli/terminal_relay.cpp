@@ -14,21 +14,16 @@ Result<std::unique_ptr<TerminalRelay>> TerminalRelay::open()
 {
     std::unique_ptr<TerminalRelay> relay(new TerminalRelay);
     int master = -1, terminal = -1;
-    winsize size {};
-    bool has_size = ::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0;
-    if (::openpty(&master, &terminal, nullptr, nullptr, has_size ? &size : nullptr) < 0)
+    auto [rows, cols] = RawTerminal::size();
+    winsize size { .ws_row = rows, .ws_col = cols, .ws_xpixel = 0, .ws_ypixel = 0 };
+    if (::openpty(&master, &terminal, nullptr, nullptr, &size) < 0)
         return errno_error("cannot allocate a pseudo-terminal");
     relay->m_master.reset(master);
     relay->m_terminal.reset(terminal);
     ::fcntl(master, F_SETFD, FD_CLOEXEC);
     ::fcntl(terminal, F_SETFD, FD_CLOEXEC);
     relay->m_stop.reset(::eventfd(0, EFD_CLOEXEC));
-    termios settings {};
-    if (::tcgetattr(STDIN_FILENO, &settings) == 0) {
-        relay->m_saved = settings;
-        ::cfmakeraw(&settings);
-        ::tcsetattr(STDIN_FILENO, TCSANOW, &settings);
-    }
+    relay->m_raw.emplace();
     return relay;
 }
 
@@ -50,8 +45,6 @@ TerminalRelay::~TerminalRelay()
         (void)::write(m_stop.get(), &one, sizeof one);
     if (m_input.joinable())
         m_input.join();
-    if (m_saved)
-        ::tcsetattr(STDIN_FILENO, TCSANOW, &*m_saved);
 }
 
 }

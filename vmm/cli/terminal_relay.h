@@ -2,8 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
-
-#include <termios.h>
+#include "vmm/cli/raw_terminal.h"
 
 #include <atomic>
 #include <memory>
@@ -12,11 +11,11 @@
 
 namespace vmlet {
 
-// `run -t`: a pseudo-terminal for the container, the way docker gives one. The container gets the
-// pty's terminal side as its standard streams and controlling terminal; vmlet puts its own terminal
-// in raw mode (so ^C, ^D and line editing reach the container's shell untouched) and copies bytes
-// between the two until the container closes its side. The terminal's settings come back on
-// destruction.
+// `run -t` in process isolation: a pseudo-terminal for the container, the way docker gives one.
+// The container gets the pty's terminal side as its standard streams and controlling terminal;
+// vmlet puts its own terminal in raw mode (RawTerminal) and copies bytes between the two until the
+// container closes its side. (In a VM the guest agent makes the pty: vmlet's raw terminal is all
+// the host needs.)
 class TerminalRelay {
 public:
     static Result<std::unique_ptr<TerminalRelay>> open();
@@ -36,7 +35,7 @@ private:
     UniqueFd m_master;
     UniqueFd m_terminal;
     UniqueFd m_stop;
-    std::optional<termios> m_saved;
+    std::optional<RawTerminal> m_raw;
     std::thread m_input, m_output;
 };
 
