@@ -482,8 +482,9 @@ static _Noreturn void finish(int control, int status)
 		int tag = control_byte(control);
 		if (tag < 0 || tag == 'A')
 			_exit(status);
-		if (tag == 'K' && control_byte(control) < 0)
-			_exit(status);
+		for (int size = tag == 'K' ? 1 : tag == 'W' ? 4 : 0; size > 0; --size)
+			if (control_byte(control) < 0)
+				_exit(status);
 	}
 }
 
@@ -645,18 +646,27 @@ static struct session launch(int control, const struct spec *spec, int streams[3
 	return session;
 }
 
-/* Every whole message received on control; anything but 'K' is out of turn and ignored. */
+/* Every whole message received on control; anything but 'K' and 'W' is out of turn and ignored. */
 static void read_control(const struct session *session)
 {
 	do {
-		int tag = control_byte(session->control), number = tag == 'K' ? control_byte(session->control) : 0;
-		if (tag < 0 || number < 0) {
+		int tag = control_byte(session->control), size = tag == 'K' ? 1 : tag == 'W' ? 4 : 0;
+		int value[4] = { 0 };
+		for (int index = 0; index < size && tag >= 0; ++index)
+			if ((value[index] = control_byte(session->control)) < 0)
+				tag = -1;
+		if (tag < 0) {
 			/* The host is gone: nobody is left to report to. */
 			kill(session->child, SIGKILL);
 			_exit(128 + SIGKILL);
 		}
 		if (tag == 'K')
-			kill(session->child, number); /* kill(2) refuses a signal number out of range */
+			kill(session->child, value[0]); /* kill(2) refuses a signal number out of range */
+		if (tag == 'W' && session->master >= 0) {
+			/* The terminal sends its foreground process group SIGWINCH (ioctl_tty(2), TIOCSWINSZ). */
+			struct winsize size = { .ws_row = (unsigned short)(value[0] | value[1] << 8), .ws_col = (unsigned short)(value[2] | value[3] << 8) };
+			ioctl(session->master, TIOCSWINSZ, &size);
+		}
 	} while (inbox_start < inbox_end);
 }
 

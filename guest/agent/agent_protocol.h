@@ -41,6 +41,8 @@
  *                                 written to the stderr stream. After 'F' no 'X' follows: the
  *                                 host drains the streams and sends 'A' as below.
  * host -> agent, any time:        'K' SIGNAL (u8): deliver SIGNAL to the command
+ *                                 'W' ROWS COLS (u16 LE each): the terminal ('t') has a new
+ *                                 size (ignored without one); its foreground gets SIGWINCH
  * agent -> host, when it exits:   'X' STATUS (u8): exit code, or 128 + the signal that killed it.
  *                                 As when a container's PID 1 exits, every other process left in
  *                                 the VM is killed first, so the streams reach EOF.

@@ -239,12 +239,17 @@ TEST_P(RunTest, TtyGivesTheContainerATerminal)
     EXPECT_NE(result.out.find("on a terminal\r\n"), std::string::npos) << result.out;
     EXPECT_NE(result.out.find(std::to_string(kTerminalRows) + " " + std::to_string(kTerminalCols) + "\r\n"), std::string::npos) << result.out;
     EXPECT_NE(result.out.find("got typed\r\n"), std::string::npos) << result.out;
-    // ^C is the container terminal's: SIGINT to its foreground processes (a trap, since a
-    // container's PID 1 ignores signals it has no handler for).
-    auto interrupted = run({ "--rm", "-it", "app:1", "sh", "-c", "trap 'echo caught; exit 5' INT; echo ready; while true; do sleep 1; done" },
-        { .timeout = std::chrono::seconds(300), .input = "\x03", .terminal = true, .input_after = "ready" });
-    EXPECT_EQ(interrupted.exit_code, 5) << interrupted.out;
-    EXPECT_NE(interrupted.out.find("caught\r\n"), std::string::npos) << interrupted.out;
+    // When vmlet's terminal changes size, so does the container's, which gets SIGWINCH. ^C is the
+    // container terminal's: SIGINT to its foreground processes. (Traps, since a container's PID 1
+    // ignores signals it has no handler for.)
+    auto resized = std::to_string(kResizedRows) + " " + std::to_string(kResizedCols);
+    auto signalled = run({ "--rm", "-it", "app:1", "sh", "-c",
+                             "trap 'stty size' WINCH; trap 'echo caught; exit 5' INT; echo ready; while true; do sleep 1; done" },
+        { .timeout = std::chrono::seconds(300), .input = "\x03", .terminal = true, .input_after = resized, .resize_after = "ready" });
+    EXPECT_EQ(signalled.exit_code, 5) << signalled.out;
+    auto size_shown = signalled.out.find(resized + "\r\n");
+    EXPECT_NE(size_shown, std::string::npos) << signalled.out;
+    EXPECT_NE(signalled.out.find("caught\r\n", size_shown), std::string::npos) << signalled.out;
 }
 
 TEST_P(RunTest, ExecRunsAnotherCommandInTheRunningContainer)
@@ -265,6 +270,13 @@ TEST_P(RunTest, ExecRunsAnotherCommandInTheRunningContainer)
     EXPECT_EQ(status.err, "err\n");
     EXPECT_EQ(vmlet({ "exec", "box", "cat", "/srv/written" }).out, "kept\n");
     EXPECT_EQ(vmlet({ "exec", "box", "/no/such/program" }).exit_code, 127);
+    // -it: a terminal of vmlet's terminal's size, typed into.
+    auto terminal = vmlet({ "exec", "-it", "box", "sh", "-c", "test -t 0 && echo on a terminal; stty size; echo ready; read line; echo got $line; exit 4" },
+        { .timeout = std::chrono::seconds(120), .input = "typed\r", .terminal = true, .input_after = "ready" });
+    EXPECT_EQ(terminal.exit_code, 4) << terminal.out;
+    EXPECT_NE(terminal.out.find("on a terminal\r\n" + std::to_string(kTerminalRows) + " " + std::to_string(kTerminalCols) + "\r\n"), std::string::npos)
+        << terminal.out;
+    EXPECT_NE(terminal.out.find("got typed\r\n"), std::string::npos) << terminal.out;
     if (GetParam() == "process") {
         // Docker's default capabilities, as for the first process: no mount(2). (A VM's
         // container has the VM for its boundary and its root keeps every capability.)

@@ -75,6 +75,7 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
             throw std::runtime_error("writing test input failed");
     };
     bool typed = !options.terminal;
+    bool resized = options.resize_after.empty();
     if (options.terminal) {
         ::close(terminal);
         ::close(out_pipe[0]);
@@ -112,6 +113,12 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
                 --open_pipes;
             } else {
                 (index == 0 ? result.out : result.err).append(buffer, size_t(count));
+                if (!resized && result.out.find(options.resize_after) != std::string::npos) {
+                    // The kernel sends SIGWINCH to the terminal's foreground: vmlet (tty_ioctl(4)).
+                    winsize bigger { .ws_row = kResizedRows, .ws_col = kResizedCols, .ws_xpixel = 0, .ws_ypixel = 0 };
+                    ::ioctl(master, TIOCSWINSZ, &bigger);
+                    resized = true;
+                }
                 if (!typed && result.out.find(options.input_after) != std::string::npos) {
                     type_input();
                     typed = true;

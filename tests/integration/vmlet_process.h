@@ -29,9 +29,12 @@ struct ProcessOptions {
     // all it showed, and `input` is typed into it once `out` shows `input_after`.
     bool terminal { false };
     std::string input_after {};
+    // Then the terminal becomes kResizedRows x kResizedCols once `out` shows `resize_after`.
+    std::string resize_after {};
 };
 
 constexpr unsigned short kTerminalRows = 30, kTerminalCols = 100;
+constexpr unsigned short kResizedRows = 40, kResizedCols = 120;
 
 // Runs the vmlet binary under test with `arguments`, capturing its output. Every run has a
 // timeout: a guest that hangs is killed and the test fails, it never blocks the suite.

@@ -1,6 +1,8 @@
 #include "vmm/cli/container_commands.h"
 
 #include "vmm/base/file.h"
+#include "vmm/cli/raw_terminal.h"
+#include "vmm/cli/terminal_relay.h"
 #include "vmm/cli/human_units.h"
 #include "vmm/runtime/container_monitor.h"
 #include "vmm/runtime/container_store.h"
@@ -261,7 +263,7 @@ Command add_rm(CLI::App& app, const GlobalOptions& global)
 }
 
 struct ExecFlags {
-    bool interactive = false;
+    bool interactive = false, tty = false;
     std::vector<std::string> env;
     std::string working_dir, user;
     CLI::Option* working_dir_option = nullptr;
@@ -279,7 +281,23 @@ Result<int> exec_in_vm(const GlobalOptions& global, const ContainerRecord& recor
         auto image = TRY(image::ImageIndex(store).find(record.image_id));
         user = TRY(resolve_user_in_layers(image::overlay_lower_dirs(store, image), request.user.value_or(record.user)));
     }
+    // The agent makes the terminal in the VM: vmlet's own passes bytes through, raw.
+    std::optional<RawTerminal> raw;
+    if (request.terminal)
+        raw.emplace();
     return exec_in_vm_container(record, request, user);
+}
+
+Result<int> exec_in_process(const ContainerRecord& record, const ExecRequest& request)
+{
+    if (!request.terminal)
+        return exec_in_process_container(record, request);
+    auto terminal = TRY(TerminalRelay::open());
+    // The process gets a copy of the terminal side: the relay's output ends when it, and
+    // everything it started on the terminal, has closed it.
+    UniqueFd side(::fcntl(terminal->container_side(), F_DUPFD_CLOEXEC, 3));
+    terminal->start(request.interactive);
+    return exec_in_process_container(record, request, side.get());
 }
 
 int exec_command(const GlobalOptions& global, const ExecFlags& flags)
@@ -293,12 +311,16 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
     auto record = store.value().find(words.front());
     if (!record.ok())
         return fail(record.error().message());
+    if (flags.tty && !::isatty(STDIN_FILENO))
+        return fail("the input device is not a TTY");
     ExecRequest request { .args = { words.begin() + 1, words.end() }, .env = flags.env, .working_dir = {}, .user = {}, .interactive = flags.interactive };
+    if (flags.tty)
+        request.terminal = RawTerminal::size();
     if (flags.working_dir_option->count() > 0)
         request.working_dir = flags.working_dir;
     if (flags.user_option->count() > 0)
         request.user = flags.user;
-    auto status = record.value().isolation == "vm" ? exec_in_vm(global, record.value(), request) : exec_in_process_container(record.value(), request);
+    auto status = record.value().isolation == "vm" ? exec_in_vm(global, record.value(), request) : exec_in_process(record.value(), request);
     if (!status.ok())
         return fail(status.error().message());
     return status.value();
@@ -313,6 +335,7 @@ Command add_exec(CLI::App& app, const GlobalOptions& global)
     command->prefix_command();
     command->fallthrough(false);
     command->add_flag("-i,--interactive", flags->interactive, "Keep standard input open to the command");
+    command->add_flag("-t,--tty", flags->tty, "Give the command a terminal");
     command->add_option("-e,--env", flags->env, "Set a variable: KEY=VALUE, or KEY to pass this shell's value")->allow_extra_args(false);
     flags->working_dir_option = command->add_option("-w,--workdir", flags->working_dir, "The working directory (default: the container's)");
     flags->user_option = command->add_option("-u,--user", flags->user, "The user: name, uid, name:group or uid:gid (default: the container's)");

@@ -1,6 +1,5 @@
 #include "vmm/cli/raw_terminal.h"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace vmlet {
@@ -19,14 +18,6 @@ RawTerminal::~RawTerminal()
 {
     if (m_saved)
         ::tcsetattr(STDIN_FILENO, TCSANOW, &*m_saved);
-}
-
-TerminalSize RawTerminal::size()
-{
-    winsize size {};
-    if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) < 0)
-        return {};
-    return { size.ws_row, size.ws_col };
 }
 
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "vmm/runtime/agent_spec.h"
+#include "vmm/runtime/terminal_size.h"
 
 #include <termios.h>
 
@@ -19,8 +19,8 @@ public:
     RawTerminal(const RawTerminal&) = delete;
     RawTerminal& operator=(const RawTerminal&) = delete;
 
-    // The size of vmlet's terminal, which the container's starts with.
-    static TerminalSize size();
+    // The size of vmlet's terminal, which the container's follows.
+    static TerminalSize size() { return terminal_size(0); }
 
 private:
     std::optional<termios> m_saved;

@@ -221,10 +221,17 @@ int run_attached(const ContainerStore& containers, Prepared& prepared, const Run
     }
     auto status = monitor_container(containers, prepared.record, prepared.spec, stdio,
         [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(prepared, id, spec, fds); },
-        { .ports = prepared.ports, .started = [&](std::optional<int>) {
-             if (terminal)
-                 terminal->start(flags.interactive);
-         } });
+        { .ports = prepared.ports,
+            .started = [&](std::optional<int>) {
+                if (terminal)
+                    terminal->start(flags.interactive);
+            },
+            .window_changed = [&](Sandbox& sandbox) {
+                if (terminal)
+                    terminal->resize();
+                else if (raw)
+                    (void)sandbox.resize_terminal(RawTerminal::size());
+            } });
     terminal.reset();
     raw.reset();
     if (!status.ok()) {

@@ -35,6 +35,13 @@ void TerminalRelay::start(bool forward_input)
     m_output = std::thread([this] { copy_until_end(m_master.get(), STDOUT_FILENO, m_stop.get()); });
 }
 
+void TerminalRelay::resize()
+{
+    auto [rows, cols] = RawTerminal::size();
+    winsize size { .ws_row = rows, .ws_col = cols, .ws_xpixel = 0, .ws_ypixel = 0 };
+    ::ioctl(m_master.get(), TIOCSWINSZ, &size);
+}
+
 TerminalRelay::~TerminalRelay()
 {
     // Output first: what the container wrote before it exited is still in the pty.

@@ -28,6 +28,8 @@ public:
     // Starts copying (vmlet's input too with `forward_input`, docker run -i); call once the
     // container holds its side, which vmlet then closes.
     void start(bool forward_input);
+    // vmlet's terminal changed size: so does the container's, whose foreground gets SIGWINCH.
+    void resize();
 
 private:
     TerminalRelay() = default;

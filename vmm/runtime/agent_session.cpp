@@ -122,6 +122,15 @@ Result<void> AgentSession::kill(int signal)
     return send_bytes(m_control.get(), std::string_view(message, 2));
 }
 
+Result<void> AgentSession::resize_terminal(TerminalSize size)
+{
+    if (m_exit)
+        return {};
+    char message[5] = { 'W', static_cast<char>(size.rows & 0xff), static_cast<char>(size.rows >> 8), static_cast<char>(size.cols & 0xff),
+        static_cast<char>(size.cols >> 8) };
+    return send_bytes(m_control.get(), std::string_view(message, sizeof message));
+}
+
 Result<std::optional<AgentExit>> AgentSession::wait_for(std::chrono::milliseconds timeout)
 {
     if (m_exit)

@@ -3,6 +3,7 @@
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
 #include "vmm/runtime/sandbox.h"
+#include "vmm/runtime/terminal_size.h"
 
 #include <atomic>
 #include <chrono>
@@ -44,6 +45,8 @@ public:
 
     // 'K': delivers `signal` to the command; nothing once it has exited.
     Result<void> kill(int signal);
+    // 'W': the command's terminal takes this size.
+    Result<void> resize_terminal(TerminalSize size);
 
     // Waits up to `timeout` for the command's end: nullopt while it runs. On 'X' the output still
     // in flight is drained (for a few seconds at most: something the command left behind may hold

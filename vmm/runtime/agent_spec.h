@@ -1,6 +1,7 @@
 #pragma once
 
 #include "vmm/runtime/container_spec.h"
+#include "vmm/runtime/terminal_size.h"
 #include "vmm/runtime/user_lookup.h"
 
 #include <cstdint>
@@ -8,10 +9,6 @@
 #include <string>
 
 namespace vmlet {
-
-struct TerminalSize {
-    uint16_t rows { 0 }, cols { 0 }; // 0 when unknown
-};
 
 struct AgentSpecOptions {
     bool stdin_attached { false };

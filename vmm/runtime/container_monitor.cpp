@@ -40,8 +40,12 @@ Result<int> monitor_container(const ContainerStore& store, ContainerRecord recor
     std::optional<int> status;
     while (!status) {
         status = TRY(sandbox->wait_for(std::chrono::milliseconds(100)));
-        for (int signal : signals.pending())
-            (void)sandbox->kill(signal);
+        for (int signal : signals.pending()) {
+            if (signal != SIGWINCH)
+                (void)sandbox->kill(signal);
+            else if (options.window_changed)
+                options.window_changed(*sandbox);
+        }
     }
     forwarders.clear();
     auto destroyed = sandbox->destroy();

@@ -20,6 +20,8 @@ struct MonitorOptions {
     // Called once the container runs, or failed to start (its 125/126/127): how a detached
     // `run -d` learns whether to print the id or an error.
     std::function<void(std::optional<int> start_failure)> started {};
+    // Called when vmlet's terminal changes size (SIGWINCH), for a container on a terminal.
+    std::function<void(Sandbox&)> window_changed {};
 };
 
 // Runs one container from start to exit and keeps its record true: Running with this process as

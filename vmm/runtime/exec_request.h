@@ -3,6 +3,7 @@
 #include "vmm/base/result.h"
 #include "vmm/runtime/container_spec.h"
 #include "vmm/runtime/container_store.h"
+#include "vmm/runtime/terminal_size.h"
 #include "vmm/runtime/user_lookup.h"
 
 #include <optional>
@@ -18,6 +19,7 @@ struct ExecRequest {
     std::optional<std::string> working_dir {}; // default: the container's
     std::optional<std::string> user {};        // default: the container's
     bool interactive { false };                // vmlet's stdin goes to the process; /dev/null otherwise
+    std::optional<TerminalSize> terminal {};   // -t: the process runs on a terminal of this size
 };
 
 // What an exec runs, as docker exec does: the request's command in the container's environment

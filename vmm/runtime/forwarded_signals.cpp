@@ -10,7 +10,7 @@ Result<ForwardedSignals> ForwardedSignals::block()
 {
     sigset_t set;
     sigemptyset(&set);
-    for (int signal : { SIGINT, SIGTERM, SIGHUP, SIGUSR1 })
+    for (int signal : { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGWINCH })
         sigaddset(&set, signal);
     sigset_t old;
     if (::pthread_sigmask(SIG_BLOCK, &set, &old) != 0)

@@ -11,7 +11,8 @@ namespace vmlet {
 
 // The signals a vmlet process passes on to the command it runs (docker run's --sig-proxy):
 // SIGINT, SIGTERM and SIGHUP as themselves, and SIGUSR1 carrying a signal number (sigqueue(3)),
-// which is how `vmlet stop` and `vmlet kill` reach a container another vmlet process runs. They
+// which is how `vmlet stop` and `vmlet kill` reach a container another vmlet process runs; and
+// SIGWINCH, which is not passed on but says that vmlet's terminal changed size (for -t). They
 // are taken out of normal delivery into a signalfd while this object lives; block them before
 // any thread starts, so that every thread inherits the mask.
 class ForwardedSignals {

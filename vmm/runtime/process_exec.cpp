@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <grp.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ struct ExecPlan {
     uint64_t capabilities { 0 };
     int last_capability { 0 };
     bool interactive { false };
+    int terminal { -1 };
 };
 
 [[noreturn]] void die(int status, const char* what, int error)
@@ -44,6 +46,9 @@ struct ExecPlan {
 // The process inside: already in the container's namespaces and cgroups.
 [[noreturn]] void become_process(const ExecPlan& plan)
 {
+    // A session leader without a controlling terminal takes one with TIOCSCTTY (ioctl_tty(2)).
+    if (plan.terminal >= 0 && (::setsid() < 0 || ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0))
+        die(125, "cannot take the terminal", errno);
     if (::chdir(plan.working_dir.c_str()) < 0)
         die(125, plan.working_dir.c_str(), errno);
     if (!drop_bounding_capabilities(plan.capabilities, plan.last_capability))
@@ -64,7 +69,10 @@ struct ExecPlan {
 // namespaces, then a fork, since only children enter a pid namespace (pid_namespaces(7)).
 [[noreturn]] void enter_container(int pidfd, const ExecPlan& plan)
 {
-    if (!plan.interactive) {
+    if (plan.terminal >= 0) {
+        for (int fd : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
+            ::dup2(plan.terminal, fd);
+    } else if (!plan.interactive) {
         int null = ::open("/dev/null", O_RDONLY);
         ::dup2(null, STDIN_FILENO);
     }
@@ -113,7 +121,7 @@ Result<ExecPlan> plan_exec(const ContainerRecord& record, const ExecRequest& req
 
 }
 
-Result<int> exec_in_process_container(const ContainerRecord& record, const ExecRequest& request)
+Result<int> exec_in_process_container(const ContainerRecord& record, const ExecRequest& request, int terminal)
 {
     if (record.state != ContainerState::Running || record.container_pid <= 0 || !monitor_alive(record))
         return make_error("container {} is not running", record.name);
@@ -122,6 +130,7 @@ Result<int> exec_in_process_container(const ContainerRecord& record, const ExecR
         return errno_error(fmt::format("container {} is not running", record.name));
     UniqueFd container(pidfd);
     auto plan = TRY(plan_exec(record, request));
+    plan.terminal = request.terminal ? terminal : -1;
     pid_t child = ::fork();
     if (child < 0)
         return errno_error("fork");

@@ -40,6 +40,7 @@ public:
     Result<UniqueFd> connect_port(uint16_t port) override;
     pid_t host_pid() const override { return m_pid; }
     std::string agent_socket() const override { return {}; }
+    Result<void> resize_terminal(TerminalSize) override { return {}; }
     std::vector<std::string> cgroup_paths() const override { return m_cgroup.directories(); }
 
     // The container's first process as the host sees it; 0 once it has been reaped.

@@ -2,6 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
+#include "vmm/runtime/terminal_size.h"
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +46,10 @@ public:
     // When the command never ran (not found, not executable, setup failed), the exit status that
     // says so (127, 126, 125); nullopt once it was started.
     virtual std::optional<int> start_failure() const = 0;
+
+    // The container's terminal (-t) takes this size. A VM's terminal is the guest agent's; a
+    // process container's is a pty its caller relays and resizes itself (TerminalRelay).
+    virtual Result<void> resize_terminal(TerminalSize size) = 0;
 
     // A new stream connection to TCP `port` on the container's own loopback, for `-p` forwarding:
     // made from inside its network namespace, or through the guest agent.

@@ -79,15 +79,21 @@ Result<int> exec_in_vm_container(const ContainerRecord& record, const ExecReques
     auto signals = TRY(ForwardedSignals::block());
     auto control = TRY(connect_to_guest(record.agent_socket, VMLET_AGENT_PORT_EXEC));
     auto ports = TRY(ExecStreamPorts::claim(record.agent_socket, request.interactive));
-    auto spec = encode_agent_spec(process, user, { .stdin_attached = request.interactive, .loopback = false, .stream_port = ports.base(), .terminal = {} });
-    StdioFds stdio { request.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO };
+    auto spec = encode_agent_spec(process, user,
+        { .stdin_attached = request.interactive, .loopback = false, .stream_port = ports.base(), .terminal = request.terminal });
+    // A terminal's output, all of it, comes on the stdout stream.
+    StdioFds stdio { request.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, request.terminal ? STDOUT_FILENO : STDERR_FILENO };
     auto session = TRY(AgentSession::start(std::move(control), spec, ports.take_listeners(), stdio));
     for (;;) {
         auto exit = TRY(session->wait_for(std::chrono::milliseconds(100)));
         if (exit)
             return exit->status.value_or(128 + SIGKILL);
-        for (int signal : signals.pending())
-            (void)session->kill(signal);
+        for (int signal : signals.pending()) {
+            if (signal != SIGWINCH)
+                (void)session->kill(signal);
+            else if (request.terminal)
+                (void)session->resize_terminal(terminal_size(STDIN_FILENO));
+        }
     }
 }
 

@@ -12,7 +12,8 @@ namespace vmlet {
 // (the agent's exec port, guest/agent/agent_protocol.h "Exec"), which starts the command in the
 // container's root and cgroup with standard streams of its own; the container's monitor is not
 // involved. `user` comes resolved from the image (resolve_user_in_layers). SIGINT, SIGTERM and
-// SIGHUP sent to vmlet reach the command. When the container stops first, the agent has killed
+// SIGHUP sent to vmlet reach the command. With request.terminal the agent makes the command's
+// terminal in the VM; the caller puts its own in raw mode. When the container stops first, the agent has killed
 // the command: 137.
 Result<int> exec_in_vm_container(const ContainerRecord& record, const ExecRequest& request, const ExecUser& user);
 

@@ -126,6 +126,13 @@ Result<void> VmSandbox::kill(int signal)
     return m_session->kill(signal);
 }
 
+Result<void> VmSandbox::resize_terminal(TerminalSize size)
+{
+    if (m_exit_status || !m_session)
+        return {};
+    return m_session->resize_terminal(size);
+}
+
 Result<int> VmSandbox::wait()
 {
     for (;;) {

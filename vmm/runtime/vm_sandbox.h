@@ -52,6 +52,7 @@ public:
     pid_t host_pid() const override { return m_vm_pid; }
     std::vector<std::string> cgroup_paths() const override { return {}; }
     std::string agent_socket() const override { return m_socket; }
+    Result<void> resize_terminal(TerminalSize size) override;
     Result<void> destroy() override;
 
 private:
