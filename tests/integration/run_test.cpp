@@ -233,10 +233,11 @@ TEST_P(RunTest, TtyGivesTheContainerATerminal)
 {
     // -t: the container's streams are a terminal of vmlet's terminal's size; -i types into it.
     // Enter sends CR, which the container's terminal makes a newline; its output has CR LF.
-    auto result = run({ "--rm", "-it", "app:1", "sh", "-c", "test -t 0 && test -t 1 && echo on a terminal; stty size; echo ready; read line; echo got $line; exit 3" },
+    auto result = run({ "--rm", "-it", "app:1", "sh", "-c", "test -t 0 && test -t 1 && echo on a terminal; tty; stty size; echo ready; read line; echo got $line; exit 3" },
         { .timeout = std::chrono::seconds(300), .input = "typed\r", .terminal = true, .input_after = "ready" });
     EXPECT_EQ(result.exit_code, 3) << result.out;
-    EXPECT_NE(result.out.find("on a terminal\r\n"), std::string::npos) << result.out;
+    // A terminal of the container's own /dev/pts, as Docker's.
+    EXPECT_NE(result.out.find("on a terminal\r\n/dev/pts/0\r\n"), std::string::npos) << result.out;
     EXPECT_NE(result.out.find(std::to_string(kTerminalRows) + " " + std::to_string(kTerminalCols) + "\r\n"), std::string::npos) << result.out;
     EXPECT_NE(result.out.find("got typed\r\n"), std::string::npos) << result.out;
     // When vmlet's terminal changes size, so does the container's, which gets SIGWINCH. ^C is the
@@ -271,10 +272,10 @@ TEST_P(RunTest, ExecRunsAnotherCommandInTheRunningContainer)
     EXPECT_EQ(vmlet({ "exec", "box", "cat", "/srv/written" }).out, "kept\n");
     EXPECT_EQ(vmlet({ "exec", "box", "/no/such/program" }).exit_code, 127);
     // -it: a terminal of vmlet's terminal's size, typed into.
-    auto terminal = vmlet({ "exec", "-it", "box", "sh", "-c", "test -t 0 && echo on a terminal; stty size; echo ready; read line; echo got $line; exit 4" },
+    auto terminal = vmlet({ "exec", "-it", "box", "sh", "-c", "test -t 0 && echo on a terminal; tty; stty size; echo ready; read line; echo got $line; exit 4" },
         { .timeout = std::chrono::seconds(120), .input = "typed\r", .terminal = true, .input_after = "ready" });
     EXPECT_EQ(terminal.exit_code, 4) << terminal.out;
-    EXPECT_NE(terminal.out.find("on a terminal\r\n" + std::to_string(kTerminalRows) + " " + std::to_string(kTerminalCols) + "\r\n"), std::string::npos)
+    EXPECT_NE(terminal.out.find("on a terminal\r\n/dev/pts/0\r\n" + std::to_string(kTerminalRows) + " " + std::to_string(kTerminalCols) + "\r\n"), std::string::npos)
         << terminal.out;
     EXPECT_NE(terminal.out.find("got typed\r\n"), std::string::npos) << terminal.out;
     if (GetParam() == "process") {

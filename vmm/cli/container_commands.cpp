@@ -2,7 +2,6 @@
 
 #include "vmm/base/file.h"
 #include "vmm/cli/raw_terminal.h"
-#include "vmm/cli/terminal_relay.h"
 #include "vmm/cli/human_units.h"
 #include "vmm/runtime/container_monitor.h"
 #include "vmm/runtime/container_store.h"
@@ -281,23 +280,7 @@ Result<int> exec_in_vm(const GlobalOptions& global, const ContainerRecord& recor
         auto image = TRY(image::ImageIndex(store).find(record.image_id));
         user = TRY(resolve_user_in_layers(image::overlay_lower_dirs(store, image), request.user.value_or(record.user)));
     }
-    // The agent makes the terminal in the VM: vmlet's own passes bytes through, raw.
-    std::optional<RawTerminal> raw;
-    if (request.terminal)
-        raw.emplace();
     return exec_in_vm_container(record, request, user);
-}
-
-Result<int> exec_in_process(const ContainerRecord& record, const ExecRequest& request)
-{
-    if (!request.terminal)
-        return exec_in_process_container(record, request);
-    auto terminal = TRY(TerminalRelay::open());
-    // The process gets a copy of the terminal side: the relay's output ends when it, and
-    // everything it started on the terminal, has closed it.
-    UniqueFd side(::fcntl(terminal->container_side(), F_DUPFD_CLOEXEC, 3));
-    terminal->start(request.interactive);
-    return exec_in_process_container(record, request, side.get());
 }
 
 int exec_command(const GlobalOptions& global, const ExecFlags& flags)
@@ -320,7 +303,12 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
         request.working_dir = flags.working_dir;
     if (flags.user_option->count() > 0)
         request.user = flags.user;
-    auto status = record.value().isolation == "vm" ? exec_in_vm(global, record.value(), request) : exec_in_process(record.value(), request);
+    // The container makes the terminal: vmlet's own passes bytes through, raw.
+    std::optional<RawTerminal> raw;
+    if (flags.tty)
+        raw.emplace();
+    auto status = record.value().isolation == "vm" ? exec_in_vm(global, record.value(), request) : exec_in_process_container(record.value(), request);
+    raw.reset();
     if (!status.ok())
         return fail(status.error().message());
     return status.value();

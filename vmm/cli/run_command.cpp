@@ -4,7 +4,6 @@
 #include "vmm/cli/human_units.h"
 #include "vmm/cli/image_pull_output.h"
 #include "vmm/cli/raw_terminal.h"
-#include "vmm/cli/terminal_relay.h"
 #include "vmm/image/image_config.h"
 #include "vmm/image/image_index.h"
 #include "vmm/image/image_puller.h"
@@ -200,39 +199,19 @@ Result<std::unique_ptr<Sandbox>> start_sandbox(const Prepared& prepared, const s
 }
 
 // A foreground container: its standard streams are vmlet's, and vmlet exits with its status. With
-// -t the container's are a pseudo-terminal: one vmlet relays to its own (process isolation), or
-// one the guest agent makes in the VM, whose output comes on the stdout stream (vm isolation).
+// -t they are a terminal the container makes (in its own devpts, or the VM's), which follows
+// vmlet's own terminal, put in raw mode meanwhile, in size.
 int run_attached(const ContainerStore& containers, Prepared& prepared, const RunFlags& flags)
 {
     StdioFds stdio { flags.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO };
-    std::unique_ptr<TerminalRelay> terminal;
     std::optional<RawTerminal> raw;
-    if (flags.tty && prepared.record.isolation == "vm") {
-        prepared.vm.terminal = RawTerminal::size();
+    if (flags.tty) {
+        prepared.spec.terminal = RawTerminal::size();
         raw.emplace();
-    } else if (flags.tty) {
-        auto opened = TerminalRelay::open();
-        if (!opened.ok()) {
-            (void)containers.remove(prepared.record);
-            return fail(opened.error().message());
-        }
-        terminal = opened.release_value();
-        stdio = { terminal->container_side(), terminal->container_side(), terminal->container_side() };
     }
     auto status = monitor_container(containers, prepared.record, prepared.spec, stdio,
         [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(prepared, id, spec, fds); },
-        { .ports = prepared.ports,
-            .started = [&](std::optional<int>) {
-                if (terminal)
-                    terminal->start(flags.interactive);
-            },
-            .window_changed = [&](Sandbox& sandbox) {
-                if (terminal)
-                    terminal->resize();
-                else if (raw)
-                    (void)sandbox.resize_terminal(RawTerminal::size());
-            } });
-    terminal.reset();
+        { .ports = prepared.ports, .started = {}, .window_changed = [](Sandbox& sandbox) { (void)sandbox.resize_terminal(RawTerminal::size()); } });
     raw.reset();
     if (!status.ok()) {
         (void)containers.remove(prepared.record);

@@ -1,6 +1,7 @@
 #include "vmm/runtime/container_init.h"
 
 #include "vmm/runtime/capabilities.h"
+#include "vmm/runtime/container_terminal.h"
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -151,8 +152,15 @@ void run_container_init(const InitPlan& plan)
     check(plan, ::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, "set the hostname");
     check(plan, bring_up_loopback(), "bring up the loopback interface");
 
-    for (int fd = 0; fd < 3; ++fd)
-        check(plan, ::dup2(plan.stdio[fd], fd) == fd, "set up the standard streams");
+    if (plan.tty) {
+        int terminal = open_container_terminal(plan.console_fd, plan.terminal_size, plan.uid);
+        check(plan, terminal >= 0, "open a terminal in the container's /dev/pts");
+        for (int fd = 0; fd < 3; ++fd)
+            check(plan, ::dup2(terminal, fd) == fd, "set up the standard streams");
+    } else {
+        for (int fd = 0; fd < 3; ++fd)
+            check(plan, ::dup2(plan.stdio[fd], fd) == fd, "set up the standard streams");
+    }
     check(plan, ::setsid() >= 0, "start a session");
     if (plan.tty)
         check(plan, ::ioctl(0, TIOCSCTTY, 0) == 0, "make the terminal the controlling terminal");

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "vmm/runtime/terminal_size.h"
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -33,7 +35,7 @@ struct InitStep {
 // process made by clone(2): another thread may have held the malloc lock at that instant, so the child
 // must not allocate (signal-safety(7)). It only reads this plan and makes system calls.
 struct InitPlan {
-    int stdio[3] { -1, -1, -1 }; // become the container's 0, 1, 2; all >= 3 and close-on-exec
+    int stdio[3] { -1, -1, -1 }; // become the container's 0, 1, 2 (without tty); all >= 3 and close-on-exec
     int sync_fd { -1 };          // one byte arrives once the parent has put the child in its cgroups
     int error_fd { -1 };         // close-on-exec: EOF tells the parent exec succeeded, else an InitFailure
     int parent_fds[2] { -1, -1 }; // the parent's ends of those two pipes, which the child closes first
@@ -41,7 +43,9 @@ struct InitPlan {
     std::string rootfs;          // the overlay's host path, the new root
     std::vector<InitStep> steps;
     std::string hostname;
-    bool tty { false };
+    bool tty { false };          // make a terminal of the container's devpts (container_terminal.h)
+    TerminalSize terminal_size;
+    int console_fd { -1 };       // with tty: where the terminal's master side goes to the parent
 
     uint32_t uid { 0 };
     uint32_t gid { 0 };

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "vmm/runtime/terminal_size.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,7 +32,9 @@ struct ContainerSpec {
     std::string working_dir;        // absolute; created if missing; empty means "/"
     std::string user;               // as docker -u: "name", "uid", "name:group", "uid:gid"; empty means root
     std::string hostname;           // empty means the first 12 characters of the container id
-    bool tty { false };             // stdin is a terminal that becomes the container's controlling terminal
+    // -t: the container's stdin, stdout and stderr are a terminal of its own, of this size, which
+    // the sandbox relays to StdioFds::in and ::out (stderr is the terminal too); its controlling one.
+    std::optional<TerminalSize> terminal;
     ResourceLimits limits;
     RootfsSpec rootfs;
 };

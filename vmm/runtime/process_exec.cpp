@@ -3,13 +3,19 @@
 #include "vmm/base/file.h"
 #include "vmm/base/subprocess.h"
 #include "vmm/runtime/capabilities.h"
+#include "vmm/runtime/container_terminal.h"
+#include "vmm/runtime/pty_relay.h"
 #include "vmm/runtime/rootfs_path.h"
 #include "vmm/runtime/user_lookup.h"
 
 #include <fcntl.h>
 #include <sched.h>
 #include <grp.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,7 +40,8 @@ struct ExecPlan {
     uint64_t capabilities { 0 };
     int last_capability { 0 };
     bool interactive { false };
-    int terminal { -1 };
+    std::optional<TerminalSize> terminal;
+    int console { -1 }; // with a terminal: where its master side goes to vmlet
 };
 
 [[noreturn]] void die(int status, const char* what, int error)
@@ -46,9 +53,16 @@ struct ExecPlan {
 // The process inside: already in the container's namespaces and cgroups.
 [[noreturn]] void become_process(const ExecPlan& plan)
 {
-    // A session leader without a controlling terminal takes one with TIOCSCTTY (ioctl_tty(2)).
-    if (plan.terminal >= 0 && (::setsid() < 0 || ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0))
-        die(125, "cannot take the terminal", errno);
+    if (plan.terminal) {
+        int terminal = open_container_terminal(plan.console, *plan.terminal, plan.user.uid);
+        if (terminal < 0)
+            die(125, "cannot open a terminal in the container's /dev/pts", errno);
+        for (int fd : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
+            ::dup2(terminal, fd);
+        // A session leader without a controlling terminal takes one with TIOCSCTTY (ioctl_tty(2)).
+        if (::setsid() < 0 || ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+            die(125, "cannot take the terminal", errno);
+    }
     if (::chdir(plan.working_dir.c_str()) < 0)
         die(125, plan.working_dir.c_str(), errno);
     if (!drop_bounding_capabilities(plan.capabilities, plan.last_capability))
@@ -69,10 +83,7 @@ struct ExecPlan {
 // namespaces, then a fork, since only children enter a pid namespace (pid_namespaces(7)).
 [[noreturn]] void enter_container(int pidfd, const ExecPlan& plan)
 {
-    if (plan.terminal >= 0) {
-        for (int fd : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
-            ::dup2(plan.terminal, fd);
-    } else if (!plan.interactive) {
+    if (!plan.terminal && !plan.interactive) {
         int null = ::open("/dev/null", O_RDONLY);
         ::dup2(null, STDIN_FILENO);
     }
@@ -92,6 +103,39 @@ struct ExecPlan {
     int status = 0;
     while (::waitpid(inside, &status, 0) < 0 && errno == EINTR) { }
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+// With a terminal: relays it between vmlet's standard streams and the master side the process
+// sent from the container (PtyRelay), resizing it as vmlet's terminal changes (SIGWINCH), until
+// the process exits.
+Result<int> relay_terminal_until_exit(pid_t child, int console, bool interactive)
+{
+    UniqueFd master(receive_terminal_master(console));
+    if (!master.valid())
+        return wait_process(child); // it failed before making one, and said why on stderr
+    // Blocked before the relay's threads start, so that they inherit the mask.
+    sigset_t window_changes;
+    sigemptyset(&window_changes);
+    sigaddset(&window_changes, SIGWINCH);
+    sigset_t old;
+    ::pthread_sigmask(SIG_BLOCK, &window_changes, &old);
+    UniqueFd signals(::signalfd(-1, &window_changes, SFD_NONBLOCK | SFD_CLOEXEC));
+    UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+    PtyRelay relay(std::move(master), interactive ? STDIN_FILENO : -1, STDOUT_FILENO);
+    while (exited.valid()) {
+        pollfd fds[2] = { { exited.get(), POLLIN, 0 }, { signals.get(), POLLIN, 0 } };
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents)
+            break;
+        signalfd_siginfo info {};
+        while (::read(signals.get(), &info, sizeof info) == sizeof info)
+            relay.resize(terminal_size(STDIN_FILENO));
+    }
+    auto status = wait_process(child);
+    relay.finish(std::chrono::seconds(5));
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return status;
 }
 
 Result<ExecPlan> plan_exec(const ContainerRecord& record, const ExecRequest& request)
@@ -116,12 +160,13 @@ Result<ExecPlan> plan_exec(const ContainerRecord& record, const ExecRequest& req
     plan.capabilities = default_container_capabilities();
     plan.last_capability = TRY(last_capability());
     plan.interactive = request.interactive;
+    plan.terminal = request.terminal;
     return plan;
 }
 
 }
 
-Result<int> exec_in_process_container(const ContainerRecord& record, const ExecRequest& request, int terminal)
+Result<int> exec_in_process_container(const ContainerRecord& record, const ExecRequest& request)
 {
     if (record.state != ContainerState::Running || record.container_pid <= 0 || !monitor_alive(record))
         return make_error("container {} is not running", record.name);
@@ -130,13 +175,24 @@ Result<int> exec_in_process_container(const ContainerRecord& record, const ExecR
         return errno_error(fmt::format("container {} is not running", record.name));
     UniqueFd container(pidfd);
     auto plan = TRY(plan_exec(record, request));
-    plan.terminal = request.terminal ? terminal : -1;
+    UniqueFd console, console_child;
+    if (plan.terminal) {
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+            return errno_error("socketpair for the terminal");
+        console.reset(pair[0]);
+        console_child.reset(pair[1]);
+        plan.console = console_child.get();
+    }
     pid_t child = ::fork();
     if (child < 0)
         return errno_error("fork");
     if (child == 0)
         enter_container(container.get(), plan);
-    return wait_process(child);
+    if (!plan.terminal)
+        return wait_process(child);
+    console_child.reset();
+    return relay_terminal_until_exit(child, console.get(), request.interactive);
 }
 
 }

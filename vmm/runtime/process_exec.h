@@ -11,9 +11,9 @@ namespace vmlet {
 // process joins the container's cgroups and then its mount, UTS, IPC, network and pid namespaces
 // (setns(2) on a pidfd of the container's first process; a fork puts it in the pid namespace),
 // runs as the container's user (resolved in the container's own /etc/passwd) and keeps only
-// Docker's default capabilities, as the first process does. With request.terminal its standard
-// streams are `terminal` (the terminal side of a pty the caller relays), which becomes its
-// controlling terminal in a session of its own; otherwise they are vmlet's.
-Result<int> exec_in_process_container(const ContainerRecord& record, const ExecRequest& request, int terminal = -1);
+// Docker's default capabilities, as the first process does. Its standard streams are vmlet's, or
+// with request.terminal a terminal of the container's devpts (its controlling one, in a session
+// of its own) that vmlet relays to its own and resizes with it; the caller makes its own raw.
+Result<int> exec_in_process_container(const ContainerRecord& record, const ExecRequest& request);
 
 }

@@ -2,6 +2,7 @@
 
 #include "vmm/base/file.h"
 #include "vmm/runtime/container_init.h"
+#include "vmm/runtime/container_terminal.h"
 #include "vmm/runtime/namespace_connect.h"
 #include "vmm/runtime/rootfs_setup.h"
 
@@ -9,6 +10,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@ namespace vmlet {
 
 namespace {
 
+constexpr auto kTerminalDrainTimeout = std::chrono::seconds(5);
 constexpr uint64_t namespace_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
 
 Result<void> check_id(const std::string& id)
@@ -126,6 +129,17 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
         streams[i] = TRY(duplicate_above_stdio(given[i] >= 0 ? given[i] : null.get()));
         plan.stdio[i] = streams[i].get();
     }
+    // With a terminal, the container makes it in its own devpts and sends vmlet the master side.
+    UniqueFd console_parent, console_child;
+    if (spec.terminal) {
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+            return errno_error("socketpair for the container's terminal");
+        console_parent.reset(pair[0]);
+        UniqueFd child_end(pair[1]);
+        console_child = TRY(duplicate_above_stdio(child_end.get()));
+        plan.console_fd = console_child.get();
+    }
     auto sync = TRY(make_pipe());
     auto report = TRY(make_pipe());
     plan.sync_fd = sync.read.get();
@@ -152,6 +166,7 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
     report.write.reset();
     for (auto& stream : streams)
         stream.reset();
+    console_child.reset();
 
     // The child waits for this byte, so that everything it does, setup included, is limited and counted.
     auto added = m_cgroup.add_process(m_pid);
@@ -169,8 +184,16 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
     sync.write.reset();
 
     auto failure = TRY(read_failure(report.read.get()));
-    if (!failure)
+    if (!failure) {
+        // The command runs: the master side was sent before the exec.
+        if (console_parent.valid()) {
+            UniqueFd master(receive_terminal_master(console_parent.get()));
+            if (!master.valid())
+                return make_error("the container did not send its terminal");
+            m_terminal = std::make_unique<PtyRelay>(std::move(master), stdio.in, stdio.out >= 0 ? stdio.out : null.get());
+        }
         return {};
+    }
     (void)TRY(reap(m_pid));
     m_pid = 0;
     m_exit_status = failure->exit_status;
@@ -207,6 +230,9 @@ Result<int> ProcessSandbox::wait()
     // namespace (zap_pid_ns_processes), so no process of the container outlives this.
     m_exit_status = TRY(reap(m_pid));
     m_pid = 0;
+    // Everything in the container has gone with its init, so the terminal's output ends soon.
+    if (m_terminal)
+        m_terminal->finish(kTerminalDrainTimeout);
     return *m_exit_status;
 }
 
@@ -240,10 +266,18 @@ Result<void> ProcessSandbox::destroy()
             keep(waited.release_error());
     }
     m_pidfd.reset();
+    m_terminal.reset();
     keep(m_cgroup.remove());
     keep(m_rootfs.unmount());
     if (first_error)
         return *first_error;
+    return {};
+}
+
+Result<void> ProcessSandbox::resize_terminal(TerminalSize size)
+{
+    if (m_terminal && !m_exit_status)
+        m_terminal->resize(size);
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include "vmm/runtime/cgroup.h"
 #include "vmm/runtime/container_spec.h"
 #include "vmm/runtime/overlay_rootfs.h"
+#include "vmm/runtime/pty_relay.h"
 #include "vmm/runtime/sandbox.h"
 
 #include <sys/types.h>
@@ -17,7 +18,8 @@ namespace vmlet {
 
 // A container as a process tree on this kernel: new mount, pid, UTS, IPC and network namespaces (only a
 // loopback interface), an overlay of the image's layers as its root, Docker's default capabilities, and
-// cgroup vmlet/<id> with the spec's limits.
+// cgroup vmlet/<id> with the spec's limits. With spec.terminal, its streams are a pty of its own
+// devpts, relayed to stdio (PtyRelay).
 class ProcessSandbox final : public Sandbox {
 public:
     // `id` names the cgroup and, by default, the hostname: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 bytes.
@@ -40,7 +42,7 @@ public:
     Result<UniqueFd> connect_port(uint16_t port) override;
     pid_t host_pid() const override { return m_pid; }
     std::string agent_socket() const override { return {}; }
-    Result<void> resize_terminal(TerminalSize) override { return {}; }
+    Result<void> resize_terminal(TerminalSize size) override;
     std::vector<std::string> cgroup_paths() const override { return m_cgroup.directories(); }
 
     // The container's first process as the host sees it; 0 once it has been reaped.
@@ -65,6 +67,7 @@ private:
     pid_t m_pid { 0 };
     std::optional<int> m_exit_status;
     std::optional<int> m_start_failure;
+    std::unique_ptr<PtyRelay> m_terminal; // with spec.terminal
 };
 
 // Docker's exit status for a waitpid(2) status: the exit code, or 128 + the signal that killed it.

@@ -132,7 +132,8 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     InitPlan plan;
     plan.rootfs = rootfs;
     plan.hostname = spec.hostname.empty() ? id.substr(0, 12) : spec.hostname;
-    plan.tty = spec.tty;
+    plan.tty = spec.terminal.has_value();
+    plan.terminal_size = spec.terminal.value_or(TerminalSize {});
     plan.uid = user.uid;
     plan.gid = user.gid;
     plan.supplementary_gids.assign(user.supplementary_gids.begin(), user.supplementary_gids.end());

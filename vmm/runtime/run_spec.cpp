@@ -75,7 +75,8 @@ Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const R
         return make_error("the working directory '{}' is invalid: it needs to be an absolute path", working_dir);
     spec.working_dir = working_dir.empty() ? std::string("/") : working_dir;
     spec.user = options.user.value_or(config.user);
-    spec.tty = options.tty;
+    if (options.tty)
+        spec.terminal = TerminalSize {}; // the caller knows its terminal's size
     return spec;
 }
 

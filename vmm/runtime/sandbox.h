@@ -47,8 +47,7 @@ public:
     // says so (127, 126, 125); nullopt once it was started.
     virtual std::optional<int> start_failure() const = 0;
 
-    // The container's terminal (-t) takes this size. A VM's terminal is the guest agent's; a
-    // process container's is a pty its caller relays and resizes itself (TerminalRelay).
+    // The container's terminal (ContainerSpec::terminal) takes this size; nothing without one.
     virtual Result<void> resize_terminal(TerminalSize size) = 0;
 
     // A new stream connection to TCP `port` on the container's own loopback, for `-p` forwarding:

@@ -72,7 +72,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
 
     auto agent = TRY(accept_agent(control.get(), options));
     auto message = encode_agent_spec(spec, options.user,
-        { .stdin_attached = attach_stdin, .loopback = options.publish_ports, .stream_port = {}, .terminal = options.terminal });
+        { .stdin_attached = attach_stdin, .loopback = options.publish_ports, .stream_port = {}, .terminal = spec.terminal });
     m_session = TRY(AgentSession::start(std::move(agent), message, std::move(streams), stdio));
     m_start_failure = m_session->start_failure();
     if (m_start_failure)

@@ -26,7 +26,6 @@ struct VmSandboxOptions {
     uint32_t cpus { 1 };
     ExecUser user;             // resolved from the image's /etc/passwd by the caller
     bool publish_ports { false };
-    std::optional<TerminalSize> terminal {}; // -t: the command runs on a terminal in the VM
     std::chrono::seconds boot_timeout { 120 };
 };
 
