@@ -196,7 +196,14 @@ TEST_P(RunTest, RmRemovesTheContainerAndWithoutItPsShowsTheExit)
 {
     ASSERT_EQ(run({ "--rm", "--name", "gone", "app:1", "true" }).exit_code, 0);
     EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "");
-    ASSERT_EQ(run({ "--name", "kept", "app:1", "sh", "-c", "exit 3" }).exit_code, 3);
+    auto kept = run({ "--name", "kept", "app:1", "sh", "-c", "echo out; echo err >&2; exit 3" });
+    ASSERT_EQ(kept.exit_code, 3);
+    EXPECT_EQ(kept.out, "out\n");
+    EXPECT_EQ(kept.err, "err\n");
+    // A container run in the foreground keeps its output for `logs` too, as Docker's.
+    auto logs = vmlet({ "logs", "kept" });
+    EXPECT_EQ(logs.out, "out\n");
+    EXPECT_EQ(logs.err, "err\n");
     auto listing = vmlet({ "ps", "-a" }).out;
     EXPECT_NE(listing.find("Exited (3)"), std::string::npos) << listing;
     EXPECT_NE(listing.find("kept"), std::string::npos) << listing;
@@ -248,6 +255,12 @@ TEST_P(RunTest, TtyGivesTheContainerATerminal)
                              "trap 'stty size' WINCH; trap 'echo caught; exit 5' INT; echo ready; while true; do sleep 1; done" },
         { .timeout = std::chrono::seconds(300), .input = "\x03", .terminal = true, .input_after = resized, .resize_after = "ready" });
     EXPECT_EQ(signalled.exit_code, 5) << signalled.out;
+    // -dt: the terminal's output is the log.
+    ASSERT_EQ(run({ "-dt", "--name", "detached", "app:1", "sh", "-c", "tty; stty size" }).exit_code, 0);
+    for (int attempt = 0; attempt < 300 && vmlet({ "ps", "-q" }).out != ""; attempt++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(vmlet({ "logs", "detached" }).out, "/dev/pts/0\r\n24 80\r\n");
+    EXPECT_EQ(vmlet({ "rm", "detached" }).exit_code, 0);
     auto size_shown = signalled.out.find(resized + "\r\n");
     EXPECT_NE(size_shown, std::string::npos) << signalled.out;
     EXPECT_NE(signalled.out.find("caught\r\n", size_shown), std::string::npos) << signalled.out;

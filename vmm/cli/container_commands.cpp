@@ -134,7 +134,7 @@ Result<void> copy_new(const std::string& path, off_t& offset, int out)
 {
     auto fd = open_file(path, O_RDONLY);
     if (!fd.ok())
-        return {}; // a foreground container has no log files
+        return {}; // nothing was written yet
     char buffer[1 << 16];
     for (;;) {
         ssize_t count = ::pread(fd.value().get(), buffer, sizeof buffer, offset);

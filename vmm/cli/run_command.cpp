@@ -3,6 +3,7 @@
 #include "vmm/base/file.h"
 #include "vmm/cli/human_units.h"
 #include "vmm/cli/image_pull_output.h"
+#include "vmm/cli/output_log.h"
 #include "vmm/cli/raw_terminal.h"
 #include "vmm/image/image_config.h"
 #include "vmm/image/image_index.h"
@@ -198,12 +199,18 @@ Result<std::unique_ptr<Sandbox>> start_sandbox(const Prepared& prepared, const s
     return std::unique_ptr<Sandbox>(std::move(sandbox));
 }
 
-// A foreground container: its standard streams are vmlet's, and vmlet exits with its status. With
+// A foreground container: its output comes to vmlet's standard streams (and its log, as a
+// detached container's), vmlet's input goes to it with -i, and vmlet exits with its status. With
 // -t they are a terminal the container makes (in its own devpts, or the VM's), which follows
 // vmlet's own terminal, put in raw mode meanwhile, in size.
 int run_attached(const ContainerStore& containers, Prepared& prepared, const RunFlags& flags)
 {
-    StdioFds stdio { flags.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO };
+    auto log = OutputLog::open(containers.directory(prepared.record.id));
+    if (!log.ok()) {
+        (void)containers.remove(prepared.record);
+        return fail(log.error().message());
+    }
+    auto stdio = log.value()->stdio(flags.interactive ? STDIN_FILENO : -1);
     std::optional<RawTerminal> raw;
     if (flags.tty) {
         prepared.spec.terminal = RawTerminal::size();
@@ -211,7 +218,10 @@ int run_attached(const ContainerStore& containers, Prepared& prepared, const Run
     }
     auto status = monitor_container(containers, prepared.record, prepared.spec, stdio,
         [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(prepared, id, spec, fds); },
-        { .ports = prepared.ports, .started = {}, .window_changed = [](Sandbox& sandbox) { (void)sandbox.resize_terminal(RawTerminal::size()); } });
+        { .ports = prepared.ports,
+            .started = [&](std::optional<int>) { log.value()->release_container_side(); },
+            .window_changed = [](Sandbox& sandbox) { (void)sandbox.resize_terminal(RawTerminal::size()); } });
+    log.value().reset();
     raw.reset();
     if (!status.ok()) {
         (void)containers.remove(prepared.record);
@@ -245,6 +255,10 @@ int run_detached(const ContainerStore& containers, Prepared& prepared)
         ::dup2(null, STDIN_FILENO);
         ::dup2(null, STDOUT_FILENO);
         StdioFds stdio { -1, out.value().get(), err.value().get() };
+        // -dt: the terminal's output is the log; it has the size of a classic VT100, as no
+        // terminal of vmlet's is there to follow.
+        if (prepared.spec.terminal)
+            prepared.spec.terminal = TerminalSize { 24, 80 };
         auto status = monitor_container(containers, prepared.record, prepared.spec, stdio,
             [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(prepared, id, spec, fds); },
             { .ports = prepared.ports, .started = [&](std::optional<int> failure) {
@@ -303,10 +317,8 @@ int run(const GlobalOptions& global, RunFlags& flags)
     }
     if (flags.isolation != "vm" && flags.isolation != "process")
         return fail(fmt::format("--isolation must be vm or process, not '{}'", flags.isolation));
-    if (flags.tty && !::isatty(STDIN_FILENO))
+    if (flags.tty && !flags.detach && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
-    if (flags.tty && flags.detach)
-        return fail("-t is available in the foreground only, so far");
     std::vector<std::string> command(words.begin() + 1, words.end());
     auto prepared = prepare(global, flags, words.front(), command);
     if (!prepared.ok())
