@@ -5,7 +5,8 @@
  *   1. mount the writable layer (a tmpfs); connect the control stream, read the spec, connect the
  *      standard streams;
  *   2. build the container's root: the image (/dev/vda, ext4, read-only) under an overlay with
- *      that upper layer, with /proc, /dev, /sys and /dev/shm; a pids cgroup; `lo`; hostname;
+ *      that upper layer, with /proc, /dev, /sys, /dev/shm and /dev/pts; a pids cgroup; `lo`;
+ *      hostname;
  *   3. start the command in it ('S' or 'F' STATUS), deliver signals ('K'), relay published ports,
  *      start `vmlet exec` commands (each in a child of the agent that serves it as 2-4 serve the
  *      container's command);
@@ -13,9 +14,9 @@
  *
  * Every system call here is interpreted guest kernel work on a PVM host (about 0.3 ms each, see
  * shared/ENVIRONMENT.md), so the agent makes as few as it can: the standard streams are the vsock
- * connections themselves (no byte of output passes through the agent), /dev is a devtmpfs (one
- * mount, not a tmpfs of bind mounts), and the command starts with vfork (no copy of the agent's
- * address space, no copy-on-write faults, no status pipe).
+ * connections themselves (no byte of output passes through the agent, except a terminal's, which
+ * it must relay), /dev is a devtmpfs (one mount, not a tmpfs of bind mounts), and the command
+ * starts with vfork (no copy of the agent's address space, no copy-on-write faults, no status pipe).
  *
  * The VM is the container's isolation boundary: the agent uses chroot rather than namespaces.
  */
@@ -42,6 +43,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Exit statuses of a command that never ran (agent_protocol.h, as Docker and POSIX shells). */
@@ -557,16 +559,20 @@ static bool connect_streams(const struct spec *spec, int streams[3])
 }
 
 /*
- * A pseudo-terminal of the container's devpts (pts(4)) with the spec's size: its master side in
- * *master, its terminal side returned (TIOCGPTPEER opens it with no path lookup); -1 on failure.
+ * A pseudo-terminal of the container's devpts (pts(4)) with the spec's size, owned by the
+ * command's user as a login's terminal is: its master side in *master, its terminal side returned
+ * (TIOCGPTPEER opens it with no path lookup); -1 on failure.
  */
 static int open_terminal(const struct spec *spec, int *master)
 {
-	int unlock = 0;
+	int unlock = 0, terminal = -1;
 	*master = open(ROOT_DIR "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*master < 0 || ioctl(*master, TIOCSPTLCK, &unlock) < 0 || ioctl(*master, TIOCSWINSZ, &spec->size) < 0)
+	if (*master < 0 || ioctl(*master, TIOCSPTLCK, &unlock) < 0 || ioctl(*master, TIOCSWINSZ, &spec->size) < 0
+		|| (terminal = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		return -1;
-	return ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (spec->uid && fchown(terminal, spec->uid, (gid_t)-1) < 0)
+		return -1;
+	return terminal;
 }
 
 /* The host's input to a terminal, in a child of its own so that a full terminal never stalls the agent. */
@@ -584,21 +590,70 @@ struct session {
 	pid_t input_relay; /* with a terminal and 'i': relay_input's child, or -1 */
 	int master;        /* with a terminal: its master side, whose output goes to `output` */
 	int output;        /* the stdout stream, which the agent writes for a terminal; else -1 */
+	bool terminal_open; /* the master side still reads (no EIO yet) */
 	bool container;    /* the container's own command: its exit ends everything in the VM */
 };
 
+/* Milliseconds on the monotonic clock: clock_gettime(2) from the vDSO, no system call. */
+static long long now_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
 /*
- * The command has ended: copies what is left of its terminal's output (reading the master side
- * fails with EIO once no process holds the terminal side) and closes the stdout stream, so the
- * host sees its end. Something the command left running on the terminal gets 200 ms of quiet.
+ * The terminal's output on its way to the host: a chunk read from the master side waits here
+ * until the stdout stream takes it, sent without blocking (MSG_DONTWAIT), so that a host that
+ * reads slowly never stops the agent from serving control, signals and connections. One
+ * session per process (the agent, or an exec's child), so one buffer.
+ */
+static char terminal_output[65536];
+static size_t output_start, output_end;
+
+/* Reads what the terminal shows into the empty buffer; false once it is closed (EIO). */
+static bool read_terminal(struct session *session)
+{
+	ssize_t count = read(session->master, terminal_output, sizeof terminal_output);
+	if (count <= 0)
+		return count < 0 && errno == EINTR;
+	output_start = 0;
+	output_end = (size_t)count;
+	return true;
+}
+
+/* Sends what the stream takes now; a host that is gone loses the rest. */
+static void send_terminal_output(struct session *session)
+{
+	ssize_t count = send(session->output, terminal_output + output_start, output_end - output_start, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (count > 0)
+		output_start += (size_t)count;
+	else if (count < 0 && errno != EAGAIN && errno != EINTR)
+		output_start = output_end;
+}
+
+/*
+ * The command has ended: copies what is left of its terminal's output and closes the stdout
+ * stream, so the host sees its end. The master side reads EIO once no process holds the terminal
+ * side; something the command left running on it gets 200 ms of quiet, and all of it 2 s at most.
  */
 static void end_terminal(struct session *session)
 {
 	if (session->master < 0)
 		return;
-	struct pollfd ready = { session->master, POLLIN, 0 };
-	while (poll(&ready, 1, 200) > 0 && pump(session->master, session->output) > 0)
-		;
+	long long deadline = now_ms() + 2000;
+	for (long long left; (left = deadline - now_ms()) > 0;) {
+		bool pending = output_start < output_end;
+		if (!pending && !session->terminal_open)
+			break;
+		struct pollfd ready = { pending ? session->output : session->master, pending ? POLLOUT : POLLIN, 0 };
+		if (poll(&ready, 1, (int)(pending || left < 200 ? left : 200)) <= 0)
+			break;
+		if (pending)
+			send_terminal_output(session);
+		else
+			session->terminal_open = read_terminal(session);
+	}
 	close(session->output);
 	close(session->master);
 	session->master = session->output = -1;
@@ -629,9 +684,15 @@ static struct session launch(int control, const struct spec *spec, int streams[3
 		close(terminal);
 	if (session.master >= 0) {
 		session.output = streams[1];
+		session.terminal_open = true;
 		streams[1] = -1;
-		if (spec->attach_stdin && !start_failure && (session.input_relay = fork()) == 0)
+		if (spec->attach_stdin && !start_failure && (session.input_relay = fork()) == 0) {
+			/* The relay holds nothing but its two ends, so that the other streams end on time. */
+			close(control);
+			close(session.output);
+			close(streams[2]);
 			relay_input(streams[0], session.master);
+		}
 	}
 	/* Only the command and its relays may hold the streams now, so the host sees their end when it exits. */
 	for (int index = 0; index < 3; ++index)
@@ -696,13 +757,19 @@ static void reap(struct session *session)
 	}
 }
 
-/* Accepts a connection on `listener` and serves it in a child of its own. */
+/*
+ * Accepts a connection on `listener` and serves it in a child of its own: only the host's. The
+ * guest kernel has vsock loopback, through which the container's own processes could reach the
+ * agent's listeners too.
+ */
 static void accept_child(int listener, void (*serve_connection)(int))
 {
-	int peer = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+	struct sockaddr_vm peer_address = { 0 };
+	socklen_t length = sizeof peer_address;
+	int peer = accept4(listener, (struct sockaddr *)&peer_address, &length, SOCK_CLOEXEC);
 	if (peer < 0)
 		return;
-	if (fork() == 0)
+	if (peer_address.svm_cid == VMADDR_CID_HOST && fork() == 0)
 		serve_connection(peer);
 	close(peer);
 }
@@ -715,12 +782,19 @@ static _Noreturn void serve_exec(int control);
  */
 static _Noreturn void serve(struct session *session, int forward, int exec)
 {
-	struct pollfd fds[5] = {
-		{ session->control, POLLIN, 0 }, { signals, POLLIN, 0 }, { session->master, POLLIN, 0 },
-		{ forward, POLLIN, 0 }, { exec, POLLIN, 0 },
+	struct pollfd fds[6] = {
+		{ session->control, POLLIN, 0 }, { signals, POLLIN, 0 }, { -1, POLLIN, 0 },
+		{ forward, POLLIN, 0 }, { exec, POLLIN, 0 }, { -1, POLLOUT, 0 },
 	};
 	for (;;) {
-		if (poll(fds, 5, -1) < 0) {
+		/*
+		 * The terminal's output alternates: read from the master side while the buffer is
+		 * empty, then wait for the stream to take it (poll(2) skips negative descriptors).
+		 */
+		bool pending = output_start < output_end;
+		fds[2].fd = session->terminal_open && !pending ? session->master : -1;
+		fds[5].fd = pending ? session->output : -1;
+		if (poll(fds, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			say(STDERR_FILENO, "vmlet-agent: poll: ", strerrordesc_np(errno));
@@ -729,9 +803,10 @@ static _Noreturn void serve(struct session *session, int forward, int exec)
 		}
 		if (fds[0].revents)
 			read_control(session);
-		/* poll(2) skips negative descriptors: after EIO the terminal is left to end_terminal. */
-		if (fds[2].revents && pump(session->master, session->output) <= 0)
-			fds[2].fd = -1;
+		if (fds[2].revents)
+			session->terminal_open = read_terminal(session);
+		if (fds[5].revents)
+			send_terminal_output(session);
 		if (fds[1].revents)
 			reap(session);
 		if (fds[3].revents)

@@ -1,13 +1,15 @@
 /*
- * The protocol between vmlet (vmm/runtime/vm_sandbox.cpp) and its guest agent (guest/agent/agent.c),
- * which runs a container's process inside a microVM. C, so that both sides include this one file.
+ * The protocol between vmlet (vmm/runtime/vm_sandbox.cpp, agent_session.cpp and vm_exec.cpp) and its
+ * guest agent (guest/agent/agent.c), which runs a container's process inside a microVM. C, so that
+ * both sides include this one file.
  *
  * The VM is started as `vmlet boot --disk IMAGE.ext4,ro --vsock cid=3,uds=SOCK -- /bin/vmlet-agent`:
  * guest init runs the agent and reports the agent's exit status (the container's) on its exit port.
  * The agent connects to the host (VMADDR_CID_HOST) on the ports below, in this order, each reaching
  * the host's listener at SOCK_<port>; the container's standard streams are these connections
- * themselves, so no byte of output passes through the agent (every guest system call is interpreted
- * kernel work on PVM hosts).
+ * themselves, so no byte of output passes through the agent unless it relays a terminal (every
+ * guest system call is interpreted kernel work on PVM hosts). The agent accepts connections to its
+ * own listeners (FORWARD, EXEC) from the host's CID only.
  *
  * Control connection, host -> agent, first: the spec. A little-endian u32 byte count, then that many
  * bytes of NUL-terminated fields, each a tag byte followed by its value:
@@ -27,7 +29,8 @@
  *                    stdin PORT+2; default STDOUT (1025, so stderr 1026 and stdin 1027)
  *   't' ROWS:COLS    a terminal (docker -t): the command runs in a session of its own with a
  *                    pseudo-terminal of the container's /dev/pts as its stdin, stdout, stderr and
- *                    controlling terminal, of that size (decimal, at most 65535; 0:0 unknown). The
+ *                    controlling terminal, of that size (decimal, at most 65535; 0:0 unknown) and
+ *                    owned by the command's user. The
  *                    agent copies the terminal's output to the stdout stream and the stdin stream
  *                    (with 'i') to the terminal; the stderr stream is closed at once, as a
  *                    terminal has one output.

@@ -45,6 +45,9 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
             for (int fd : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
                 ::dup2(terminal, fd);
             ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+            // openpty's descriptors are not close-on-exec: vmlet must hold only 0, 1 and 2.
+            ::close(terminal);
+            ::close(master);
         } else {
             ::dup2(out_pipe[1], STDOUT_FILENO);
             ::dup2(err_pipe[1], STDERR_FILENO);
@@ -114,7 +117,7 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
             } else {
                 (index == 0 ? result.out : result.err).append(buffer, size_t(count));
                 if (!resized && result.out.find(options.resize_after) != std::string::npos) {
-                    // The kernel sends SIGWINCH to the terminal's foreground: vmlet (tty_ioctl(4)).
+                    // The kernel sends SIGWINCH to the terminal's foreground: vmlet (ioctl_tty(2)).
                     winsize bigger { .ws_row = kResizedRows, .ws_col = kResizedCols, .ws_xpixel = 0, .ws_ypixel = 0 };
                     ::ioctl(master, TIOCSWINSZ, &bigger);
                     resized = true;
@@ -139,6 +142,11 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     if (!result.timed_out)
         result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
+}
+
+std::string vmlet_binary()
+{
+    return VMLET_BINARY;
 }
 
 bool kvm_available()

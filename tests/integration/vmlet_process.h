@@ -40,6 +40,9 @@ constexpr unsigned short kResizedRows = 40, kResizedCols = 120;
 // timeout: a guest that hangs is killed and the test fails, it never blocks the suite.
 ProcessResult run_vmlet(const std::vector<std::string>& arguments, const ProcessOptions& options = {});
 
+// The vmlet binary under test, for a test that runs it in a pipeline of its own.
+std::string vmlet_binary();
+
 bool kvm_available();
 // The bundled guest, as installed by scripts/setup.sh.
 std::string bundled_kernel();

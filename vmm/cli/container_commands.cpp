@@ -294,7 +294,7 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
     auto record = store.value().find(words.front());
     if (!record.ok())
         return fail(record.error().message());
-    if (flags.tty && !::isatty(STDIN_FILENO))
+    if (flags.tty && flags.interactive && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
     ExecRequest request { .args = { words.begin() + 1, words.end() }, .env = flags.env, .working_dir = {}, .user = {}, .interactive = flags.interactive };
     if (flags.tty)
@@ -303,9 +303,9 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
         request.working_dir = flags.working_dir;
     if (flags.user_option->count() > 0)
         request.user = flags.user;
-    // The container makes the terminal: vmlet's own passes bytes through, raw.
+    // The container makes the terminal: with -i, vmlet's own passes keys through, raw.
     std::optional<RawTerminal> raw;
-    if (flags.tty)
+    if (flags.tty && flags.interactive)
         raw.emplace();
     auto status = record.value().isolation == "vm" ? exec_in_vm(global, record.value(), request) : exec_in_process_container(record.value(), request);
     raw.reset();

@@ -14,11 +14,12 @@ namespace vmlet {
 
 namespace {
 
-// Copies `from` to both `screen` and `log` until its end; a failing write to one does not stop the other.
+// Copies `from` to both `screen` and `log` until its end. When the screen is gone (a pipe whose
+// reader exited: EPIPE), reading stops and `from` closes, so that the container's next write
+// gets its SIGPIPE, as in a shell pipeline.
 void copy_to_both(int from, int screen, int log)
 {
     std::array<uint8_t, 1 << 16> buffer;
-    bool screen_ok = true;
     for (;;) {
         ssize_t count = ::read(from, buffer.data(), buffer.size());
         if (count < 0 && errno == EINTR)
@@ -26,8 +27,9 @@ void copy_to_both(int from, int screen, int log)
         if (count <= 0)
             return;
         auto bytes = std::span<const uint8_t>(buffer.data(), static_cast<size_t>(count));
-        screen_ok = screen_ok && write_all(screen, bytes).ok();
         (void)write_all(log, bytes);
+        if (!write_all(screen, bytes).ok())
+            return;
     }
 }
 

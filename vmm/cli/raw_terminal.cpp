@@ -14,6 +14,12 @@ RawTerminal::RawTerminal()
     }
 }
 
+TerminalSize RawTerminal::size()
+{
+    auto size = terminal_size(STDIN_FILENO);
+    return size.rows || size.cols ? size : terminal_size(STDOUT_FILENO);
+}
+
 RawTerminal::~RawTerminal()
 {
     if (m_saved)

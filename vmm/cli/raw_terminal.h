@@ -19,8 +19,8 @@ public:
     RawTerminal(const RawTerminal&) = delete;
     RawTerminal& operator=(const RawTerminal&) = delete;
 
-    // The size of vmlet's terminal, which the container's follows.
-    static TerminalSize size() { return terminal_size(0); }
+    // The size of vmlet's terminal (its input's, else its output's), which the container's follows.
+    static TerminalSize size();
 
 private:
     std::optional<termios> m_saved;

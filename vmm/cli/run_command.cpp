@@ -211,11 +211,13 @@ int run_attached(const ContainerStore& containers, Prepared& prepared, const Run
         return fail(log.error().message());
     }
     auto stdio = log.value()->stdio(flags.interactive ? STDIN_FILENO : -1);
+    // With -i as well, vmlet's terminal goes raw: keys, ^C included, are the container's input.
+    // With -t alone, ^C stays vmlet's SIGINT, which the monitor passes on (as docker's).
     std::optional<RawTerminal> raw;
-    if (flags.tty) {
+    if (flags.tty)
         prepared.spec.terminal = RawTerminal::size();
+    if (flags.tty && flags.interactive)
         raw.emplace();
-    }
     auto status = monitor_container(containers, prepared.record, prepared.spec, stdio,
         [&](const std::string& id, const ContainerSpec& spec, const StdioFds& fds) { return start_sandbox(prepared, id, spec, fds); },
         { .ports = prepared.ports,
@@ -317,7 +319,7 @@ int run(const GlobalOptions& global, RunFlags& flags)
     }
     if (flags.isolation != "vm" && flags.isolation != "process")
         return fail(fmt::format("--isolation must be vm or process, not '{}'", flags.isolation));
-    if (flags.tty && !flags.detach && !::isatty(STDIN_FILENO))
+    if (flags.tty && flags.interactive && !flags.detach && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
     std::vector<std::string> command(words.begin() + 1, words.end());
     auto prepared = prepare(global, flags, words.front(), command);

@@ -17,6 +17,10 @@ namespace {
 // of a command that has exited may keep coming.
 constexpr auto kStreamTimeout = std::chrono::seconds(10);
 constexpr auto kDrainTimeout = std::chrono::seconds(5);
+// How long the agent may take to build the container's root and start the command ('S' or 'F'),
+// and to send the rest of a message it has begun.
+constexpr auto kStartTimeout = std::chrono::seconds(60);
+constexpr auto kMessageTimeout = std::chrono::seconds(5);
 
 Result<UniqueFd> accept_stream(int listener, const char* what)
 {
@@ -45,10 +49,10 @@ Result<std::unique_ptr<AgentSession>> AgentSession::start(UniqueFd control, std:
     TRY(session->connect_streams(std::move(listeners), stdio));
 
     char report[2] = {};
-    if (!TRY(receive_exactly(session->m_control.get(), report, 1)))
+    if (!TRY(receive_exactly(session->m_control.get(), report, 1, kStartTimeout)))
         return make_error("the guest agent closed its connection before the command started");
     if (report[0] == 'F') {
-        if (!TRY(receive_exactly(session->m_control.get(), report + 1, 1)))
+        if (!TRY(receive_exactly(session->m_control.get(), report + 1, 1, kMessageTimeout)))
             return make_error("the guest agent closed its connection");
         session->m_start_failure = static_cast<uint8_t>(report[1]);
         session->drain_and_release();
@@ -102,6 +106,9 @@ void AgentSession::stop_streams()
     uint64_t one = 1;
     if (m_stop.valid())
         (void)::write(m_stop.get(), &one, sizeof one);
+    // A stdin copier may be stuck writing to a guest that stopped reading: the stream goes.
+    if (m_stdin.valid())
+        ::shutdown(m_stdin.get(), SHUT_RDWR);
     for (auto& copier : m_copiers) {
         if (copier.joinable())
             copier.join();
@@ -142,10 +149,11 @@ Result<std::optional<AgentExit>> AgentSession::wait_for(std::chrono::millisecond
     if (count <= 0)
         return std::optional<AgentExit>();
     char exited[2] = {};
-    if (TRY(receive_exactly(m_control.get(), exited, 2)) && exited[0] == 'X') {
+    if (TRY(receive_exactly(m_control.get(), exited, 2, kMessageTimeout)) && exited[0] == 'X') {
         drain_and_release();
         m_exit = AgentExit { static_cast<uint8_t>(exited[1]) };
     } else {
+        // The connection closed, or the agent broke the protocol: either way it reports no more.
         stop_streams();
         m_exit = AgentExit { std::nullopt };
     }

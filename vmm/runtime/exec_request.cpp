@@ -18,8 +18,13 @@ Result<ContainerSpec> exec_process(const ContainerRecord& record, const ExecRequ
         const char* value = std::getenv(name.c_str());
         return value ? std::optional<std::string>(value) : std::nullopt;
     }));
-    if (std::none_of(process.env.begin(), process.env.end(), [](const std::string& v) { return v.starts_with("HOME="); }))
+    auto has = [&](std::string_view name) {
+        return std::any_of(process.env.begin(), process.env.end(), [&](const std::string& v) { return v.starts_with(name); });
+    };
+    if (!has("HOME="))
         process.env.push_back("HOME=" + user.home);
+    if (request.terminal && !has("TERM="))
+        process.env.push_back("TERM=xterm");
     process.working_dir = request.working_dir.value_or(record.working_dir.empty() ? "/" : record.working_dir);
     if (!process.working_dir.starts_with('/'))
         return make_error("the working directory '{}' is invalid: it needs to be an absolute path", process.working_dir);

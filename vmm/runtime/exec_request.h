@@ -23,8 +23,8 @@ struct ExecRequest {
 };
 
 // What an exec runs, as docker exec does: the request's command in the container's environment
-// with the request's -e over it and HOME from `user` when neither has one, in the request's
-// working directory or the container's (absolute, or an error).
+// with the request's -e over it, HOME from `user` and with a terminal TERM=xterm when neither has
+// them, in the request's working directory or the container's (absolute, or an error).
 Result<ContainerSpec> exec_process(const ContainerRecord& record, const ExecRequest& request, const ExecUser& user);
 
 }

@@ -83,6 +83,8 @@ struct ExecPlan {
 // namespaces, then a fork, since only children enter a pid namespace (pid_namespaces(7)).
 [[noreturn]] void enter_container(int pidfd, const ExecPlan& plan)
 {
+    // vmlet ignores SIGPIPE (main.cpp); an ignored signal stays ignored across execve(2).
+    ::signal(SIGPIPE, SIG_DFL);
     if (!plan.terminal && !plan.interactive) {
         int null = ::open("/dev/null", O_RDONLY);
         ::dup2(null, STDIN_FILENO);

@@ -12,7 +12,7 @@ namespace vmlet {
 // A process container's terminal (-t), seen from vmlet, which holds the master side of the pty
 // that the container made in its own devpts (container_terminal.h): what the container shows
 // goes to `out`, and what comes from `in` (when >= 0) is typed into it. The descriptors are
-// borrowed. (A VM's terminal is the guest agent's, relayed the same way inside the VM.)
+// borrowed. (A VM's terminal is the guest agent's, which relays it inside the VM.)
 class PtyRelay {
 public:
     PtyRelay(UniqueFd master, int in, int out);

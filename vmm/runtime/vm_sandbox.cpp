@@ -75,8 +75,10 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         { .stdin_attached = attach_stdin, .loopback = options.publish_ports, .stream_port = {}, .terminal = spec.terminal });
     m_session = TRY(AgentSession::start(std::move(agent), message, std::move(streams), stdio));
     m_start_failure = m_session->start_failure();
-    if (m_start_failure)
-        m_exit_status = power_off(*m_start_failure);
+    if (m_start_failure) {
+        (void)power_off();
+        m_exit_status = m_start_failure;
+    }
     return {};
 }
 
@@ -98,11 +100,13 @@ Result<UniqueFd> VmSandbox::accept_agent(int listener, const VmSandboxOptions& o
     return make_error("the container's VM did not start its agent within {} s", options.boot_timeout.count());
 }
 
-// The agent has its 'A' (or is gone): wait for the VM to power off, and return `status`.
-int VmSandbox::power_off(int status)
+// The agent has its 'A' (or is gone): waits for the VM to power off, and kills it when it does
+// not. The VM's exit status, when it powered off by itself.
+std::optional<int> VmSandbox::power_off()
 {
     auto deadline = std::chrono::steady_clock::now() + kPowerOffTimeout;
-    while (m_vm_pid && !reap_if_ended(m_vm_pid)) {
+    std::optional<int> status;
+    while (m_vm_pid && !(status = reap_if_ended(m_vm_pid))) {
         if (std::chrono::steady_clock::now() > deadline) {
             ::kill(m_vm_pid, SIGKILL);
             (void)wait_process(m_vm_pid);
@@ -149,11 +153,12 @@ Result<std::optional<int>> VmSandbox::wait_for(std::chrono::milliseconds timeout
     if (!exit)
         return std::optional<int>();
     if (exit->status) {
-        m_exit_status = power_off(*exit->status);
+        (void)power_off();
+        m_exit_status = *exit->status;
     } else {
-        // The agent is gone without a word: the VM's own exit status says what happened.
-        m_exit_status = m_vm_pid ? TRY(wait_process(m_vm_pid)) : 125;
-        m_vm_pid = 0;
+        // The agent is gone without a word: the VM's own exit status (guest init reports the
+        // agent's) says what happened, if it powers off by itself.
+        m_exit_status = power_off().value_or(125);
     }
     return m_exit_status;
 }

@@ -61,7 +61,7 @@ private:
     }
     Result<void> launch(const ContainerSpec& spec, const StdioFds& stdio, const VmSandboxOptions& options);
     Result<UniqueFd> accept_agent(int listener, const VmSandboxOptions& options);
-    int power_off(int status);
+    std::optional<int> power_off();
 
     std::string m_id;
     std::string m_socket_dir; // $TMPDIR/vmlet-<id>: unix socket paths must stay under 108 bytes

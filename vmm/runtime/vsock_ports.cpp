@@ -1,5 +1,6 @@
 #include "vmm/runtime/vsock_ports.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -7,6 +8,9 @@
 namespace vmlet {
 
 namespace {
+
+// How long the VM's vsock device may take to answer a CONNECT.
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
 
 Result<sockaddr_un> unix_address(const std::string& path)
 {
@@ -45,7 +49,7 @@ Result<UniqueFd> connect_to_guest(const std::string& socket, uint32_t port)
     TRY(send_bytes(fd.get(), fmt::format("CONNECT {}\n", port)));
     std::string reply;
     for (char c = 0; c != '\n';) {
-        if (!TRY(receive_exactly(fd.get(), &c, 1)) || reply.size() > 64)
+        if (!TRY(receive_exactly(fd.get(), &c, 1, kConnectTimeout)) || reply.size() > 64)
             return make_error("the container's VM refused a connection to its port {}", port);
         reply += c;
     }
@@ -67,9 +71,19 @@ Result<void> send_bytes(int fd, std::string_view bytes)
     return {};
 }
 
-Result<bool> receive_exactly(int fd, char* buffer, size_t size)
+Result<bool> receive_exactly(int fd, char* buffer, size_t size, std::chrono::milliseconds timeout)
 {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     for (size_t done = 0; done < size;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd ready { fd, POLLIN, 0 };
+        int polled = left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
+        if (polled < 0 && errno == EINTR)
+            continue;
+        if (polled < 0)
+            return errno_error("waiting for the guest agent");
+        if (polled == 0)
+            return make_error("the guest agent did not answer within {} ms", timeout.count());
         ssize_t count = ::read(fd, buffer + done, size - done);
         if (count < 0 && errno == EINTR)
             continue;

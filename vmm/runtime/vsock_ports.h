@@ -3,6 +3,7 @@
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,7 +26,8 @@ Result<UniqueFd> connect_to_guest(const std::string& socket, uint32_t port);
 // Writes all of `bytes` to a stream socket (a peer that went away is an error, never SIGPIPE).
 Result<void> send_bytes(int fd, std::string_view bytes);
 
-// Reads exactly `size` bytes; false when the stream ends first.
-Result<bool> receive_exactly(int fd, char* buffer, size_t size);
+// Reads exactly `size` bytes within `timeout`; false when the stream ends first. The peer is a
+// guest, which may never send what it owes: running out of time is an error.
+Result<bool> receive_exactly(int fd, char* buffer, size_t size, std::chrono::milliseconds timeout);
 
 }
