@@ -248,6 +248,46 @@ TEST_P(RunTest, DetachedLogsAndStop)
     EXPECT_EQ(vmlet({ "rm", "ticker" }).exit_code, 0);
 }
 
+// A number from a container's record (containers/<id>/container.json).
+long record_number(const std::string& root, const std::string& id, const std::string& field)
+{
+    std::ifstream file(root + "/containers/" + id + "/container.json");
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto at = text.find("\"" + field + "\": ");
+    return at == std::string::npos ? -1 : std::stol(text.substr(at + field.size() + 4));
+}
+
+// Alive, and not a zombie waiting for a reaper.
+bool process_runs(pid_t pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    auto state = line.rfind(") ");
+    return state != std::string::npos && line[state + 2] != 'Z';
+}
+
+TEST_P(RunTest, AKilledMonitorTakesItsContainerAndRmReleasesTheRest)
+{
+    auto started = run({ "-d", "--name", "orphan", "app:1", "sleep", "600" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto id = started.out.substr(0, 64);
+    auto monitor = static_cast<pid_t>(record_number(s_store->root(), id, "monitor_pid"));
+    auto container = static_cast<pid_t>(record_number(s_store->root(), id, "container_pid"));
+    ASSERT_GT(monitor, 0);
+    ASSERT_GT(container, 0);
+    ASSERT_EQ(::kill(monitor, SIGKILL), 0);
+    // The container's first process (or its VM) dies with the monitor, which alone would have
+    // recorded its exit: the record says 137.
+    for (int attempt = 0; attempt < 100 && process_runs(container); attempt++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_FALSE(process_runs(container));
+    EXPECT_NE(vmlet({ "ps", "-a" }).out.find("Exited (137)"), std::string::npos);
+    // rm releases what the monitor held: TearDown finds no cgroup, mount or socket directory.
+    auto removed = vmlet({ "rm", "orphan" });
+    EXPECT_EQ(removed.exit_code, 0) << removed.err;
+}
+
 TEST_P(RunTest, TtyGivesTheContainerATerminal)
 {
     // -t: the container's streams are a terminal of vmlet's terminal's size; -i types into it.

@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -84,10 +88,15 @@ struct BootOptions {
     std::vector<std::string> disks, nets;
     std::string vsock, console = "serial";
     bool print_command_line = false;
+    bool exit_with_parent = false;
 };
 
 int run_boot_command(BootOptions& options)
 {
+    // vmlet run's VMs: a container's VM lives no longer than its monitor (PR_SET_PDEATHSIG; a
+    // parent that died before this has left vmlet to init).
+    if (options.exit_with_parent && (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() == 1))
+        return fail("--exit-with-parent: the parent has exited");
     auto& config = options.config;
     if (!options.no_initrd)
         config.initrd_path = options.initrd_path;
@@ -136,6 +145,7 @@ Command add_boot_command(CLI::App& app)
         ->capture_default_str();
     boot->add_flag("--boot-timer", config.boot_timer, "Print when the first vCPU ran and when the guest's init started");
     boot->add_flag("--print-cmdline", options->print_command_line, "Print the guest kernel command line vmlet would use, and exit");
+    boot->add_flag("--exit-with-parent", options->exit_with_parent, "Stop the VM when the process that started vmlet exits");
     boot->add_option("command", config.command, "Command run by the guest's init, after --");
     boot->footer(kBootFooter);
     return { boot, [options] { return run_boot_command(*options); } };

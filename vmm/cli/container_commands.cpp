@@ -4,6 +4,7 @@
 #include "vmm/cli/raw_terminal.h"
 #include "vmm/cli/human_units.h"
 #include "vmm/runtime/container_monitor.h"
+#include "vmm/runtime/container_reclaim.h"
 #include "vmm/runtime/container_store.h"
 #include "vmm/image/image_index.h"
 #include "vmm/runtime/layer_files.h"
@@ -178,6 +179,8 @@ Result<void> remove_container(const ContainerStore& store, const std::string& na
             return {}; // --rm: its monitor removed it
         record = after.release_value();
     }
+    if (record.abandoned)
+        TRY(reclaim_abandoned(record, store.directory(record.id)));
     return store.remove(record);
 }
 

@@ -17,6 +17,8 @@ namespace vmlet {
 class Cgroup {
 public:
     static Result<Cgroup> create(const CgroupLayout& layout, const std::string& id, const ResourceLimits& limits);
+    // The cgroup of a container whose monitor died (container_reclaim.h), from its record.
+    static Cgroup adopt(std::vector<std::string> directories) { return Cgroup(std::move(directories)); }
 
     Cgroup(Cgroup&& other) noexcept
         : m_directories(std::exchange(other.m_directories, {}))

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -124,6 +125,9 @@ void finish_init_plan(InitPlan& plan)
 
 void run_container_init(const InitPlan& plan)
 {
+    // The container lives no longer than its monitor, which alone records its exit and releases
+    // what it holds (PR_SET_PDEATHSIG; a monitor that died before this is the sync pipe's EOF).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     // Holding the sync pipe's write end would hide the parent's death (no EOF).
     for (int fd : plan.parent_fds)
         ::close(fd);

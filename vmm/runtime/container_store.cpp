@@ -121,7 +121,12 @@ std::string now_rfc3339()
 
 bool monitor_alive(const ContainerRecord& record)
 {
-    return record.monitor_pid > 0 && (::kill(record.monitor_pid, 0) == 0 || errno == EPERM);
+    if (record.monitor_pid <= 0 || (::kill(record.monitor_pid, 0) < 0 && errno != EPERM))
+        return false;
+    // A zombie (its parent has not reaped it yet) is dead too: proc(5), the state after "(comm) ".
+    auto stat = read_small_file(fmt::format("/proc/{}/stat", record.monitor_pid), 4096);
+    auto state = stat.ok() ? stat.value().rfind(") ") : std::string::npos;
+    return state == std::string::npos || stat.value().compare(state + 2, 1, "Z") != 0;
 }
 
 Result<ContainerStore> ContainerStore::open(const std::string& root)
@@ -184,6 +189,7 @@ Result<ContainerRecord> ContainerStore::read(const std::string& id) const
     if (record.state == ContainerState::Running && !monitor_alive(record)) {
         record.state = ContainerState::Exited;
         record.exit_code = 137;
+        record.abandoned = true;
     }
     return record;
 }

@@ -33,6 +33,9 @@ struct ContainerRecord {
     std::string started, finished;
     int exit_code { 0 };
     bool auto_remove { false }; // --rm
+    // Not stored: read() found it Running with its monitor gone, and shows it Exited (137); what
+    // it held on the host is still there (container_reclaim.h).
+    bool abandoned { false };
 };
 
 // The containers under a store root: containers/<id>/ holds each one's record, its writable layer

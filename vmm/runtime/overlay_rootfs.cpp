@@ -92,7 +92,8 @@ Result<void> OverlayRootfs::unmount()
         return {};
     // The container's mount namespace holds its own copy of this mount, so the host's copy is normally
     // idle; a host process sitting in it (a shell cd'ed there) only delays the release (MNT_DETACH).
-    if (::umount2(m_path.c_str(), 0) < 0 && (errno != EBUSY || ::umount2(m_path.c_str(), MNT_DETACH) < 0))
+    // EINVAL: not a mount point (an adopted rootfs whose mount had gone already).
+    if (::umount2(m_path.c_str(), 0) < 0 && errno != EINVAL && (errno != EBUSY || ::umount2(m_path.c_str(), MNT_DETACH) < 0))
         return errno_error(fmt::format("cannot unmount {}", m_path));
     m_mounted = false;
     return {};

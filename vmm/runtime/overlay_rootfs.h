@@ -14,6 +14,8 @@ namespace vmlet {
 class OverlayRootfs {
 public:
     static Result<OverlayRootfs> mount(const RootfsSpec& spec);
+    // The rootfs of a container whose monitor died (container_reclaim.h): mounted or not.
+    static OverlayRootfs adopt(std::string path) { return OverlayRootfs(std::move(path)); }
 
     OverlayRootfs(OverlayRootfs&& other) noexcept;
     OverlayRootfs& operator=(OverlayRootfs&& other) noexcept;

@@ -67,7 +67,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     auto console = TRY(open_file(spec.rootfs.state_dir + "/console.log", O_WRONLY | O_CREAT | O_TRUNC));
     m_vm_pid = TRY(spawn_process({ options.vmlet_binary, "boot", "--disk", options.disk + ",ro", "--vsock",
                                        fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket), "--memory",
-                                       std::to_string(options.memory_mib), "--cpus", std::to_string(options.cpus), "--", VMLET_AGENT_PATH },
+                                       std::to_string(options.memory_mib), "--cpus", std::to_string(options.cpus), "--exit-with-parent", "--", VMLET_AGENT_PATH },
         { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true }));
 
     auto agent = TRY(accept_agent(control.get(), options));
