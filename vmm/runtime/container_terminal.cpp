@@ -10,6 +10,42 @@
 
 namespace vmlet {
 
+namespace {
+
+// A message of one byte with room for one descriptor (SCM_RIGHTS, unix(7)), all on the stack.
+struct DescriptorMessage {
+    char byte = 0;
+    iovec data { &byte, 1 };
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] {};
+    msghdr message {};
+
+    DescriptorMessage()
+    {
+        message.msg_iov = &data;
+        message.msg_iovlen = 1;
+        message.msg_control = control;
+        message.msg_controllen = sizeof control;
+    }
+    DescriptorMessage(const DescriptorMessage&) = delete;
+    DescriptorMessage& operator=(const DescriptorMessage&) = delete;
+};
+
+}
+
+Result<ConsoleSocket> make_console_socket()
+{
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        return errno_error("socketpair for the container's terminal");
+    ConsoleSocket console { UniqueFd(pair[0]), UniqueFd(pair[1]) };
+    // Above 0, 1 and 2, which the child's dup2 of its terminal replaces.
+    if (console.child.get() < 3)
+        console.child.reset(::fcntl(console.child.get(), F_DUPFD_CLOEXEC, 3));
+    if (!console.child.valid())
+        return errno_error("dup of the container's terminal socket");
+    return console;
+}
+
 int open_container_terminal(int console, TerminalSize size, uid_t uid)
 {
     int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -26,20 +62,13 @@ int open_container_terminal(int console, TerminalSize size, uid_t uid)
         terminal = -1;
     }
     if (terminal >= 0) {
-        char byte = 0;
-        iovec data { &byte, 1 };
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] {};
-        msghdr message {};
-        message.msg_iov = &data;
-        message.msg_iovlen = 1;
-        message.msg_control = control;
-        message.msg_controllen = sizeof control;
-        cmsghdr* header = CMSG_FIRSTHDR(&message);
+        DescriptorMessage sent;
+        cmsghdr* header = CMSG_FIRSTHDR(&sent.message);
         header->cmsg_level = SOL_SOCKET;
         header->cmsg_type = SCM_RIGHTS;
         header->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(header), &master, sizeof master);
-        if (::sendmsg(console, &message, MSG_NOSIGNAL) != 1) {
+        if (::sendmsg(console, &sent.message, MSG_NOSIGNAL) != 1) {
             ::close(terminal);
             terminal = -1;
         }
@@ -52,19 +81,12 @@ int open_container_terminal(int console, TerminalSize size, uid_t uid)
 
 int receive_terminal_master(int console)
 {
-    char byte = 0;
-    iovec data { &byte, 1 };
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] {};
-    msghdr message {};
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
+    DescriptorMessage received;
     ssize_t count;
     do
-        count = ::recvmsg(console, &message, MSG_CMSG_CLOEXEC);
+        count = ::recvmsg(console, &received.message, MSG_CMSG_CLOEXEC);
     while (count < 0 && errno == EINTR);
-    cmsghdr* header = count == 1 ? CMSG_FIRSTHDR(&message) : nullptr;
+    cmsghdr* header = count == 1 ? CMSG_FIRSTHDR(&received.message) : nullptr;
     if (!header || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS || header->cmsg_len != CMSG_LEN(sizeof(int)))
         return -1;
     int master = -1;

@@ -1,10 +1,19 @@
 #pragma once
 
+#include "vmm/base/result.h"
+#include "vmm/base/unique_fd.h"
 #include "vmm/runtime/terminal_size.h"
 
 #include <sys/types.h>
 
 namespace vmlet {
+
+// The unix socket pair a terminal's master side travels over: vmlet keeps `parent`, the process
+// that makes the terminal gets `child` (numbered 3 or above). Both close-on-exec.
+struct ConsoleSocket {
+    UniqueFd parent, child;
+};
+Result<ConsoleSocket> make_console_socket();
 
 // For a process running inside a container's mount namespace, with -t: a pseudo-terminal of the
 // container's own devpts (/dev/ptmx, which rootfs_setup links to /dev/pts/ptmx), as runc makes

@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,14 +176,10 @@ Result<int> exec_in_process_container(const ContainerRecord& record, const ExecR
         return errno_error(fmt::format("container {} is not running", record.name));
     UniqueFd container(pidfd);
     auto plan = TRY(plan_exec(record, request));
-    UniqueFd console, console_child;
+    ConsoleSocket console;
     if (plan.terminal) {
-        int pair[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-            return errno_error("socketpair for the terminal");
-        console.reset(pair[0]);
-        console_child.reset(pair[1]);
-        plan.console = console_child.get();
+        console = TRY(make_console_socket());
+        plan.console = console.child.get();
     }
     pid_t child = ::fork();
     if (child < 0)
@@ -193,8 +188,8 @@ Result<int> exec_in_process_container(const ContainerRecord& record, const ExecR
         enter_container(container.get(), plan);
     if (!plan.terminal)
         return wait_process(child);
-    console_child.reset();
-    return relay_terminal_until_exit(child, console.get(), request.interactive);
+    console.child.reset();
+    return relay_terminal_until_exit(child, console.parent.get(), request.interactive);
 }
 
 }

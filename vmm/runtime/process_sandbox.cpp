@@ -10,7 +10,6 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -130,15 +129,10 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
         plan.stdio[i] = streams[i].get();
     }
     // With a terminal, the container makes it in its own devpts and sends vmlet the master side.
-    UniqueFd console_parent, console_child;
+    ConsoleSocket console;
     if (spec.terminal) {
-        int pair[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-            return errno_error("socketpair for the container's terminal");
-        console_parent.reset(pair[0]);
-        UniqueFd child_end(pair[1]);
-        console_child = TRY(duplicate_above_stdio(child_end.get()));
-        plan.console_fd = console_child.get();
+        console = TRY(make_console_socket());
+        plan.console_fd = console.child.get();
     }
     auto sync = TRY(make_pipe());
     auto report = TRY(make_pipe());
@@ -166,7 +160,7 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
     report.write.reset();
     for (auto& stream : streams)
         stream.reset();
-    console_child.reset();
+    console.child.reset();
 
     // The child waits for this byte, so that everything it does, setup included, is limited and counted.
     auto added = m_cgroup.add_process(m_pid);
@@ -186,8 +180,8 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
     auto failure = TRY(read_failure(report.read.get()));
     if (!failure) {
         // The command runs: the master side was sent before the exec.
-        if (console_parent.valid()) {
-            UniqueFd master(receive_terminal_master(console_parent.get()));
+        if (console.parent.valid()) {
+            UniqueFd master(receive_terminal_master(console.parent.get()));
             if (!master.valid())
                 return make_error("the container did not send its terminal");
             m_terminal = std::make_unique<PtyRelay>(std::move(master), stdio.in, stdio.out >= 0 ? stdio.out : null.get());
