@@ -3,6 +3,7 @@
 #include "guest/agent/agent_protocol.h"
 #include "vmm/base/file.h"
 #include "vmm/base/subprocess.h"
+#include "vmm/runtime/agent_spec.h"
 #include "vmm/runtime/vsock_ports.h"
 
 #include <fcntl.h>

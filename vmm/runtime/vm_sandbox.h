@@ -3,7 +3,6 @@
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
 #include "vmm/runtime/agent_session.h"
-#include "vmm/runtime/agent_spec.h"
 #include "vmm/runtime/container_spec.h"
 #include "vmm/runtime/sandbox.h"
 #include "vmm/runtime/user_lookup.h"
