@@ -74,17 +74,41 @@ image=$(build_image)
 output=$(mktemp)
 [ -n "${VMLET_NESTED_LOGLEVEL:-}" ] && echo "nested-kvm: console in $output" >&2
 stalled=$output.stalled
-trap 'rm -f "$output" "$stalled"' EXIT
+trap 'rm -f "$output" "$stalled" "$output.monitor"' EXIT
 timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm -smp "${VMLET_NESTED_CPUS:-2}" -m 4096 \
   -nographic -no-reboot -kernel "$image/vmlinuz" -initrd "$image/initrd.cpio" \
-  -append "console=ttyS0 quiet loglevel=${VMLET_NESTED_LOGLEVEL:-1} nested.cmd=$(printf '%s' "$*" | base64 -w0) nested.cwd=$(pwd | base64 -w0)" \
+  -append "console=ttyS0 nokaslr quiet loglevel=${VMLET_NESTED_LOGLEVEL:-1} nested.cmd=$(printf '%s' "$*" | base64 -w0) nested.cwd=$(pwd | base64 -w0)" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap \
+  -monitor unix:"$output.monitor",server=on,wait=off \
   </dev/null >"$output" 2>/dev/null &
 qemu=$!
-# Under TCG the VM's own kernel sometimes stops making progress (seen: both CPUs taking an
-# interrupt after every `sti`, nothing else running; a QEMU emulation problem, seen with any test).
-# Its init prints a heartbeat every 20 s; with none for 3 minutes nothing will recover, so stop the
-# VM and say so (exit 75) instead of waiting out the timeout.
+# Under TCG the VM's own kernel can stop making progress for good (seen: both CPUs looping on an
+# int3 in live-patched kernel text, which init.sh now avoids; see there). Its init prints a
+# heartbeat every 20 s; with none for 90 s nothing will recover, so stop the VM and say so
+# (exit 75) instead of waiting out the timeout, keeping what it was doing for a diagnosis: its
+# console and, from QEMU's monitor, each CPU's registers and local APIC, three times over (RIPs
+# to look up in the VM's /proc/kallsyms; the VM boots with nokaslr, so they are stable).
+save_stall_state() {
+  local keep=${TMPDIR:-/tmp}/nested-kvm-stall.$$.log
+  { tr -d '\r' <"$output"; echo "=== QEMU monitor"
+    python3 - "$output.monitor" <<'EOF' || true
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+for command in ["info registers -a", "info lapic 0", "info lapic 1"] * 3 + ["info pic", "info irq"]:
+    s.sendall(command.encode() + b"\n"); time.sleep(0.5)
+out = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        out += chunk
+except socket.timeout:
+    pass
+print(out.decode(errors="replace"))
+EOF
+  } >"$keep" 2>&1
+  echo "nested-kvm: the stalled VM's console and CPU state are in $keep" >&2
+}
 beats=0
 last_beat=$SECONDS
 while kill -0 $qemu 2>/dev/null; do
@@ -92,8 +116,9 @@ while kill -0 $qemu 2>/dev/null; do
   if [ "$count" != "$beats" ]; then
     beats=$count
     last_beat=$SECONDS
-  elif [ $((SECONDS - last_beat)) -gt 180 ]; then
+  elif [ $((SECONDS - last_beat)) -gt 90 ]; then
     touch "$stalled"
+    save_stall_state
     pkill -P $qemu 2>/dev/null; kill $qemu 2>/dev/null
     break
   fi
@@ -103,7 +128,7 @@ status=0
 wait $qemu || status=$?
 tr -d '\r' <"$output" | awk '/^NESTED-KVM-EXIT=/ { exit } /^NESTED-KVM-ALIVE$/ { next } printing { print } /NESTED-KVM-BEGIN/ { printing = 1 }'
 if [ -e "$stalled" ]; then
-  echo "nested-kvm: the VM's kernel stalled (no heartbeat for 3 minutes, a QEMU TCG problem); stopped it" >&2
+  echo "nested-kvm: the VM's kernel stalled (no heartbeat for 90 s, a QEMU TCG problem); stopped it" >&2
   exit 75
 fi
 [ $status -eq 124 ] && { echo "nested-kvm: timed out after $timeout s" >&2; exit 124; }

@@ -23,6 +23,21 @@ mkdir -p /host/dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /h
 chroot /host /usr/sbin/ip link set lo up || echo "nested-kvm: cannot bring up lo"
 command=$(sed -n 's/.*nested.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
 directory=$(sed -n 's/.*nested.cwd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)
+# Keep one idle KVM VM (with a vCPU and an in-kernel local APIC) open for this VM's whole life.
+# KVM flips static keys when the first VM or local APIC comes and the last goes: preempt notifiers
+# in __schedule (kvm_create_vm, kvm_destroy_vm), apic_sw_disabled in KVM's own code. Each flip
+# patches live kernel text with int3 (text_poke_bp), and QEMU 7.2's multi-threaded TCG sometimes
+# keeps executing a stale translation with the int3 after the patch is done: both CPUs then take
+# int3 at `__schedule+0x2ab` forever (seen 2026-12-02 in `info registers`; the jump-table entry
+# there is preempt_notifier_key). With this VM held the keys stay on, so a test's VM coming and
+# going patches nothing.
+chroot /host /usr/bin/python3 -c '
+import fcntl, os, signal
+KVM_CREATE_VM, KVM_CREATE_IRQCHIP, KVM_CREATE_VCPU = 0xAE01, 0xAE60, 0xAE41
+vm = fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), KVM_CREATE_VM, 0)
+fcntl.ioctl(vm, KVM_CREATE_IRQCHIP, 0)
+fcntl.ioctl(vm, KVM_CREATE_VCPU, 0)
+signal.pause()' || echo "nested-kvm: cannot hold a KVM VM open" &
 echo NESTED-KVM-BEGIN
 # A heartbeat on the console: scripts/nested-kvm.sh takes its absence as a stalled kernel.
 (while sleep 20; do echo NESTED-KVM-ALIVE; done) &
