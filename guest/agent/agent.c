@@ -18,7 +18,10 @@
  * it must relay), /dev is a devtmpfs (one mount, not a tmpfs of bind mounts), and the command
  * starts with vfork (no copy of the agent's address space, no copy-on-write faults, no status pipe).
  *
- * The VM is the container's isolation boundary: the agent uses chroot rather than namespaces.
+ * The VM is the container's isolation boundary: the agent uses chroot rather than mount or network
+ * namespaces. Its one namespace is a pid namespace, so that the command is its container's PID 1
+ * as under Docker: signals it has no handler for are ignored (SIGTERM from `vmlet stop`, SIGPIPE),
+ * orphans are its to reap, and `ps` shows the container's processes only.
  */
 #define _GNU_SOURCE
 #include "agent_protocol.h"
@@ -31,6 +34,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -331,8 +335,7 @@ static const char *build_root(void)
 	if (mount("overlay", ROOT_DIR, "overlay", 0,
 		    "lowerdir=" IMAGE_DIR ",upperdir=" LAYER_DIR "/upper,workdir=" LAYER_DIR "/work") < 0)
 		return "mount the overlay";
-	if (!mount_in_root("proc", ROOT_DIR "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
-		return "mount /proc";
+	/* /proc is the command's to mount, from inside its pid namespace (run_command). */
 	/* The VM's one devtmpfs: the devices are the VM's own, and the VM is the boundary. */
 	if (!mount_in_root("devtmpfs", ROOT_DIR "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL))
 		return "mount /dev";
@@ -400,6 +403,7 @@ static volatile int start_failure;
 
 /* Set up by main() and inherited by the children that serve execs. */
 static int cgroup_procs = -1; /* the container cgroup's cgroup.procs (O_CLOEXEC), or -1 */
+static int container_pidfd = -1; /* a pidfd of the container's command (clone(2), CLONE_PIDFD): execs join its pid namespace */
 static int signals = -1;      /* a signalfd(2) for SIGCHLD, which stays blocked in the agent */
 static sigset_t command_mask; /* the mask the agent started with, which commands get back */
 
@@ -412,8 +416,10 @@ struct command_stdio {
 /*
  * The vfork child: it shares the agent's memory, so it touches only its own stack, this function's
  * arguments and the globals above, calls nothing that allocates, and leaves by execve or _exit.
+ * The container's command is PID 1 of a new pid namespace (`pid_namespace_init`), and mounts the
+ * container's /proc from there so that it shows that namespace.
  */
-static _Noreturn void run_command(const struct spec *spec, const struct command_stdio *stdio)
+static _Noreturn void run_command(const struct spec *spec, const struct command_stdio *stdio, bool pid_namespace_init)
 {
 	const char *failed = NULL, *detail = NULL;
 	int status = STATUS_SETUP_FAILED;
@@ -425,6 +431,8 @@ static _Noreturn void run_command(const struct spec *spec, const struct command_
 		failed = "take the terminal";
 	else if (cgroup_procs >= 0 && write(cgroup_procs, "0", 1) != 1)
 		failed = "join the cgroup";
+	else if (pid_namespace_init && !mount_in_root("proc", ROOT_DIR "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		failed = "mount /proc";
 	else if (chroot(ROOT_DIR) < 0)
 		failed = "chroot";
 	else if (chdir(spec->workdir) < 0 && (errno != ENOENT || (make_directories(spec->workdir), chdir(spec->workdir) < 0)))
@@ -452,12 +460,36 @@ static _Noreturn void run_command(const struct spec *spec, const struct command_
  * vfork returns twice, so it lives in a small function of its own: the caller's variables stay
  * out of the frame that the child and the agent share (gcc's -Wclobbered).
  */
-static __attribute__((noinline)) pid_t start_command(const struct spec *spec, const struct command_stdio *stdio)
+static __attribute__((noinline)) pid_t start_exec_command(const struct spec *spec, const struct command_stdio *stdio)
 {
 	pid_t child = vfork();
 	if (child == 0)
-		run_command(spec, stdio);
+		run_command(spec, stdio, false);
 	return child;
+}
+
+/*
+ * The container's command: as vfork (CLONE_VM | CLONE_VFORK, clone(2)), in a new pid namespace, on
+ * a stack of its own since the child's first frame must not overwrite the agent's; its pidfd goes
+ * to container_pidfd.
+ */
+struct command_start {
+	const struct spec *spec;
+	const struct command_stdio *stdio;
+};
+
+static int container_command_main(void *argument)
+{
+	const struct command_start *start = argument;
+	run_command(start->spec, start->stdio, true);
+}
+
+static pid_t start_container_command(const struct spec *spec, const struct command_stdio *stdio)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct command_start start = { spec, stdio };
+	return clone(container_command_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_PIDFD | SIGCHLD,
+		&start, &container_pidfd);
 }
 
 /* Control messages arrive in any split: a small buffer in front of recv(2). */
@@ -675,7 +707,7 @@ static struct session launch(int control, const struct spec *spec, int streams[3
 	} else {
 		if (spec->terminal)
 			stdio.fds[0] = stdio.fds[1] = stdio.fds[2] = terminal;
-		if ((session.child = start_command(spec, &stdio)) < 0)
+		if ((session.child = container ? start_container_command(spec, &stdio) : start_exec_command(spec, &stdio)) < 0)
 			say(streams[2], "vmlet: cannot start the command: ", strerrordesc_np(errno));
 	}
 	if (session.child < 0)
@@ -825,7 +857,9 @@ static _Noreturn void serve_exec(int control)
 	int streams[3];
 	if (!connect_streams(&spec, streams))
 		die("connecting an exec's streams", strerrordesc_np(errno));
-	struct session session = launch(control, &spec, streams, NULL, false);
+	/* setns(2): the command this process starts next is in the container's pid namespace. */
+	const char *failed = setns(container_pidfd, CLONE_NEWPID) < 0 ? "join the container's pid namespace" : NULL;
+	struct session session = launch(control, &spec, streams, failed, false);
 	serve(&session, -1, -1);
 }
 
