@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A PVM host's /dev/kvm (kvm_pvm) interprets guest kernel code: measured 2026-12-02, the bundled
-# guest reaches its init there in about 40 s, where the nested VM boots it in about 2 s. So there,
+# guest reaches its init there in about 32 s, where the nested VM boots it in about 2 s. So there,
 # too, the kvm tests go to the nested VM.
 if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then
   ctest --test-dir build --output-on-failure

@@ -80,6 +80,12 @@ static void finish(int status)
 static void run_command(char **command)
 {
 	execvp(command[0], command);
+	/*
+	 * The initramfs has no links for busybox's applets (scripts/build-guest.sh): a bare name found
+	 * nowhere in PATH is busybox's to run, which exits 127 when it has no such applet either.
+	 */
+	if (errno == ENOENT && !strchr(command[0], '/'))
+		execv("/bin/busybox", command);
 	int status = errno == ENOENT ? 127 : 126;
 	dprintf(STDERR_FILENO, "vmlet-init: %s: %s\n", command[0], strerror(errno));
 	_exit(status);
