@@ -1,13 +1,9 @@
-#include "vmm/cli/cli.h"
+#include "vmm/cli/vmm_cli.h"
 
-#include <signal.h>
-
+// vmlet-vmm: one microVM per process (`vmlet boot` hands over to it with execv, and the front
+// end's VM containers run it as a child). It links fmt, CLI11 and the C++ runtime only, so a VM
+// costs little besides its RAM.
 int main(int argc, char** argv)
 {
-    // A reader that went away (vmlet run ... | head -1) is an EPIPE for the thread that writes to
-    // it, which then stops reading the container's side, so that the container gets its own
-    // SIGPIPE, as in a shell pipeline; never the death of vmlet with its container unrecorded.
-    // Children get the default back (spawn_process, container init, exec).
-    ::signal(SIGPIPE, SIG_IGN);
-    return vmlet::run_cli(argc, argv);
+    return vmlet::run_vmm_cli(argc, argv);
 }

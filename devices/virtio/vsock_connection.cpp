@@ -1,19 +1,15 @@
 #include "devices/virtio/vsock_connection.h"
 
+#include "vmm/base/hybrid_vsock.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
-#include <string_view>
 
 namespace vmlet::virtio::vsock {
 
 namespace {
-
-// "CONNECT 1234\n" and no longer: a client that sends more before the newline is not speaking
-// the protocol (Firecracker's hybrid vsock, which this one follows).
-constexpr size_t kMaxConnectLine = 32;
 
 size_t total_length(std::span<const iovec> buffers)
 {
@@ -89,19 +85,10 @@ Result<std::optional<uint32_t>> Connection::read_connect_line()
         m_connect_line += byte;
         if (byte == '\n')
             break;
-        if (m_connect_line.size() >= kMaxConnectLine)
+        if (m_connect_line.size() >= hybrid_vsock::kMaxConnectLine)
             return make_error("the client sent no 'CONNECT <port>' line");
     }
-    std::string_view line(m_connect_line);
-    constexpr std::string_view prefix = "CONNECT ";
-    uint32_t port = 0;
-    if (line.starts_with(prefix)) {
-        auto digits = line.substr(prefix.size(), line.size() - prefix.size() - 1);
-        auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-        if (!digits.empty() && error == std::errc() && end == digits.data() + digits.size())
-            return std::optional(port);
-    }
-    return make_error("the client sent '{}' instead of 'CONNECT <port>'", line.substr(0, line.size() - 1));
+    return std::optional(TRY(hybrid_vsock::parse_connect_line(m_connect_line)));
 }
 
 Result<bool> Connection::forward_to_host(std::span<const iovec> payload)

@@ -1,6 +1,8 @@
 #include "devices/virtio/vsock_device.h"
 
 #include "devices/virtio/chain_io.h"
+#include "vmm/base/hybrid_vsock.h"
+#include "vmm/base/unix_socket.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,23 +24,14 @@ constexpr size_t kMaxOwedResets = 256;
 // Room a host listener path needs after the socket path: "_4294967295".
 constexpr size_t kPortSuffix = 11;
 
-bool socket_address(const std::string& path, sockaddr_un& address)
-{
-    address = {};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(address.sun_path))
-        return false;
-    std::memcpy(address.sun_path, path.data(), path.size());
-    return true;
-}
-
 }
 
 Result<std::unique_ptr<VsockDevice>> VsockDevice::listen(uint64_t guest_cid, std::string socket_path)
 {
-    sockaddr_un address;
-    if (socket_path.size() + kPortSuffix >= sizeof(address.sun_path) || !socket_address(socket_path, address))
-        return make_error("{}: socket path too long (at most {} bytes)", socket_path, sizeof(address.sun_path) - kPortSuffix - 1);
+    auto fits = unix_socket_address(socket_path + std::string(kPortSuffix, '0'));
+    if (!fits.ok())
+        return make_error("{}: socket path too long (at most {} bytes)", socket_path, sizeof(sockaddr_un::sun_path) - kPortSuffix - 1);
+    auto address = TRY(unix_socket_address(socket_path));
     struct stat status;
     if (::lstat(socket_path.c_str(), &status) == 0) {
         if (!S_ISSOCK(status.st_mode))
@@ -150,7 +143,7 @@ void VsockDevice::handle_connection_packet(uint64_t id, Connection& connection, 
         if (connection.state() != Connection::State::AwaitingResponse)
             return abort(connection);
         // The hybrid protocol's reply to the host client, before any stream bytes.
-        auto line = fmt::format("OK {}\n", connection.host_port());
+        auto line = hybrid_vsock::ok_line(connection.host_port());
         if (::send(connection.fd(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT) != ssize_t(line.size()))
             return abort(connection);
         connection.set_state(Connection::State::Established);
@@ -197,11 +190,10 @@ void VsockDevice::handle_connection_packet(uint64_t id, Connection& connection, 
 void VsockDevice::handle_request(const Header& header)
 {
     // A guest connection to host port P reaches the listener at "<socket_path>_P".
-    sockaddr_un address;
+    auto address = unix_socket_address(hybrid_vsock::listener_path(m_socket_path, header.dst_port));
     UniqueFd socket(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (m_connections.size() >= kMaxConnections || !socket.valid()
-        || !socket_address(fmt::format("{}_{}", m_socket_path, header.dst_port), address)
-        || ::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0)
+    if (m_connections.size() >= kMaxConnections || !socket.valid() || !address.ok()
+        || ::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address.value()), sizeof(sockaddr_un)) < 0)
         return refuse(header); // nobody listens there: the guest's connect() fails at once
     auto connection = std::make_unique<Connection>(std::move(socket), Connection::State::Established, header.dst_port, header.src_port);
     connection->update_peer_credit(header);

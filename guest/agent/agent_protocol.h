@@ -1,5 +1,5 @@
 /*
- * The protocol between vmlet (vmm/runtime/vm_sandbox.cpp, agent_session.cpp and vm_exec.cpp) and its
+ * The protocol between vmlet (containers/runtime/vm/vm_sandbox.cpp, agent_session.cpp and vm_exec.cpp) and its
  * guest agent (guest/agent/agent.c), which runs a container's process inside a microVM. C, so that
  * both sides include this one file.
  *

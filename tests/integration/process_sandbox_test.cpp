@@ -1,10 +1,10 @@
 // ProcessSandbox on this host: a busybox image of two layers, run in namespaces on an overlay with cgroup
 // limits. Needs root; the pure pieces (user lookup, cgroup layout, limit files) run without it.
-#include "vmm/runtime/cgroup.h"
-#include "vmm/runtime/cgroup_layout.h"
-#include "vmm/runtime/overlay_rootfs.h"
-#include "vmm/runtime/process_sandbox.h"
-#include "vmm/runtime/user_lookup.h"
+#include "containers/runtime/process/cgroup.h"
+#include "containers/runtime/process/cgroup_layout.h"
+#include "containers/runtime/process/overlay_rootfs.h"
+#include "containers/runtime/process/process_sandbox.h"
+#include "containers/runtime/user_lookup.h"
 
 #include <gtest/gtest.h>
 

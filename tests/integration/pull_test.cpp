@@ -4,7 +4,7 @@
 #include "tests/integration/vmlet_process.h"
 #include "tests/support/oci_image_builder.h"
 #include "tests/support/registry_server.h"
-#include "vmm/image/media_types.h"
+#include "containers/image/media_types.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

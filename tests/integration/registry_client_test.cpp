@@ -5,8 +5,8 @@
 #include "tests/support/oci_image_builder.h"
 #include "tests/support/registry_server.h"
 #include "vmm/base/file.h"
-#include "vmm/image/media_types.h"
-#include "vmm/image/registry_client.h"
+#include "containers/image/media_types.h"
+#include "containers/registry/registry_client.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

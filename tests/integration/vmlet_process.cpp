@@ -1,4 +1,5 @@
 #include "tests/integration/vmlet_process.h"
+#include "vmm/base/exit_status.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -140,7 +141,7 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
     int status = 0;
     ::waitpid(pid, &status, 0);
     if (!result.timed_out)
-        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        result.exit_code = exit_status_from_wait_status(status);
     return result;
 }
 

@@ -1,4 +1,5 @@
 #include "tests/support/command.h"
+#include "vmm/base/exit_status.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -41,7 +42,7 @@ pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd)
 
 int exit_code(int status)
 {
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_status_from_wait_status(status);
 }
 
 // Reads both pipes until they close or the deadline passes; false on the deadline.

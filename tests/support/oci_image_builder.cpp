@@ -1,6 +1,6 @@
 #include "tests/support/oci_image_builder.h"
 
-#include "vmm/image/media_types.h"
+#include "containers/image/media_types.h"
 
 #include <archive.h>
 #include <archive_entry.h>

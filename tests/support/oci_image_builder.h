@@ -1,6 +1,6 @@
 #pragma once
 
-#include "vmm/image/digest.h"
+#include "containers/image/digest.h"
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #include "tests/support/registry_server.h"
 
-#include "vmm/image/base64.h"
+#include "containers/registry/base64.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

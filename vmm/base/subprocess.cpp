@@ -1,4 +1,5 @@
 #include "vmm/base/subprocess.h"
+#include "vmm/base/exit_status.h"
 
 #include "vmm/base/unique_fd.h"
 
@@ -55,7 +56,7 @@ Result<int> wait_process(pid_t pid)
         if (errno != EINTR)
             return errno_error("waitpid");
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_status_from_wait_status(status);
 }
 
 Result<void> run_tool(const std::vector<std::string>& argv)

@@ -1,0 +1,238 @@
+#include "containers/cli/image_commands.h"
+
+#include "containers/cli/human_units.h"
+#include "containers/cli/with_image_store.h"
+#include "containers/image/image_loader.h"
+#include "containers/image/image_removal.h"
+#include "containers/image/json_fields.h"
+#include "containers/runtime/container_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace vmlet {
+
+using image::ImageIndex;
+using image::ImageRecord;
+using image::Reference;
+using image::Store;
+using Json = image::json_fields::Json;
+
+namespace {
+
+// The name as docker prints it: "busybox:latest", "localhost:5000/app:1".
+std::string familiar(const std::string& canonical)
+{
+    auto reference = Reference::parse(canonical);
+    if (!reference.ok())
+        return canonical;
+    return reference.value().familiar_repository() + ":" + reference.value().tag;
+}
+
+struct LoadOptions {
+    std::string input, directory, platform;
+};
+
+Result<void> load(const Store& store, const ImageIndex& index, const LoadOptions& options)
+{
+    auto platform = options.platform.empty() ? image::Platform::host() : TRY(image::Platform::parse(options.platform));
+    auto loaded = options.directory.empty() ? image::load_image_archive(store, index, options.input, platform)
+                                            : image::load_image_directory(store, index, options.directory, platform);
+    if (!loaded.ok()) {
+        // What a failed load fetched or unpacked belongs to no image: take it away again.
+        (void)image::collect_garbage(store, index);
+        return loaded.release_error();
+    }
+    for (const auto& record : loaded.value()) {
+        for (const auto& tag : record.tags)
+            fmt::print("Loaded image: {}\n", familiar(tag));
+        if (record.tags.empty())
+            fmt::print("Loaded image ID: {}\n", record.id.string());
+    }
+    return {};
+}
+
+Command add_load(CLI::App& app, const GlobalOptions& global)
+{
+    auto options = std::make_shared<LoadOptions>();
+    auto* load_command = app.add_subcommand("load", "Load images from a `docker save` archive or an OCI image layout (archive or directory)");
+    auto* input = load_command->add_option("-i,--input", options->input, "A tar archive (plain, gzip or zstd) from `docker save` or an OCI layout");
+    auto* directory = load_command->add_option("--dir", options->directory, "An OCI image layout directory");
+    input->excludes(directory);
+    load_command->add_option("--platform", options->platform, "From a multi-platform image, the one to load (os/arch[/variant]; default: this host's)");
+    return { load_command, [options, &global] {
+                if (options->input.empty() && options->directory.empty())
+                    return fail("load: give an archive with -i FILE or a layout directory with --dir DIR");
+                return with_image_store(global, StoreAccess::Change, [&](const Store& store, const ImageIndex& index) { return load(store, index, *options); });
+            } };
+}
+
+struct ImagesOptions {
+    std::string format = "table";
+    bool quiet = false;
+};
+
+struct ImageRow {
+    std::string repository, tag;
+    const ImageRecord* image;
+};
+
+std::vector<ImageRow> image_rows(const std::vector<ImageRecord>& images)
+{
+    std::vector<ImageRow> rows;
+    for (const auto& image : images) {
+        for (const auto& name : image.tags) {
+            auto reference = Reference::parse(name);
+            if (reference.ok())
+                rows.push_back({ reference.value().familiar_repository(), reference.value().tag, &image });
+        }
+        if (image.tags.empty())
+            rows.push_back({ "<none>", "<none>", &image });
+    }
+    // Newest first, as docker lists them; then by name.
+    std::sort(rows.begin(), rows.end(), [](const ImageRow& a, const ImageRow& b) {
+        return std::tie(b.image->created, a.repository, a.tag) < std::tie(a.image->created, b.repository, b.tag);
+    });
+    return rows;
+}
+
+Result<void> list_images(const ImageIndex& index, const ImagesOptions& options)
+{
+    auto images = TRY(index.all());
+    auto now = std::time(nullptr);
+    auto rows = image_rows(images);
+    if (options.quiet) {
+        for (const auto& row : rows)
+            fmt::print("{}\n", row.image->id.short_hex());
+        return {};
+    }
+    if (options.format == "json") {
+        // One object per line, as `docker images --format json` prints them.
+        for (const auto& row : rows) {
+            Json line = { { "Repository", row.repository }, { "Tag", row.tag }, { "ID", std::string(row.image->id.short_hex()) },
+                { "Digest", row.image->manifest.string() }, { "CreatedAt", row.image->created },
+                { "CreatedSince", time_ago(row.image->created, now) }, { "Size", human_size(row.image->size()) },
+                { "VirtualSize", row.image->size() }, { "Platform", row.image->platform } };
+            fmt::print("{}\n", line.dump());
+        }
+        return {};
+    }
+    fmt::print("{:<40} {:<16} {:<14} {:<20} {}\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+    for (const auto& row : rows)
+        fmt::print("{:<40} {:<16} {:<14} {:<20} {}\n", row.repository, row.tag, row.image->id.short_hex(), time_ago(row.image->created, now),
+            human_size(row.image->size()));
+    return {};
+}
+
+Command add_images(CLI::App& app, const GlobalOptions& global)
+{
+    auto options = std::make_shared<ImagesOptions>();
+    auto* images = app.add_subcommand("images", "List the images in the store");
+    images->add_option("--format", options->format, "table, or json (one object per line)")->check(CLI::IsMember({ "table", "json" }))->capture_default_str();
+    images->add_flag("-q,--quiet", options->quiet, "Only the image ids");
+    return { images, [options, &global] {
+                return with_image_store(global, StoreAccess::Read, [&](const Store&, const ImageIndex& index) { return list_images(index, *options); });
+            } };
+}
+
+// `docker image inspect`: the image's identity and its config's run settings, from the config blob.
+Result<Json> inspect_one(const Store& store, const ImageIndex& index, const std::string& name)
+{
+    auto image = TRY(index.find(name));
+    auto config_bytes = TRY(store.read_blob(image.id));
+    auto config = Json::parse(config_bytes, nullptr, false);
+    Json tags = Json::array(), layers = Json::array();
+    for (const auto& tag : image.tags)
+        tags.push_back(familiar(tag));
+    for (const auto& layer : image.layers)
+        layers.push_back(layer.diff_id.string());
+    return Json {
+        { "Id", image.id.string() },
+        { "RepoTags", tags },
+        { "Manifest", image.manifest.string() },
+        { "Created", image.created },
+        { "Platform", image.platform },
+        { "Config", config.is_object() && config.contains("config") ? config["config"] : Json::object() },
+        { "RootFS", { { "Type", "layers" }, { "Layers", layers } } },
+        { "Size", image.size() },
+    };
+}
+
+Command add_inspect(CLI::App& app, const GlobalOptions& global)
+{
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto* inspect = app.add_subcommand("inspect", "Show an image's details as JSON");
+    inspect->add_option("image", *names, "Image names or ids")->required();
+    return { inspect, [names, &global] {
+                return with_image_store(global, StoreAccess::Read, [&](const Store& store, const ImageIndex& index) -> Result<void> {
+                    Json all = Json::array();
+                    for (const auto& name : *names)
+                        all.push_back(TRY(inspect_one(store, index, name)));
+                    fmt::print("{}\n", all.dump(4));
+                    return {};
+                });
+            } };
+}
+
+struct TagOptions {
+    std::string source, target;
+};
+
+Command add_tag(CLI::App& app, const GlobalOptions& global)
+{
+    auto options = std::make_shared<TagOptions>();
+    auto* tag = app.add_subcommand("tag", "Give an image another name");
+    tag->add_option("source", options->source, "An image name or id")->required();
+    tag->add_option("target", options->target, "The new name, NAME[:TAG]")->required();
+    return { tag, [options, &global] {
+                return with_image_store(global, StoreAccess::Change, [&](const Store&, const ImageIndex& index) -> Result<void> {
+                    auto image = TRY(index.find(options->source));
+                    auto target = TRY(Reference::parse(options->target));
+                    if (!target.digest.empty())
+                        return make_error("'{}': a tag cannot name a digest", options->target);
+                    return index.tag(target, image.id);
+                });
+            } };
+}
+
+struct RmiOptions {
+    std::vector<std::string> names;
+    bool force = false;
+};
+
+Command add_rmi(CLI::App& app, const GlobalOptions& global)
+{
+    auto options = std::make_shared<RmiOptions>();
+    auto* rmi = app.add_subcommand("rmi", "Remove images, or names of images");
+    rmi->add_option("image", options->names, "Image names or ids")->required();
+    rmi->add_flag("-f,--force", options->force, "Remove an image given by id even if it has several names");
+    return { rmi, [options, &global] {
+                return with_image_store(global, StoreAccess::Change, [&](const Store& store, const ImageIndex& index) -> Result<void> {
+                    auto containers = TRY(ContainerStore::open(global.root));
+                    auto records = TRY(containers.all());
+                    auto user = [&](const image::Digest& id) -> std::optional<std::string> {
+                        for (const auto& record : records) {
+                            if (record.image_id == id.string())
+                                return record.name;
+                        }
+                        return std::nullopt;
+                    };
+                    for (const auto& name : options->names) {
+                        for (const auto& line : TRY(image::remove_image(store, index, name, options->force, user)))
+                            fmt::print("{}\n", line);
+                    }
+                    return {};
+                });
+            } };
+}
+
+}
+
+std::vector<Command> add_image_commands(CLI::App& app, const GlobalOptions& global)
+{
+    return { add_load(app, global), add_images(app, global), add_inspect(app, global), add_tag(app, global), add_rmi(app, global) };
+}
+
+}

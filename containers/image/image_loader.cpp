@@ -1,0 +1,186 @@
+#include "containers/image/image_loader.h"
+
+#include "vmm/base/file.h"
+#include "containers/image/archive_spool.h"
+#include "containers/image/image_importer.h"
+#include "containers/image/json_fields.h"
+#include "containers/image/media_types.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+namespace vmlet::image {
+
+using namespace json_fields;
+
+namespace {
+
+constexpr size_t kMaxDocument = 4 << 20;
+
+// Blobs read from an image directory: by default at blobs/sha256/<hex>, or where manifest.json
+// says (`docker save`'s <id>/layer.tar). Each is copied into the store's tmp/ and checked there,
+// so a file changed under vmlet's feet cannot slip past the check.
+class DirectoryBlobs final : public BlobSource {
+public:
+    DirectoryBlobs(const Store& store, std::string directory)
+        : m_store(store)
+        , m_directory(std::move(directory))
+    {
+    }
+
+    void place(const Digest& digest, std::string relative) { m_places[digest] = std::move(relative); }
+
+    std::string path_of(const Digest& digest) const
+    {
+        auto place = m_places.find(digest);
+        return m_directory + "/" + (place != m_places.end() ? place->second : "blobs/sha256/" + std::string(digest.hex()));
+    }
+
+    Result<std::string> fetch(const Descriptor& blob) override
+    {
+        auto source = path_of(blob.digest);
+        auto staged = m_store.temp_path("blob");
+        std::error_code error;
+        std::filesystem::copy_file(source, staged, error);
+        if (error)
+            return make_error("the image has no blob {} ({}: {})", blob.digest.string(), source, error.message());
+        TRY(verify_file(staged, blob.digest));
+        return staged;
+    }
+
+    // A manifest or index, read whole and checked against its digest.
+    Result<std::string> read_document(const Digest& digest) const
+    {
+        auto bytes = TRY(read_small_file(path_of(digest), kMaxDocument));
+        if (Digest::of(bytes) != digest)
+            return make_error("blob {} has the wrong content", digest.string());
+        return bytes;
+    }
+
+private:
+    const Store& m_store;
+    std::string m_directory;
+    std::map<Digest, std::string> m_places;
+};
+
+Result<std::vector<Reference>> parse_names(const std::vector<std::string>& names)
+{
+    std::vector<Reference> references;
+    for (const auto& name : names)
+        references.push_back(TRY_CONTEXT(Reference::parse(name), "a name in the archive"));
+    return references;
+}
+
+// The OCI descriptor JSON of a file in a `docker save` tree, which has none of its own.
+Result<Json> describe_file(DirectoryBlobs& blobs, const std::string& directory, const std::string& relative, std::string_view media_type)
+{
+    // Only names an image archive can hold: no way out of `directory`.
+    if (!is_image_archive_member(relative))
+        return make_error("manifest.json names '{}', which is not a file of an image archive", relative);
+    auto path = directory + "/" + relative;
+    struct stat status { };
+    if (::stat(path.c_str(), &status) < 0)
+        return errno_error(fmt::format("manifest.json names {}, which is missing", relative));
+    auto digest = TRY(digest_of_file(path));
+    blobs.place(digest, relative);
+    return Json { { "mediaType", media_type }, { "digest", digest.string() }, { "size", static_cast<uint64_t>(status.st_size) } };
+}
+
+// `docker save`: manifest.json is [{"Config": "<id>.json", "RepoTags": [...], "Layers": ["<id>/layer.tar", ...]}].
+// Each entry becomes an OCI manifest (manifest.md) over the same files, which the importer reads.
+Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const ImageIndex& index, const std::string& directory)
+{
+    auto text = TRY(read_small_file(directory + "/manifest.json", kMaxDocument));
+    auto entries = Json::parse(text, nullptr, false);
+    if (!entries.is_array())
+        return make_error("manifest.json is not a JSON array");
+    std::vector<ImageRecord> loaded;
+    for (const auto& entry : entries) {
+        if (!entry.is_object())
+            return make_error("manifest.json has an entry that is not an object");
+        DirectoryBlobs blobs(store, directory);
+        auto config_name = TRY_CONTEXT(required_string(entry, "Config"), "manifest.json");
+        Json manifest = { { "schemaVersion", 2 }, { "mediaType", media_type::kOciManifest } };
+        manifest["config"] = TRY(describe_file(blobs, directory, config_name, media_type::kOciConfig));
+        manifest["layers"] = Json::array();
+        for (const auto& layer : TRY_CONTEXT(strings_or_empty(entry, "Layers"), "manifest.json"))
+            manifest["layers"].push_back(TRY(describe_file(blobs, directory, layer, media_type::kOciLayer)));
+        auto names = TRY_CONTEXT(strings_or_empty(entry, "RepoTags"), "manifest.json");
+        auto tags = TRY(parse_names(names));
+        ManifestSource source { manifest.dump(), blobs };
+        loaded.push_back(TRY(import_image(store, index, source, tags)));
+    }
+    return loaded;
+}
+
+// OCI annotations.md: io.containerd.image.name holds a full name; ref.name may be a full name
+// (as `docker save` writes it) or only a tag (as `skopeo copy oci:DIR:TAG` writes it), which
+// names no repository.
+std::vector<std::string> names_of(const Descriptor& descriptor)
+{
+    auto& notes = descriptor.annotations;
+    if (auto name = notes.find("io.containerd.image.name"); name != notes.end())
+        return { name->second };
+    if (auto name = notes.find("org.opencontainers.image.ref.name"); name != notes.end()) {
+        if (name->second.find_first_of("/:") != std::string::npos)
+            return { name->second };
+    }
+    return {};
+}
+
+Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const ImageIndex& index, const std::string& directory,
+    const Platform& platform)
+{
+    auto text = TRY(read_small_file(directory + "/index.json", kMaxDocument));
+    auto top = TRY_CONTEXT(Index::parse(text), "index.json");
+    DirectoryBlobs blobs(store, directory);
+    std::vector<ImageRecord> loaded;
+    for (const auto& entry : top.manifests) {
+        auto bytes = TRY(blobs.read_document(entry.digest));
+        auto type = entry.media_type.empty() ? declared_media_type(bytes) : entry.media_type;
+        if (media_type::is_index(type)) {
+            auto nested = TRY(Index::parse(bytes));
+            auto chosen = TRY(nested.select(platform));
+            bytes = TRY(blobs.read_document(chosen.digest));
+        }
+        auto tags = TRY(parse_names(names_of(entry)));
+        ManifestSource source { bytes, blobs };
+        loaded.push_back(TRY(import_image(store, index, source, tags)));
+    }
+    return loaded;
+}
+
+}
+
+Result<std::vector<ImageRecord>> load_image_directory(const Store& store, const ImageIndex& index, const std::string& directory,
+    const Platform& platform)
+{
+    if (::access((directory + "/manifest.json").c_str(), F_OK) == 0)
+        return load_docker_save(store, index, directory);
+    if (::access((directory + "/index.json").c_str(), F_OK) == 0)
+        return load_oci_layout(store, index, directory, platform);
+    return make_error("{} holds no image: neither manifest.json (docker save) nor index.json (OCI layout)", directory);
+}
+
+Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const ImageIndex& index, const std::string& archive_path,
+    const Platform& platform)
+{
+    auto spool = store.temp_path("load");
+    std::error_code error;
+    std::filesystem::create_directory(spool, error);
+    if (error)
+        return make_error("cannot create {}: {}", spool, error.message());
+    auto loaded = [&]() -> Result<std::vector<ImageRecord>> {
+        TRY(spool_image_archive(archive_path, spool));
+        return load_image_directory(store, index, spool, platform);
+    }();
+    std::filesystem::remove_all(spool, error);
+    if (!loaded.ok())
+        return loaded.release_error().with_context(archive_path);
+    return loaded;
+}
+
+}

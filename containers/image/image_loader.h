@@ -1,0 +1,27 @@
+#pragma once
+
+#include "vmm/base/result.h"
+#include "containers/image/image_index.h"
+#include "containers/image/oci_manifest.h"
+#include "containers/image/store.h"
+
+#include <string>
+#include <vector>
+
+namespace vmlet::image {
+
+// `vmlet load`: images from a directory holding either a `docker save` tree (manifest.json) or an
+// OCI image layout (image-layout.md: oci-layout, index.json, blobs/). From an image index (a
+// multi-platform image) the manifest for `platform` is chosen. Names come from manifest.json's
+// RepoTags, or from an index entry's annotations: io.containerd.image.name, or
+// org.opencontainers.image.ref.name when it is a full reference and not just a tag; an image
+// without one is loaded untagged. The caller holds the store's exclusive lock.
+Result<std::vector<ImageRecord>> load_image_directory(const Store& store, const ImageIndex& index, const std::string& directory,
+    const Platform& platform);
+
+// The same from a tar archive of such a tree (plain, gzip or zstd), as `docker save` and
+// `skopeo copy ... oci-archive:` write: its members are first spooled into the store's tmp/.
+Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const ImageIndex& index, const std::string& archive_path,
+    const Platform& platform);
+
+}

@@ -1,0 +1,179 @@
+#include "containers/image/store.h"
+
+#include "vmm/base/file.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <cerrno>
+#include <filesystem>
+
+namespace vmlet::image {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kMaxSmallBlob = 4 << 20;
+
+Result<void> make_directory(const std::string& path)
+{
+    std::error_code error;
+    fs::create_directories(path, error);
+    if (error)
+        return make_error("cannot create {}: {}", path, error.message());
+    return {};
+}
+
+// Removes a tree without following symlinks in it; quiet when it is already gone.
+Result<void> remove_tree(const std::string& path)
+{
+    std::error_code error;
+    fs::remove_all(path, error);
+    if (error)
+        return make_error("cannot remove {}: {}", path, error.message());
+    return {};
+}
+
+}
+
+Result<Store> Store::open(const std::string& root)
+{
+    if (root.empty())
+        return make_error("the store root is empty");
+    for (const char* sub : { "blobs/sha256", "layers", "tmp" })
+        TRY_CONTEXT(make_directory(root + "/" + sub), "opening the image store");
+    return Store(fs::absolute(root).lexically_normal().string());
+}
+
+Result<Store::Lock> Store::lock(int operation) const
+{
+    auto path = m_root + "/lock";
+    auto fd = TRY(open_file(path, O_RDWR | O_CREAT));
+    while (::flock(fd.get(), operation) < 0) {
+        if (errno != EINTR)
+            return errno_error(fmt::format("cannot lock {}", path));
+    }
+    return Lock(std::move(fd));
+}
+
+Result<Store::Lock> Store::lock_exclusive() const
+{
+    auto held = TRY(lock(LOCK_EX));
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(m_root + "/tmp", error))
+        TRY(remove_tree(entry.path().string()));
+    return held;
+}
+
+Result<Store::Lock> Store::lock_shared() const
+{
+    return lock(LOCK_SH);
+}
+
+std::string Store::blob_path(const Digest& digest) const
+{
+    return fmt::format("{}/blobs/sha256/{}", m_root, digest.hex());
+}
+
+std::string Store::layer_directory(const Digest& diff_id) const
+{
+    return fmt::format("{}/layers/{}", m_root, diff_id.hex());
+}
+
+std::string Store::layer_path(const Digest& diff_id) const
+{
+    return layer_directory(diff_id) + "/diff";
+}
+
+Result<uint64_t> Store::layer_size(const Digest& diff_id) const
+{
+    auto path = layer_directory(diff_id) + "/size";
+    auto text = TRY(read_small_file(path, 32));
+    uint64_t size = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), size);
+    if (error != std::errc() || end != text.data() + text.size())
+        return make_error("{} is corrupt", path);
+    return size;
+}
+
+bool Store::has_blob(const Digest& digest) const
+{
+    return ::access(blob_path(digest).c_str(), F_OK) == 0;
+}
+
+bool Store::has_layer(const Digest& diff_id) const
+{
+    return ::access(layer_directory(diff_id).c_str(), F_OK) == 0;
+}
+
+std::string Store::temp_path(std::string_view purpose) const
+{
+    static std::atomic<unsigned> counter { 0 };
+    return fmt::format("{}/tmp/{}-{}-{}", m_root, purpose, ::getpid(), counter++);
+}
+
+Result<void> Store::commit_blob(const std::string& staged, const Digest& expected) const
+{
+    TRY(verify_file(staged, expected));
+    if (::rename(staged.c_str(), blob_path(expected).c_str()) < 0)
+        return errno_error(fmt::format("cannot store blob {}", expected.string()));
+    return {};
+}
+
+Result<void> Store::write_blob(std::string_view bytes, const Digest& expected) const
+{
+    auto staged = temp_path("blob");
+    {
+        auto fd = TRY(open_file(staged, O_WRONLY | O_CREAT | O_EXCL));
+        TRY(write_all(fd.get(), std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+    }
+    return commit_blob(staged, expected);
+}
+
+Result<std::string> Store::read_blob(const Digest& digest) const
+{
+    return read_small_file(blob_path(digest), kMaxSmallBlob);
+}
+
+Result<void> Store::remove_blob(const Digest& digest) const
+{
+    if (::unlink(blob_path(digest).c_str()) < 0 && errno != ENOENT)
+        return errno_error(fmt::format("cannot remove blob {}", digest.string()));
+    return {};
+}
+
+Result<UnpackedLayer> Store::unpack_layer(const std::string& blob_file, const Digest& diff_id) const
+{
+    auto staged = temp_path("layer");
+    TRY(make_directory(staged + "/diff"));
+    auto unpacked = image::unpack_layer(blob_file, staged + "/diff");
+    if (unpacked.ok() && unpacked.value().diff_id != diff_id)
+        unpacked = make_error("layer {} has the wrong content (its diff_id is {})", diff_id.string(), unpacked.value().diff_id.string());
+    if (unpacked.ok()) {
+        auto size = replace_file(staged + "/size", std::to_string(unpacked.value().tar_bytes));
+        if (!size.ok())
+            unpacked = size.release_error();
+    }
+    if (!unpacked.ok()) {
+        (void)remove_tree(staged);
+        return unpacked.release_error();
+    }
+    if (::rename(staged.c_str(), layer_directory(diff_id).c_str()) < 0) {
+        int error = errno;
+        (void)remove_tree(staged);
+        return errno_error(fmt::format("cannot store layer {}", diff_id.string()), error);
+    }
+    return unpacked;
+}
+
+Result<void> Store::remove_layer(const Digest& diff_id) const
+{
+    return remove_tree(layer_directory(diff_id));
+}
+
+}

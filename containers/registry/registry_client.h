@@ -1,0 +1,62 @@
+#pragma once
+
+#include "vmm/base/result.h"
+#include "containers/image/digest.h"
+#include "containers/image/reference.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace vmlet::image {
+
+// A manifest or index as the registry sent it: the exact bytes (their digest is the image's
+// identity), the media type from Content-Type, and the digest of the bytes.
+struct FetchedManifest {
+    std::string bytes;
+    std::string media_type;
+    Digest digest;
+};
+
+// Bytes received so far and the total (0 when the registry did not say).
+using ProgressCallback = std::function<void(uint64_t done, uint64_t total)>;
+
+// A client of one repository on one registry, speaking the OCI distribution spec v1.1
+// (spec.md "Pulling manifests", "Pulling blobs") over libcurl. Anonymous, or with a bearer token
+// fetched from the realm a 401's WWW-Authenticate names (the Docker token protocol,
+// distribution docs/spec/auth/token.md), or HTTP Basic. Credentials come from the environment:
+// VMLET_REGISTRY_AUTH=user:password. Registries on loopback (localhost, 127.*, ::1) are spoken
+// to over plain HTTP, as Docker treats them as insecure by default; all others over HTTPS.
+// Errors read as one line: "registry 127.0.0.1:5000 is unreachable: Connection refused".
+class RegistryClient {
+public:
+    // Prepares a client for `reference`'s repository; no request is made until the first
+    // manifest or blob (so an unreachable registry is reported there). Fails only on a malformed
+    // VMLET_REGISTRY_AUTH.
+    static Result<RegistryClient> connect(const Reference& reference);
+    RegistryClient(RegistryClient&&) noexcept;
+    RegistryClient& operator=(RegistryClient&&) noexcept;
+    ~RegistryClient();
+
+    // GET /v2/<name>/manifests/<tag or digest>, accepting OCI and Docker v2 manifests and
+    // indexes. When `tag_or_digest` is a digest, the bytes are checked against it.
+    Result<FetchedManifest> manifest(const std::string& tag_or_digest);
+
+    // GET /v2/<name>/blobs/<digest> into the new file `path` (created with O_EXCL), following
+    // redirects to other hosts without our credentials, checking the digest of what arrived and
+    // that exactly `size` bytes did (the descriptor's size; a registry sending more is cut off
+    // there). On error `path` does not exist afterwards. `progress` is called a few times a
+    // second while bytes arrive, and once at the end.
+    Result<void> download_blob(const Digest& digest, uint64_t size, const std::string& path,
+        const ProgressCallback& progress = {});
+    // The same when the size is not known: only the digest is checked.
+    Result<void> download_blob(const Digest& digest, const std::string& path, const ProgressCallback& progress = {});
+
+private:
+    struct State;
+    explicit RegistryClient(std::unique_ptr<State> state);
+    std::unique_ptr<State> m_state;
+};
+
+}

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "containers/runtime/terminal_size.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vmlet {
+
+// Resource limits, each absent meaning "no limit" (docker run --memory, --pids-limit, --cpus).
+struct ResourceLimits {
+    std::optional<uint64_t> memory_bytes;
+    std::optional<uint64_t> pids_max;
+    std::optional<double> cpus;
+};
+
+// The container's filesystem: read-only image layers under one writable layer of its own.
+struct RootfsSpec {
+    // Unpacked image layers, topmost first (the order of overlayfs's lowerdir= option).
+    std::vector<std::string> lower_dirs;
+    // Owned by this container: upper/ and work/ (its writable layer), rootfs/ (the mount point) and the
+    // hosts, hostname and resolv.conf files bind-mounted over the image's /etc ones. Created if missing.
+    std::string state_dir;
+};
+
+// What to run, already resolved from the image config and the command line by the caller.
+struct ContainerSpec {
+    std::vector<std::string> args;  // argv; args[0] is looked up in the container's PATH unless it has a '/'
+    std::vector<std::string> env;   // "KEY=VALUE"; HOME is added from /etc/passwd when absent, as Docker does
+    std::string working_dir;        // absolute; created if missing; empty means "/"
+    std::string user;               // as docker -u: "name", "uid", "name:group", "uid:gid"; empty means root
+    std::string hostname;           // empty means the first 12 characters of the container id
+    // -t: the container's stdin, stdout and stderr are a terminal of its own, of this size, which
+    // the sandbox relays to StdioFds::in and ::out (stderr is the terminal too); its controlling one.
+    std::optional<TerminalSize> terminal;
+    ResourceLimits limits;
+    RootfsSpec rootfs;
+};
+
+}

@@ -1,0 +1,102 @@
+#include "containers/runtime/process/overlay_rootfs.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+namespace vmlet {
+
+namespace {
+
+// mount(2) copies at most one page of options.
+constexpr size_t max_mount_options = 4095;
+
+// ',' separates mount options and ':' separates layers; refusing them is simpler than overlayfs's escaping.
+Result<void> check_layer_path(const std::string& path, std::string_view what)
+{
+    if (path.empty() || path.front() != '/')
+        return make_error("the {} {} is not an absolute path", what, path);
+    if (path.find_first_of(",:\\") != std::string::npos)
+        return make_error("the {} {} contains ',', ':' or '\\', which overlayfs options cannot hold", what, path);
+    return {};
+}
+
+}
+
+Result<std::string> overlay_mount_options(const RootfsSpec& spec)
+{
+    if (spec.lower_dirs.empty())
+        return make_error("the container has no image layers");
+    TRY(check_layer_path(spec.state_dir, "state directory"));
+    std::string options = "lowerdir=";
+    for (size_t i = 0; i < spec.lower_dirs.size(); ++i) {
+        TRY(check_layer_path(spec.lower_dirs[i], "layer directory"));
+        options += (i ? ":" : "") + spec.lower_dirs[i];
+    }
+    options += fmt::format(",upperdir={0}/upper,workdir={0}/work", spec.state_dir);
+    if (options.size() > max_mount_options)
+        return make_error("the overlayfs options for {} layers are {} bytes, more than mount(2) takes ({})",
+            spec.lower_dirs.size(), options.size(), max_mount_options);
+    return options;
+}
+
+Result<OverlayRootfs> OverlayRootfs::mount(const RootfsSpec& spec)
+{
+    auto options = TRY(overlay_mount_options(spec));
+    for (const auto& lower : spec.lower_dirs) {
+        struct stat st {};
+        if (::stat(lower.c_str(), &st) < 0)
+            return errno_error(fmt::format("image layer {}", lower));
+        if (!S_ISDIR(st.st_mode))
+            return make_error("image layer {} is not a directory", lower);
+    }
+    auto rootfs = spec.state_dir + "/rootfs";
+    for (const char* name : { "/upper", "/work", "/rootfs" }) {
+        std::error_code error;
+        std::filesystem::create_directories(spec.state_dir + name, error);
+        if (error)
+            return make_error("cannot create {}{}: {}", spec.state_dir, name, error.message());
+    }
+    if (::mount("overlay", rootfs.c_str(), "overlay", 0, options.c_str()) < 0)
+        return errno_error(fmt::format("cannot mount the container's overlay filesystem on {}", rootfs));
+    return OverlayRootfs(std::move(rootfs));
+}
+
+OverlayRootfs::OverlayRootfs(OverlayRootfs&& other) noexcept
+    : m_path(std::move(other.m_path))
+    , m_mounted(std::exchange(other.m_mounted, false))
+{
+}
+
+OverlayRootfs& OverlayRootfs::operator=(OverlayRootfs&& other) noexcept
+{
+    if (this != &other) {
+        (void)unmount();
+        m_path = std::move(other.m_path);
+        m_mounted = std::exchange(other.m_mounted, false);
+    }
+    return *this;
+}
+
+OverlayRootfs::~OverlayRootfs()
+{
+    (void)unmount();
+}
+
+Result<void> OverlayRootfs::unmount()
+{
+    if (!m_mounted)
+        return {};
+    // The container's mount namespace holds its own copy of this mount, so the host's copy is normally
+    // idle; a host process sitting in it (a shell cd'ed there) only delays the release (MNT_DETACH).
+    // EINVAL: not a mount point (an adopted rootfs whose mount had gone already).
+    if (::umount2(m_path.c_str(), 0) < 0 && errno != EINVAL && (errno != EBUSY || ::umount2(m_path.c_str(), MNT_DETACH) < 0))
+        return errno_error(fmt::format("cannot unmount {}", m_path));
+    m_mounted = false;
+    return {};
+}
+
+}

@@ -1,0 +1,188 @@
+#include "containers/runtime/process/rootfs_setup.h"
+
+#include "vmm/base/file.h"
+#include "containers/runtime/process/capabilities.h"
+#include "containers/runtime/rootfs_path.h"
+#include "containers/runtime/user_lookup.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+
+#include <algorithm>
+
+namespace vmlet {
+
+namespace {
+
+constexpr size_t max_etc_file = 1 << 20;
+
+bool has_variable(const std::vector<std::string>& env, std::string_view name)
+{
+    return std::any_of(env.begin(), env.end(),
+        [&](const std::string& variable) { return variable.starts_with(name) && variable.size() > name.size() && variable[name.size()] == '='; });
+}
+
+Result<void> write_state_files(const std::string& state_dir, const std::string& hostname)
+{
+    TRY(replace_file(state_dir + "/hostname", hostname + "\n"));
+    // Only loopback exists in the container's network namespace, so the hostname resolves to it.
+    TRY(replace_file(state_dir + "/hosts",
+        fmt::format("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{}\n", hostname)));
+    auto resolv = read_small_file("/etc/resolv.conf", max_etc_file);
+    TRY(replace_file(state_dir + "/resolv.conf", resolv.ok() ? resolv.value() : std::string()));
+    return {};
+}
+
+InitStep mount_step(std::string source, std::string target, std::string fstype, unsigned long flags, std::string data,
+    std::string what)
+{
+    return { .kind = InitStep::Kind::Mount, .source = std::move(source), .target = std::move(target),
+        .fstype = std::move(fstype), .flags = flags, .data = std::move(data), .fallback_source = {}, .what = std::move(what), .optional = false };
+}
+
+InitStep simple_step(InitStep::Kind kind, std::string source, std::string target, std::string what)
+{
+    return { .kind = kind, .source = std::move(source), .target = std::move(target), .fstype = {}, .flags = 0,
+        .data = {}, .fallback_source = {}, .what = std::move(what), .optional = false };
+}
+
+// What Docker hides from the container's root (moby oci/defaults.go, maskedPaths and readonlyPaths):
+// without CAP_SYS_ADMIN it still owns files like /proc/sysrq-trigger, whose writes act on the host.
+void add_masks(std::vector<InitStep>& steps, const std::string& proc, const std::string& sys)
+{
+    for (const char* name : { "asound", "bus", "fs", "irq", "sys", "sysrq-trigger" }) {
+        auto step = simple_step(InitStep::Kind::BindReadOnly, fmt::format("{}/{}", proc, name),
+            fmt::format("{}/{}", proc, name), fmt::format("make /proc/{} read-only", name));
+        step.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        step.optional = true;
+        steps.push_back(std::move(step));
+    }
+    for (const char* name : { "kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug" }) {
+        auto step = mount_step("/dev/null", fmt::format("{}/{}", proc, name), "", MS_BIND, "", fmt::format("mask /proc/{}", name));
+        step.optional = true;
+        steps.push_back(std::move(step));
+    }
+    for (auto [directory, shown] : { std::pair { proc + "/acpi", "/proc/acpi" }, { proc + "/scsi", "/proc/scsi" },
+             { sys + "/firmware", "/sys/firmware" } }) {
+        auto step = mount_step("tmpfs", directory, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0",
+            fmt::format("mask {}", shown));
+        step.optional = true;
+        steps.push_back(std::move(step));
+    }
+}
+
+// /dev as Docker and runc lay it out: a small tmpfs with the safe host devices bound in, a private devpts
+// instance, shared memory, and the usual links (OCI runtime spec, "Default Devices" and "Default Filesystems").
+void add_dev_steps(std::vector<InitStep>& steps, const std::string& dev)
+{
+    steps.push_back(mount_step("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "mount tmpfs on /dev"));
+    for (const char* name : { "null", "zero", "full", "random", "urandom", "tty" }) {
+        auto target = fmt::format("{}/{}", dev, name);
+        steps.push_back(simple_step(InitStep::Kind::MakeFile, {}, target, fmt::format("create /dev/{}", name)));
+        steps.push_back(mount_step(fmt::format("/dev/{}", name), target, "", MS_BIND, "", fmt::format("bind /dev/{}", name)));
+    }
+    steps.push_back(simple_step(InitStep::Kind::MakeDirectory, {}, dev + "/pts", "create /dev/pts"));
+    steps.push_back(mount_step("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620,gid=5", "mount devpts on /dev/pts"));
+    steps.push_back(simple_step(InitStep::Kind::Symlink, "pts/ptmx", dev + "/ptmx", "link /dev/ptmx"));
+    steps.push_back(simple_step(InitStep::Kind::MakeDirectory, {}, dev + "/shm", "create /dev/shm"));
+    steps.push_back(mount_step("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+        "mount tmpfs on /dev/shm"));
+    for (auto [link, target] : { std::pair { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+             { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" } })
+        steps.push_back(simple_step(InitStep::Kind::Symlink, target, fmt::format("{}/{}", dev, link), fmt::format("link /dev/{}", link)));
+}
+
+Result<std::string> host_directory(int root_fd, std::string_view path)
+{
+    auto fd = TRY(make_directories_in_root(root_fd, path, 0755));
+    return host_path_of(fd.get());
+}
+
+Result<std::string> host_file(int root_fd, std::string_view path)
+{
+    auto fd = TRY(make_file_in_root(root_fd, path));
+    return host_path_of(fd.get());
+}
+
+}
+
+std::string container_path_variable(const std::vector<std::string>& env)
+{
+    for (auto it = env.rbegin(); it != env.rend(); ++it) {
+        if (it->starts_with("PATH="))
+            return it->substr(5);
+    }
+    return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string& id, const std::string& rootfs)
+{
+    if (spec.args.empty() || spec.args.front().empty())
+        return make_error("no command to run");
+    auto working_dir = spec.working_dir.empty() ? std::string("/") : spec.working_dir;
+    if (working_dir.front() != '/')
+        return make_error("the working directory {} is not an absolute path", working_dir);
+
+    auto root = TRY(open_file(rootfs, O_PATH | O_DIRECTORY));
+    auto passwd = TRY(read_file_in_root(root.get(), "/etc/passwd", max_etc_file));
+    auto group = TRY(read_file_in_root(root.get(), "/etc/group", max_etc_file));
+    auto user = TRY(resolve_exec_user(spec.user, passwd, group));
+
+    InitPlan plan;
+    plan.rootfs = rootfs;
+    plan.hostname = spec.hostname.empty() ? id.substr(0, 12) : spec.hostname;
+    plan.tty = spec.terminal.has_value();
+    plan.terminal_size = spec.terminal.value_or(TerminalSize {});
+    plan.uid = user.uid;
+    plan.gid = user.gid;
+    plan.supplementary_gids.assign(user.supplementary_gids.begin(), user.supplementary_gids.end());
+    plan.capabilities = default_container_capabilities();
+    plan.last_capability = TRY(last_capability());
+    plan.working_dir = working_dir;
+    plan.args = spec.args;
+    plan.env = spec.env;
+    if (!has_variable(plan.env, "HOME"))
+        plan.env.push_back("HOME=" + user.home);
+    plan.command = spec.args.front();
+    plan.path_search = plan.command.find('/') == std::string::npos;
+    if (plan.path_search) {
+        auto path = container_path_variable(spec.env);
+        size_t start = 0;
+        while (start <= path.size()) {
+            auto end = std::min(path.find(':', start), path.size());
+            if (end > start)
+                plan.exec_candidates.push_back(fmt::format("{}/{}", path.substr(start, end - start), plan.command));
+            start = end + 1;
+        }
+    } else {
+        plan.exec_candidates.push_back(plan.command);
+    }
+    plan.not_found = fmt::format("exec: \"{}\": executable file not found in $PATH", plan.command);
+    plan.command = fmt::format("exec: \"{}\"", plan.command);
+    finish_init_plan(plan);
+
+    TRY(write_state_files(spec.rootfs.state_dir, plan.hostname));
+    // The working directory is created as Docker does, owned by root (moby SetupWorkingDirectory).
+    TRY_CONTEXT(make_directories_in_root(root.get(), working_dir, 0755), "the working directory");
+
+    auto proc = TRY(host_directory(root.get(), "/proc"));
+    auto sys = TRY(host_directory(root.get(), "/sys"));
+    auto dev = TRY(host_directory(root.get(), "/dev"));
+    plan.steps.push_back(mount_step("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "mount proc on /proc"));
+    // sysfs shows the new network namespace's devices; where the kernel refuses it, a read-only bind of the
+    // host's (without its submounts: /sys/fs/cgroup must stay out of reach).
+    auto sysfs = mount_step("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "mount sysfs on /sys");
+    sysfs.fallback_source = "/sys";
+    plan.steps.push_back(std::move(sysfs));
+    add_masks(plan.steps, proc, sys);
+    add_dev_steps(plan.steps, dev);
+    for (const char* name : { "hosts", "hostname", "resolv.conf" }) {
+        auto target = TRY(host_file(root.get(), fmt::format("/etc/{}", name)));
+        plan.steps.push_back(mount_step(fmt::format("{}/{}", spec.rootfs.state_dir, name), target, "", MS_BIND, "",
+            fmt::format("bind /etc/{}", name)));
+    }
+    return plan;
+}
+
+}

@@ -1,0 +1,195 @@
+#include "containers/runtime/vm/vm_sandbox.h"
+#include "vmm/base/exit_status.h"
+
+#include "guest/agent/agent_protocol.h"
+#include "vmm/base/file.h"
+#include "vmm/base/subprocess.h"
+#include "containers/runtime/vm/agent_spec.h"
+#include "containers/runtime/vm/monitor_binary.h"
+#include "containers/runtime/vm/vsock_ports.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace vmlet {
+
+namespace {
+
+constexpr auto kPowerOffTimeout = std::chrono::seconds(30);
+
+// The exit status of the VM process, if it has ended.
+std::optional<int> reap_if_ended(pid_t pid)
+{
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) != pid)
+        return std::nullopt;
+    return exit_status_from_wait_status(status);
+}
+
+}
+
+Result<std::unique_ptr<VmSandbox>> VmSandbox::start(const std::string& id, const ContainerSpec& spec, const StdioFds& stdio,
+    const VmSandboxOptions& options)
+{
+    std::unique_ptr<VmSandbox> sandbox(new VmSandbox(id));
+    auto launched = sandbox->launch(spec, stdio, options);
+    if (!launched.ok()) {
+        (void)sandbox->destroy();
+        return launched.release_error();
+    }
+    return sandbox;
+}
+
+Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio, const VmSandboxOptions& options)
+{
+    // Unix socket paths must fit in 108 bytes, which a store path may not: they go in a private
+    // directory under TMPDIR (a tmpfs in the nested-KVM test VM, where the store's 9p cannot hold them).
+    std::error_code error;
+    m_socket_dir = (std::filesystem::temp_directory_path(error) / ("vmlet-" + m_id.substr(0, 16))).string();
+    std::filesystem::create_directory(m_socket_dir, error);
+    std::filesystem::permissions(m_socket_dir, std::filesystem::perms::owner_all, error);
+    if (error)
+        return make_error("cannot create {}: {}", m_socket_dir, error.message());
+    m_socket = m_socket_dir + "/v.sock";
+    auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
+    AgentStreamListeners streams;
+    streams.out = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDOUT));
+    streams.err = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDERR));
+    bool attach_stdin = stdio.in >= 0;
+    if (attach_stdin)
+        streams.in = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDIN));
+
+    // The guest's console (kernel and init messages) is the container's business only when
+    // something goes wrong: it goes to a file beside the container's record.
+    auto console = TRY(open_file(spec.rootfs.state_dir + "/console.log", O_WRONLY | O_CREAT | O_TRUNC));
+    m_vm_pid = TRY(spawn_process({ monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock",
+                                       fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket), "--memory",
+                                       std::to_string(options.memory_mib), "--cpus", std::to_string(options.cpus), "--exit-with-parent", "--", VMLET_AGENT_PATH },
+        { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true }));
+
+    auto agent = TRY(accept_agent(control.get(), options));
+    auto message = encode_agent_spec(spec, options.user,
+        { .stdin_attached = attach_stdin, .loopback = options.publish_ports, .stream_port = {}, .terminal = spec.terminal });
+    m_session = TRY(AgentSession::start(std::move(agent), message, std::move(streams), stdio));
+    m_start_failure = m_session->start_failure();
+    if (m_start_failure) {
+        (void)power_off();
+        m_exit_status = m_start_failure;
+    }
+    return {};
+}
+
+Result<UniqueFd> VmSandbox::accept_agent(int listener, const VmSandboxOptions& options)
+{
+    auto deadline = std::chrono::steady_clock::now() + options.boot_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd ready { listener, POLLIN, 0 };
+        if (::poll(&ready, 1, 250) > 0) {
+            UniqueFd fd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+            if (fd.valid())
+                return fd;
+        }
+        if (auto status = reap_if_ended(m_vm_pid)) {
+            m_vm_pid = 0;
+            return make_error("the container's VM stopped (status {}) before its agent started; its console is in console.log", *status);
+        }
+    }
+    return make_error("the container's VM did not start its agent within {} s", options.boot_timeout.count());
+}
+
+// The agent has its 'A' (or is gone): waits for the VM to power off, and kills it when it does
+// not. The VM's exit status, when it powered off by itself.
+std::optional<int> VmSandbox::power_off()
+{
+    auto deadline = std::chrono::steady_clock::now() + kPowerOffTimeout;
+    std::optional<int> status;
+    while (m_vm_pid && !(status = reap_if_ended(m_vm_pid))) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(m_vm_pid, SIGKILL);
+            (void)wait_process(m_vm_pid);
+            break;
+        }
+        ::usleep(10000);
+    }
+    m_vm_pid = 0;
+    return status;
+}
+
+VmSandbox::~VmSandbox()
+{
+    (void)destroy();
+}
+
+Result<void> VmSandbox::kill(int signal)
+{
+    if (m_exit_status || !m_session)
+        return {};
+    return m_session->kill(signal);
+}
+
+Result<void> VmSandbox::resize_terminal(TerminalSize size)
+{
+    if (m_exit_status || !m_session)
+        return {};
+    return m_session->resize_terminal(size);
+}
+
+Result<int> VmSandbox::wait()
+{
+    for (;;) {
+        if (auto status = TRY(wait_for(std::chrono::hours(1))))
+            return *status;
+    }
+}
+
+Result<std::optional<int>> VmSandbox::wait_for(std::chrono::milliseconds timeout)
+{
+    if (m_exit_status)
+        return m_exit_status;
+    auto exit = TRY(m_session->wait_for(timeout));
+    if (!exit)
+        return std::optional<int>();
+    if (exit->status) {
+        (void)power_off();
+        m_exit_status = *exit->status;
+    } else {
+        // The agent is gone without a word: the VM's own exit status (guest init reports the
+        // agent's) says what happened, if it powers off by itself.
+        m_exit_status = power_off().value_or(125);
+    }
+    return m_exit_status;
+}
+
+Result<UniqueFd> VmSandbox::connect_port(uint16_t port)
+{
+    if (m_exit_status)
+        return make_error("container {} is not running", m_id);
+    auto fd = TRY(connect_to_guest(m_socket, VMLET_AGENT_PORT_FORWARD));
+    char target[2] = { static_cast<char>(port >> 8), static_cast<char>(port & 0xff) };
+    TRY(send_bytes(fd.get(), std::string_view(target, 2)));
+    return fd;
+}
+
+Result<void> VmSandbox::destroy()
+{
+    if (m_vm_pid) {
+        ::kill(m_vm_pid, SIGKILL);
+        (void)wait_process(m_vm_pid);
+        m_vm_pid = 0;
+    }
+    m_session.reset();
+    if (!m_socket_dir.empty()) {
+        std::error_code error;
+        std::filesystem::remove_all(m_socket_dir, error);
+        m_socket_dir.clear();
+    }
+    return {};
+}
+
+}

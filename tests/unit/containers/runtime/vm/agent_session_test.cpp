@@ -1,0 +1,186 @@
+// AgentSession against a fake guest agent: the host side of guest/agent/agent_protocol.h, with the
+// agent's part played by a thread over the same unix sockets the VM's vsock device would use.
+#include "containers/runtime/vm/agent_session.h"
+
+#include "tests/support/temporary_directory.h"
+#include "containers/runtime/vm/vsock_ports.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+#include <thread>
+
+using namespace vmlet;
+
+namespace {
+
+constexpr uint32_t kStreamPort = 70000;
+
+// The agent's connection to the host's listener for `port` ("<socket>_<port>").
+int connect_to_host(const std::string& socket, uint32_t port)
+{
+    sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    auto path = socket + "_" + std::to_string(port);
+    path.copy(address.sun_path, sizeof address.sun_path - 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << path;
+    return fd;
+}
+
+std::string read_all(int fd)
+{
+    std::string text;
+    char buffer[256];
+    ::lseek(fd, 0, SEEK_SET);
+    for (ssize_t count; (count = ::read(fd, buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<size_t>(count));
+    return text;
+}
+
+class AgentSessionTest : public ::testing::Test {
+protected:
+    // Runs the session with `agent` playing the guest's part on its end of control.
+    Result<std::unique_ptr<AgentSession>> start(std::function<void(int control)> agent)
+    {
+        int pair[2];
+        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+        m_agent = std::thread([agent = std::move(agent), control = pair[1]] {
+            agent(control);
+            ::close(control);
+        });
+        AgentStreamListeners listeners;
+        listeners.out = listen_for_guest(m_socket, kStreamPort).release_value();
+        listeners.err = listen_for_guest(m_socket, kStreamPort + 1).release_value();
+        return AgentSession::start(UniqueFd(pair[0]), "SPEC", std::move(listeners), { .in = -1, .out = m_out, .err = m_err });
+    }
+
+    // The agent's first steps: the spec, then its stdout and stderr connections.
+    void read_spec_and_connect(int control, int streams[2])
+    {
+        char spec[4];
+        ASSERT_EQ(::recv(control, spec, sizeof spec, MSG_WAITALL), 4);
+        EXPECT_EQ(std::string(spec, 4), "SPEC");
+        streams[0] = connect_to_host(m_socket, kStreamPort);
+        streams[1] = connect_to_host(m_socket, kStreamPort + 1);
+    }
+
+    void TearDown() override
+    {
+        if (m_agent.joinable())
+            m_agent.join();
+        ::close(m_out);
+        ::close(m_err);
+    }
+
+    test::TemporaryDirectory m_directory;
+    std::string m_socket = m_directory.file("v.sock");
+    int m_out = ::memfd_create("out", MFD_CLOEXEC);
+    int m_err = ::memfd_create("err", MFD_CLOEXEC);
+    std::thread m_agent;
+};
+
+}
+
+TEST_F(AgentSessionTest, CopiesTheStreamsAndReportsTheExitAfterDraining)
+{
+    char release = 0;
+    auto session = start([&](int control) {
+        int streams[2];
+        read_spec_and_connect(control, streams);
+        EXPECT_EQ(::send(control, "S", 1, 0), 1);
+        EXPECT_EQ(::write(streams[0], "out\n", 4), 4);
+        EXPECT_EQ(::write(streams[1], "err\n", 4), 4);
+        ::close(streams[0]);
+        ::close(streams[1]);
+        EXPECT_EQ(::send(control, "X\x03", 2, 0), 2);
+        EXPECT_EQ(::recv(control, &release, 1, 0), 1);
+    });
+    ASSERT_TRUE(session.ok()) << session.error().message();
+    EXPECT_FALSE(session.value()->start_failure());
+    auto exit = session.value()->wait_for(std::chrono::seconds(10));
+    ASSERT_TRUE(exit.ok()) << exit.error().message();
+    ASSERT_TRUE(exit.value().has_value());
+    EXPECT_EQ(exit.value()->status, 3);
+    m_agent.join();
+    EXPECT_EQ(release, 'A'); // after the output was in
+    EXPECT_EQ(read_all(m_out), "out\n");
+    EXPECT_EQ(read_all(m_err), "err\n");
+}
+
+TEST_F(AgentSessionTest, AStartFailureEndsTheSessionWithItsStatus)
+{
+    auto session = start([&](int control) {
+        int streams[2];
+        read_spec_and_connect(control, streams);
+        EXPECT_EQ(::write(streams[1], "vmlet: exec nothing: No such file or directory\n", 47), 47);
+        ::close(streams[0]);
+        ::close(streams[1]);
+        EXPECT_EQ(::send(control, "F\x7f", 2, 0), 2);
+        char release = 0;
+        EXPECT_EQ(::recv(control, &release, 1, 0), 1);
+    });
+    ASSERT_TRUE(session.ok()) << session.error().message();
+    EXPECT_EQ(session.value()->start_failure(), 127);
+    auto exit = session.value()->wait_for(std::chrono::milliseconds(0));
+    ASSERT_TRUE(exit.ok() && exit.value().has_value());
+    EXPECT_EQ(exit.value()->status, 127);
+    EXPECT_EQ(read_all(m_err), "vmlet: exec nothing: No such file or directory\n");
+}
+
+TEST_F(AgentSessionTest, SignalsAndSizesGoAsMessagesAndAVanishedAgentReportsNoStatus)
+{
+    std::string received;
+    auto session = start([&](int control) {
+        int streams[2];
+        read_spec_and_connect(control, streams);
+        EXPECT_EQ(::send(control, "S", 1, 0), 1);
+        char messages[7];
+        EXPECT_EQ(::recv(control, messages, sizeof messages, MSG_WAITALL), 7);
+        received.assign(messages, sizeof messages);
+        ::close(streams[0]);
+        ::close(streams[1]);
+        // and the agent goes without an 'X'
+    });
+    ASSERT_TRUE(session.ok()) << session.error().message();
+    EXPECT_TRUE(session.value()->kill(15).ok());
+    EXPECT_TRUE(session.value()->resize_terminal({ .rows = 300, .cols = 80 }).ok());
+    auto exit = session.value()->wait_for(std::chrono::seconds(10));
+    ASSERT_TRUE(exit.ok()) << exit.error().message();
+    ASSERT_TRUE(exit.value().has_value());
+    EXPECT_FALSE(exit.value()->status);
+    EXPECT_EQ(received, std::string("K\x0fW\x2c\x01\x50\x00", 7)); // u16 little-endian: 300 = 0x012c
+    // Nothing more goes to an agent that has ended.
+    EXPECT_TRUE(session.value()->kill(9).ok());
+}
+
+TEST_F(AgentSessionTest, AnythingButAStartReportIsAnError)
+{
+    auto session = start([&](int control) {
+        int streams[2];
+        read_spec_and_connect(control, streams);
+        EXPECT_EQ(::send(control, "Z", 1, 0), 1);
+        ::close(streams[0]);
+        ::close(streams[1]);
+    });
+    ASSERT_FALSE(session.ok());
+    EXPECT_NE(session.error().message().find("instead of its start report"), std::string::npos) << session.error().message();
+}
+
+TEST_F(AgentSessionTest, AnAgentThatLeavesBeforeItsReportIsAnError)
+{
+    auto session = start([&](int control) {
+        int streams[2];
+        read_spec_and_connect(control, streams);
+        ::close(streams[0]);
+        ::close(streams[1]);
+    });
+    ASSERT_FALSE(session.ok());
+    EXPECT_NE(session.error().message().find("closed its connection before the command started"), std::string::npos)
+        << session.error().message();
+}

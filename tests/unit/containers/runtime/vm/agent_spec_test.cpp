@@ -1,0 +1,58 @@
+#include "containers/runtime/vm/agent_spec.h"
+
+#include <gtest/gtest.h>
+
+using namespace vmlet;
+
+namespace {
+
+// The fields after the length prefix, split at their NULs.
+std::vector<std::string> fields_of(const std::string& message)
+{
+    std::vector<std::string> fields;
+    size_t start = 4;
+    while (start < message.size()) {
+        auto end = message.find('\0', start);
+        fields.push_back(message.substr(start, end - start));
+        start = end + 1;
+    }
+    return fields;
+}
+
+}
+
+// guest/agent/agent_protocol.h: u32 little-endian length, then tagged NUL-terminated fields.
+TEST(AgentSpec, EncodesTheProcessInTaggedFields)
+{
+    ContainerSpec spec;
+    spec.args = { "sh", "-c", "echo a b" };
+    spec.env = { "PATH=/bin", "EMPTY=" };
+    spec.working_dir = "/srv";
+    spec.hostname = "box";
+    spec.limits.pids_max = 10;
+    ExecUser user { .uid = 1000, .gid = 1000, .supplementary_gids = { 1000, 27 }, .home = "/home/app" };
+    auto message = encode_agent_spec(spec, user, { .stdin_attached = true, .loopback = true });
+
+    ASSERT_GE(message.size(), 4u);
+    uint32_t length = uint8_t(message[0]) | uint8_t(message[1]) << 8 | uint8_t(message[2]) << 16 | uint32_t(uint8_t(message[3])) << 24;
+    EXPECT_EQ(length, message.size() - 4);
+    EXPECT_EQ(fields_of(message), (std::vector<std::string> { "ash", "a-c", "aecho a b", "ePATH=/bin", "eEMPTY=", "eHOME=/home/app", "w/srv",
+                                      "u1000:1000", "g1000", "g27", "hbox", "p10", "i", "n" }));
+}
+
+TEST(AgentSpec, AnExecHasItsOwnStreamPortsAndATerminalItsSize)
+{
+    ContainerSpec spec;
+    spec.args = { "sh" };
+    auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, { .stdin_attached = true, .stream_port = 70000, .terminal = TerminalSize { 24, 80 } }));
+    EXPECT_EQ(fields, (std::vector<std::string> { "ash", "eHOME=/", "w/", "u0:0", "i", "o70000", "t24:80" }));
+}
+
+TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
+{
+    ContainerSpec spec;
+    spec.args = { "true" };
+    spec.env = { "HOME=/custom" };
+    auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, {}));
+    EXPECT_EQ(fields, (std::vector<std::string> { "atrue", "eHOME=/custom", "w/", "u0:0" }));
+}
