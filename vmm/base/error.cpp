@@ -7,7 +7,7 @@ namespace vmlet {
 
 Error Error::with_context(std::string_view context) const
 {
-    return Error(fmt::format("{}: {}", context, m_message));
+    return Error(fmt::format("{}: {}", context, m_message), m_code);
 }
 
 Error errno_error(std::string_view what)
@@ -17,7 +17,7 @@ Error errno_error(std::string_view what)
 
 Error errno_error(std::string_view what, int err)
 {
-    return Error(fmt::format("{}: {}", what, std::strerror(err)));
+    return Error(fmt::format("{}: {}", what, std::strerror(err)), err);
 }
 
 }

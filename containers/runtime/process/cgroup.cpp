@@ -1,6 +1,7 @@
 #include "containers/runtime/process/cgroup.h"
 
 #include "vmm/base/file.h"
+#include "vmm/base/unique_fd.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,22 +20,19 @@ namespace {
 // CFS bandwidth period, as Docker's --cpus (Documentation/scheduler/sched-bwc.rst).
 constexpr uint64_t cpu_period_us = 100000;
 
-// Returns 0 or the errno, which callers tell apart (EBUSY below).
-int try_write_value(const std::string& path, std::string_view value)
-{
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    ssize_t written = ::write(fd, value.data(), value.size());
-    int error = written == static_cast<ssize_t>(value.size()) ? 0 : (written < 0 ? errno : EIO);
-    ::close(fd);
-    return error;
-}
-
+// One write(2) of the whole value, as the kernel takes a control file's value; the error's code()
+// is the errno, which callers tell apart (EBUSY below).
 Result<void> write_value(const std::string& path, std::string_view value)
 {
-    if (int error = try_write_value(path, value))
-        return errno_error(fmt::format("cannot write \"{}\" to {}", value, path), error);
+    auto what = fmt::format("cannot write \"{}\" to {}", value, path);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid())
+        return errno_error(what);
+    ssize_t written = ::write(fd.get(), value.data(), value.size());
+    if (written < 0)
+        return errno_error(what);
+    if (written != static_cast<ssize_t>(value.size()))
+        return errno_error(what, EIO);
     return {};
 }
 
@@ -83,13 +81,12 @@ Result<std::string> v2_parent(const CgroupLayout& layout, const ResourceLimits& 
                     return make_error("the cgroup v2 controller {} is not available in {}", name, base);
                 continue;
             }
-            auto control = base + "/cgroup.subtree_control";
-            int error = try_write_value(control, fmt::format("+{}", name));
-            busy = error == EBUSY && base != layout.v2_mount_point;
+            auto enabled = write_value(base + "/cgroup.subtree_control", fmt::format("+{}", name));
+            busy = !enabled.ok() && enabled.error().code() == EBUSY && base != layout.v2_mount_point;
             if (busy)
                 break;
-            if (error)
-                return errno_error(fmt::format("cannot enable {} in {}", name, control), error);
+            if (!enabled.ok())
+                return enabled.release_error();
         }
         if (!busy)
             return base;

@@ -5,7 +5,9 @@
 #include "containers/runtime/vm/agent_spec.h"
 #include "containers/runtime/forwarded_signals.h"
 #include "containers/runtime/vm/vsock_ports.h"
+#include "vmm/base/hybrid_vsock.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -28,7 +30,8 @@ public:
         Result<ExecStreamPorts> claimed = make_error("no free vsock ports for the exec's streams");
         for (int attempt = 0; attempt < kAttempts; ++attempt) {
             claimed = try_claim(socket, bases(random), with_stdin);
-            if (claimed.ok())
+            // Another exec holds that base: try another. Anything else will not get better.
+            if (claimed.ok() || claimed.error().code() != EADDRINUSE)
                 break;
         }
         return claimed;
@@ -53,7 +56,7 @@ private:
         ports.m_base = base;
         auto listen = [&](uint32_t port) -> Result<UniqueFd> {
             auto listener = TRY(listen_for_guest(socket, port));
-            ports.m_paths.push_back(fmt::format("{}_{}", socket, port));
+            ports.m_paths.push_back(hybrid_vsock::listener_path(socket, port));
             return listener;
         };
         ports.m_listeners.out = TRY(listen(base));

@@ -25,10 +25,9 @@ Result<UniqueFd> listen_for_guest(const std::string& socket, uint32_t port)
     if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
         return errno_error(fmt::format("cannot listen on {}", path));
     if (::listen(fd.get(), 4) < 0) {
-        int error = errno;
+        auto error = errno_error(fmt::format("cannot listen on {}", path));
         ::unlink(path.c_str());
-        errno = error;
-        return errno_error(fmt::format("cannot listen on {}", path));
+        return error;
     }
     return fd;
 }
