@@ -5,6 +5,7 @@
 #include "containers/cli/image_commands.h"
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
+#include "vmm/cli/usage_errors.h"
 
 #include <fmt/format.h>
 
@@ -45,7 +46,7 @@ int run_cli(int argc, char** argv)
     } catch (const CLI::CallForAllHelp& help) {
         return app.exit(help);
     } catch (const CLI::ParseError& error) {
-        return fail(fmt::format("{} (see 'vmlet --help')", error.what()));
+        return fail(usage_error_message(app, error, "vmlet"));
     }
 
     if (version->parsed()) {

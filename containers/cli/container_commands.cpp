@@ -1,25 +1,19 @@
 #include "containers/cli/container_commands.h"
 
-#include "vmm/base/file.h"
-#include "containers/cli/raw_terminal.h"
 #include "containers/cli/human_units.h"
-#include "containers/runtime/container_monitor.h"
-#include "containers/runtime/container_reclaim.h"
-#include "containers/runtime/container_store.h"
-#include "containers/image/image_index.h"
-#include "containers/runtime/layer_files.h"
-#include "containers/runtime/process/process_exec.h"
-#include "containers/runtime/vm/vm_exec.h"
+#include "containers/cli/raw_terminal.h"
+#include "containers/runtime/container.h"
+#include "vmm/cli/usage_errors.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <memory>
-#include <thread>
 
 namespace vmlet {
 
@@ -79,37 +73,7 @@ Result<void> list_containers(const ContainerStore& store, const PsOptions& optio
     fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "ISOLATION", "NAMES");
     for (const auto& record : records)
         fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", record.id.substr(0, 12), record.image_name, command_text(record.command),
-            time_ago(record.created, now), status_text(record, now), record.isolation, record.name);
-    return {};
-}
-
-// Waits up to `timeout` for the container's monitor to record its exit.
-Result<bool> wait_until_exited(const ContainerStore& store, const std::string& id, std::chrono::milliseconds timeout)
-{
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        auto record = store.find(id);
-        // Gone: a --rm container that its monitor has removed.
-        if (!record.ok() || record.value().state != ContainerState::Running)
-            return true;
-        if (std::chrono::steady_clock::now() >= deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-}
-
-// docker stop: SIGTERM, then SIGKILL after the grace period.
-Result<void> stop_container(const ContainerStore& store, const std::string& name, unsigned grace_seconds)
-{
-    auto record = TRY(store.find(name));
-    if (record.state != ContainerState::Running)
-        return {};
-    TRY(signal_container(record, SIGTERM));
-    if (TRY(wait_until_exited(store, record.id, std::chrono::seconds(grace_seconds))))
-        return {};
-    TRY(signal_container(record, SIGKILL));
-    if (!TRY(wait_until_exited(store, record.id, std::chrono::seconds(30))))
-        return make_error("container {} did not stop", name);
+            time_ago(record.created, now), status_text(record, now), isolation_name(record.isolation), record.name);
     return {};
 }
 
@@ -130,60 +94,6 @@ Result<int> parse_signal(std::string_view text)
     return make_error("invalid signal '{}'", text);
 }
 
-// Copies what was appended to `path` since `offset` to `out`.
-Result<void> copy_new(const std::string& path, off_t& offset, int out)
-{
-    auto fd = open_file(path, O_RDONLY);
-    if (!fd.ok())
-        return {}; // nothing was written yet
-    char buffer[1 << 16];
-    for (;;) {
-        ssize_t count = ::pread(fd.value().get(), buffer, sizeof buffer, offset);
-        if (count <= 0)
-            return {};
-        offset += count;
-        TRY(write_all(out, std::span(reinterpret_cast<const uint8_t*>(buffer), static_cast<size_t>(count))));
-    }
-}
-
-Result<void> show_logs(const ContainerStore& store, const std::string& name, bool follow)
-{
-    auto record = TRY(store.find(name));
-    auto directory = store.directory(record.id);
-    off_t out = 0, err = 0;
-    for (;;) {
-        bool running = false;
-        if (follow) {
-            auto now = store.find(record.id);
-            running = now.ok() && now.value().state == ContainerState::Running;
-        }
-        TRY(copy_new(directory + "/stdout.log", out, STDOUT_FILENO));
-        TRY(copy_new(directory + "/stderr.log", err, STDERR_FILENO));
-        if (!running)
-            return {};
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-}
-
-Result<void> remove_container(const ContainerStore& store, const std::string& name, bool force)
-{
-    auto record = TRY(store.find(name));
-    if (record.state == ContainerState::Running) {
-        if (!force)
-            return make_error("container {} is running: stop it first, or use rm -f", name);
-        TRY(signal_container(record, SIGKILL));
-        if (!TRY(wait_until_exited(store, record.id, std::chrono::seconds(30))))
-            return make_error("container {} did not stop", name);
-        auto after = store.find(record.id);
-        if (!after.ok())
-            return {}; // --rm: its monitor removed it
-        record = after.release_value();
-    }
-    if (record.abandoned)
-        TRY(reclaim_abandoned(record, store.directory(record.id)));
-    return store.remove(record);
-}
-
 Command add_ps(CLI::App& app, const GlobalOptions& global)
 {
     auto options = std::make_shared<PsOptions>();
@@ -200,14 +110,61 @@ struct NamesOptions {
     std::string signal = "KILL";
 };
 
+// Runs `body` on each named container in turn, printing each name once done, as docker does.
+template<typename Body>
+int for_each_container(const GlobalOptions& global, const std::vector<std::string>& names, Body body)
+{
+    for (const auto& name : names) {
+        auto container = Container::open(global.root, name);
+        if (!container.ok())
+            return fail(container.error().message());
+        Result<void> done = body(container.value());
+        if (!done.ok())
+            return fail(done.error().message());
+        fmt::print("{}\n", name);
+    }
+    return 0;
+}
+
+struct LogsOptions {
+    std::string name;
+    bool follow = false, timestamps = false;
+    std::string tail = "all", since;
+};
+
+Result<LogQuery> log_query(const LogsOptions& options)
+{
+    LogQuery query { .tail = {}, .since = {}, .timestamps = options.timestamps, .follow = options.follow };
+    if (options.tail != "all") {
+        size_t lines = 0;
+        auto [end, error] = std::from_chars(options.tail.data(), options.tail.data() + options.tail.size(), lines);
+        if (options.tail.empty() || error != std::errc() || end != options.tail.data() + options.tail.size())
+            return make_error("invalid value '{}' for --tail: a number of lines, or all", options.tail);
+        query.tail = lines;
+    }
+    if (!options.since.empty())
+        query.since = TRY(parse_log_since(options.since, std::time(nullptr)));
+    return query;
+}
+
 Command add_logs(CLI::App& app, const GlobalOptions& global)
 {
-    auto options = std::make_shared<NamesOptions>();
-    auto* command = app.add_subcommand("logs", "Show what a detached container wrote to its standard output and error");
-    command->add_option("container", options->names, "Container name or id")->required()->expected(1);
-    command->add_flag("-f,--follow", options->flag, "Keep showing new output until the container exits");
+    auto options = std::make_shared<LogsOptions>();
+    auto* command = app.add_subcommand("logs", "Show what a container wrote to its standard output and error");
+    command->add_option("container", options->name, "Container name or id")->required();
+    command->add_flag("-f,--follow", options->follow, "Keep showing new output until the container exits");
+    command->add_flag("-t,--timestamps", options->timestamps, "Start each line with the time it was written (RFC 3339)");
+    command->add_option("-n,--tail", options->tail, "Only the last N lines (or all)")->capture_default_str();
+    command->add_option("--since", options->since, "Only lines since a time (2026-12-07T10:00:00Z, Unix seconds) or for a while (10m, 1h30m)");
     return { command, [options, &global] {
-                return with_containers(global, [&](const ContainerStore& store) { return show_logs(store, options->names.front(), options->flag); });
+                auto query = log_query(*options);
+                if (!query.ok())
+                    return fail(query.error().message());
+                auto container = Container::open(global.root, options->name);
+                if (!container.ok())
+                    return fail(container.error().message());
+                auto shown = container.value().logs(query.value(), STDOUT_FILENO, STDERR_FILENO);
+                return shown.ok() ? 0 : fail(shown.error().message());
             } };
 }
 
@@ -218,13 +175,7 @@ Command add_stop(CLI::App& app, const GlobalOptions& global)
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_option("-t,--time", options->seconds, "Seconds to wait before SIGKILL")->capture_default_str();
     return { command, [options, &global] {
-                return with_containers(global, [&](const ContainerStore& store) -> Result<void> {
-                    for (const auto& name : options->names) {
-                        TRY(stop_container(store, name, options->seconds));
-                        fmt::print("{}\n", name);
-                    }
-                    return {};
-                });
+                return for_each_container(global, options->names, [&](Container& container) { return container.stop(std::chrono::seconds(options->seconds)); });
             } };
 }
 
@@ -235,15 +186,10 @@ Command add_kill(CLI::App& app, const GlobalOptions& global)
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_option("-s,--signal", options->signal, "The signal: a name (KILL, SIGTERM) or a number")->capture_default_str();
     return { command, [options, &global] {
-                return with_containers(global, [&](const ContainerStore& store) -> Result<void> {
-                    auto signal = TRY(parse_signal(options->signal));
-                    for (const auto& name : options->names) {
-                        auto record = TRY(store.find(name));
-                        TRY(signal_container(record, signal));
-                        fmt::print("{}\n", name);
-                    }
-                    return {};
-                });
+                auto signal = parse_signal(options->signal);
+                if (!signal.ok())
+                    return fail(signal.error().message());
+                return for_each_container(global, options->names, [&](Container& container) { return container.kill(signal.value()); });
             } };
 }
 
@@ -254,13 +200,7 @@ Command add_rm(CLI::App& app, const GlobalOptions& global)
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_flag("-f,--force", options->flag, "Kill a running container first");
     return { command, [options, &global] {
-                return with_containers(global, [&](const ContainerStore& store) -> Result<void> {
-                    for (const auto& name : options->names) {
-                        TRY(remove_container(store, name, options->flag));
-                        fmt::print("{}\n", name);
-                    }
-                    return {};
-                });
+                return for_each_container(global, options->names, [&](Container& container) { return container.remove(options->flag); });
             } };
 }
 
@@ -273,30 +213,16 @@ struct ExecFlags {
     CLI::App* parser = nullptr;
 };
 
-// A VM's files are out of the host's reach: the user is resolved in the image's own layers.
-Result<int> exec_in_vm(const GlobalOptions& global, const ContainerRecord& record, const ExecRequest& request)
-{
-    auto store = TRY(image::Store::open(global.root));
-    ExecUser user;
-    {
-        auto lock = TRY(store.lock_shared());
-        auto image = TRY(image::ImageIndex(store).find(record.image_id));
-        user = TRY(resolve_user_in_layers(image::overlay_lower_dirs(store, image), request.user.value_or(record.user)));
-    }
-    return exec_in_vm_container(record, request, user);
-}
-
 int exec_command(const GlobalOptions& global, const ExecFlags& flags)
 {
     auto words = flags.parser->remaining();
+    if (!words.empty() && words.front().starts_with("-"))
+        return fail(unknown_flag_message("exec", words.front()));
     if (words.size() < 2)
         return fail("exec: give a container and a command (vmlet exec [OPTIONS] CONTAINER CMD [ARGS...])");
-    auto store = ContainerStore::open(global.root);
-    if (!store.ok())
-        return fail(store.error().message());
-    auto record = store.value().find(words.front());
-    if (!record.ok())
-        return fail(record.error().message());
+    auto container = Container::open(global.root, words.front());
+    if (!container.ok())
+        return fail(container.error().message());
     if (flags.tty && flags.interactive && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
     ExecRequest request { .args = { words.begin() + 1, words.end() }, .env = flags.env, .working_dir = {}, .user = {}, .interactive = flags.interactive };
@@ -310,7 +236,7 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
     std::optional<RawTerminal> raw;
     if (flags.tty && flags.interactive)
         raw.emplace();
-    auto status = record.value().isolation == "vm" ? exec_in_vm(global, record.value(), request) : exec_in_process_container(record.value(), request);
+    auto status = container.value().exec(request);
     raw.reset();
     if (!status.ok())
         return fail(status.error().message());

@@ -43,7 +43,7 @@ Result<void> reclaim_abandoned(const ContainerRecord& record, const std::string&
     for (const auto& directory : record.cgroups)
         kill_members(directory);
     TRY(Cgroup::adopt(record.cgroups).remove());
-    if (record.isolation == "process")
+    if (record.isolation == Isolation::Process)
         TRY(OverlayRootfs::adopt(state_dir + "/rootfs").unmount());
     if (!record.agent_socket.empty()) {
         if (record.container_pid > 0 && is_containers_vm(record.container_pid, record.agent_socket)) {

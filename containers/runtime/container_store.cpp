@@ -56,7 +56,7 @@ Json record_json(const ContainerRecord& record)
 {
     return {
         { "id", record.id }, { "name", record.name }, { "image_id", record.image_id }, { "image_name", record.image_name },
-        { "isolation", record.isolation }, { "command", record.command }, { "env", record.env }, { "working_dir", record.working_dir },
+        { "isolation", std::string(isolation_name(record.isolation)) }, { "command", record.command }, { "env", record.env }, { "working_dir", record.working_dir },
         { "user", record.user }, { "created", record.created }, { "container_pid", record.container_pid }, { "cgroups", record.cgroups },
         { "agent_socket", record.agent_socket },
         { "state", std::string(state_name(record.state)) }, { "monitor_pid", record.monitor_pid }, { "started", record.started },
@@ -72,7 +72,8 @@ Result<ContainerRecord> parse_record(std::string_view text)
     record.name = TRY(required_string(object, "name"));
     record.image_id = TRY(string_or_empty(object, "image_id"));
     record.image_name = TRY(string_or_empty(object, "image_name"));
-    record.isolation = TRY(string_or_empty(object, "isolation"));
+    auto isolation = TRY(required_string(object, "isolation"));
+    record.isolation = TRY(parse_isolation(isolation));
     record.command = TRY(strings_or_empty(object, "command"));
     record.env = TRY(strings_or_empty(object, "env"));
     record.working_dir = TRY(string_or_empty(object, "working_dir"));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/isolation.h"
 #include "vmm/base/result.h"
 
 #include <sys/types.h>
@@ -19,7 +20,7 @@ struct ContainerRecord {
     std::string name;       // unique in the store
     std::string image_id;   // "sha256:..." of the image it runs
     std::string image_name; // as the user wrote it
-    std::string isolation;  // "process" or "vm"
+    Isolation isolation { Isolation::Vm };
     std::vector<std::string> command;
     std::vector<std::string> env; // the process's, which `vmlet exec` starts from
     std::string working_dir;

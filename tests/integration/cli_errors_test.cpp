@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -100,9 +101,40 @@ TEST_F(BadInput, CpuCountOutOfRange)
 
 TEST_F(BadInput, UnknownFlagAndBadNumber)
 {
-    expect_failure({ "boot", "--frobnicate" }, "--frobnicate");
-    expect_failure({ "boot", "--cpus", "two" }, "--cpus");
-    expect_failure({ "launch" }, "launch");
+    expect_failure({ "boot", "--frobnicate" }, "unknown flag '--frobnicate' (see 'vmlet boot --help')");
+    expect_failure({ "boot", "--cpus", "two" }, "invalid value 'two' for --cpus");
+    expect_failure({ "launch" }, "unknown command 'launch'");
+}
+
+// Every usage error names the flag or argument at fault, and the command whose help to read.
+TEST_F(BadInput, UsageErrorsNameTheFlag)
+{
+    expect_failure({ "ps", "--bogus" }, "unknown flag '--bogus' (see 'vmlet ps --help')");
+    expect_failure({ "ps", "extra" }, "unexpected argument 'extra'");
+    expect_failure({ "run", "-v", "/a:/b", "busybox" }, "unknown flag '-v' (see 'vmlet run --help')");
+    expect_failure({ "exec", "--privileged", "c", "sh" }, "unknown flag '--privileged' (see 'vmlet exec --help')");
+    expect_failure({ "run", "--name" }, "--name needs a value");
+    expect_failure({ "run", "--cpus", "half", "busybox" }, "invalid value 'half' for --cpus");
+    expect_failure({ "run", "--isolation", "hyperv", "busybox" }, "--isolation must be vm or process, not 'hyperv'");
+    expect_failure({ "logs" }, "missing argument: container");
+    expect_failure({ "logs", "--tail", "some", "c" }, "invalid value 'some' for --tail");
+    expect_failure({ "logs", "--since", "yesterday", "c" }, "--since: 'yesterday' is not a time");
+    expect_failure({ "stop", "-t", "soon", "c" }, "invalid value 'soon' for --time");
+}
+
+// vmlet boot is vmlet-vmm's: a vmlet installed without it says so, and names where it looked.
+TEST_F(BadInput, MonitorMissing)
+{
+    auto lonely = m_workdir.file("vmlet");
+    std::filesystem::copy_file(vmlet_binary(), lonely);
+    ++m_files_made;
+    ProcessOptions options { .timeout = std::chrono::seconds(60), .working_directory = m_workdir.path() };
+    options.binary = lonely;
+    auto result = run_vmlet({ "boot", "--", "true" }, options);
+    EXPECT_EQ(result.exit_code, 125) << result.err;
+    EXPECT_EQ(result.err, "vmlet: cannot run the monitor " + m_workdir.file("vmlet-vmm")
+            + ": No such file or directory (install vmlet-vmm beside vmlet, or set VMLET_VMM)\n");
+    expect_failure({ "boot", "--", "true" }, "cannot run the monitor /nonexistent/vmlet-vmm", { { "VMLET_VMM", "/nonexistent/vmlet-vmm" } });
 }
 
 TEST_F(BadInput, KvmDeviceMissing)

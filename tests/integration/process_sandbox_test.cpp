@@ -5,8 +5,11 @@
 #include "containers/runtime/process/overlay_rootfs.h"
 #include "containers/runtime/process/process_sandbox.h"
 #include "containers/runtime/user_lookup.h"
+#include "tests/support/host_lock.h"
 
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -123,7 +126,9 @@ protected:
     {
         if (::geteuid() != 0)
             GTEST_SKIP() << "ProcessSandbox needs root (namespaces, overlayfs, cgroups); run these tests as root";
+        m_host_lock.emplace();
     }
+    std::optional<test::HostContainersLock> m_host_lock;
 
     ContainerSpec spec(std::vector<std::string> args)
     {

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 namespace vmlet::test {
@@ -68,6 +69,7 @@ void RunTest::SetUp()
         GTEST_SKIP() << "containers need root (namespaces, overlayfs, cgroups)";
     if (GetParam() == "vm" && !kvm_available())
         GTEST_SKIP() << "no /dev/kvm: vm isolation runs under scripts/test.sh's nested KVM";
+    m_host_lock.emplace();
 }
 
 void RunTest::TearDown()
@@ -233,18 +235,28 @@ TEST_P(RunTest, RmRemovesTheContainerAndWithoutItPsShowsTheExit)
 
 TEST_P(RunTest, DetachedLogsAndStop)
 {
-    auto started = run({ "-d", "--name", "ticker", "app:1", "sh", "-c", "echo started; echo warm >&2; while true; do sleep 1; done" });
+    auto started = run({ "-d", "--name", "ticker", "app:1", "sh", "-c", "echo started; echo warm >&2; echo second; while true; do sleep 1; done" });
     ASSERT_EQ(started.exit_code, 0) << started.err;
     EXPECT_EQ(started.out.size(), 65u) << "not a container id: " << started.out;
     EXPECT_NE(vmlet({ "ps" }).out.find("ticker"), std::string::npos);
     // The output lands in the log soon after start.
     ProcessResult logs;
-    for (int attempt = 0; attempt < 100 && logs.out.empty(); attempt++) {
+    for (int attempt = 0; attempt < 100 && logs.out != "started\nsecond\n"; attempt++) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         logs = vmlet({ "logs", "ticker" });
     }
-    EXPECT_EQ(logs.out, "started\n");
+    EXPECT_EQ(logs.out, "started\nsecond\n");
     EXPECT_EQ(logs.err, "warm\n");
+    // docker logs' selections: the last lines, since a time, each line with its time.
+    auto tail = vmlet({ "logs", "--tail", "1", "ticker" });
+    EXPECT_EQ(tail.out + tail.err, "second\n");
+    auto future = vmlet({ "logs", "--since", "2099-01-01T00:00:00Z", "ticker" });
+    EXPECT_EQ(future.exit_code, 0) << future.err;
+    EXPECT_EQ(future.out + future.err, "");
+    auto recent = vmlet({ "logs", "--since", "10m", "ticker" });
+    EXPECT_EQ(recent.out, "started\nsecond\n");
+    auto stamped = vmlet({ "logs", "-t", "ticker" });
+    EXPECT_TRUE(std::regex_match(stamped.out, std::regex(R"((20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (started|second)\n){2})"))) << stamped.out;
 
     auto stopped = vmlet({ "stop", "-t", "1", "ticker" });
     EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
@@ -423,6 +435,8 @@ TEST_P(RunTest, BadInputsAreOneLineErrors)
     expect(run({ "--rm", "--memory", "lots", "app:1" }), 125, "invalid size 'lots'");
     expect(run({ "--rm", "-p", "99999:80", "app:1" }), 125, "99999");
     expect(run({ "--rm", "-w", "relative", "app:1" }), 125, "absolute path");
+    // A flag run does not have is reported as one, not taken for the image's name.
+    expect(run({ "--rm", "-v", "/tmp:/tmp", "app:1" }), 125, "unknown flag '-v'");
     // --entrypoint "" drops the image's Cmd too: nothing is left to run.
     expect(run({ "--rm", "--entrypoint", "", "entry:1" }), 125, "no command specified");
     EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "") << "a failed run left a container";

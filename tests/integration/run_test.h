@@ -1,9 +1,11 @@
 #pragma once
 
 #include "tests/integration/vmlet_process.h"
+#include "tests/support/host_lock.h"
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,8 @@ protected:
         std::string root() const { return scratch.file("root"); }
     };
     static Store* s_store;
+    // Held from SetUp to the end of TearDown's checks.
+    std::optional<HostContainersLock> m_host_lock;
 };
 
 }

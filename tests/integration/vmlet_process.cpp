@@ -62,11 +62,12 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
             ::_exit(126);
         for (const auto& [name, value] : options.environment)
             ::setenv(name.c_str(), value.c_str(), 1);
-        std::vector<char*> argv { const_cast<char*>(VMLET_BINARY) };
+        auto binary = options.binary.empty() ? std::string(VMLET_BINARY) : options.binary;
+        std::vector<char*> argv { binary.data() };
         for (const auto& argument : arguments)
             argv.push_back(const_cast<char*>(argument.c_str()));
         argv.push_back(nullptr);
-        ::execve(VMLET_BINARY, argv.data(), environ);
+        ::execve(binary.c_str(), argv.data(), environ);
         ::_exit(127);
     }
     ::close(out_pipe[1]);

@@ -31,6 +31,8 @@ struct ProcessOptions {
     std::string input_after {};
     // Then the terminal becomes kResizedRows x kResizedCols once `out` shows `resize_after`.
     std::string resize_after {};
+    // Another copy of vmlet to run instead of the one under test (empty: that one).
+    std::string binary {};
 };
 
 constexpr unsigned short kTerminalRows = 30, kTerminalCols = 100;

@@ -1,6 +1,7 @@
 #include "vmm/cli/vmm_cli.h"
 
 #include "vmm/cli/boot_command.h"
+#include "vmm/cli/usage_errors.h"
 
 #include <fmt/format.h>
 
@@ -21,8 +22,7 @@ int run_vmm_cli(int argc, char** argv)
         if (error.get_exit_code() == 0)
             return app.exit(error);
         // Users reach the monitor as `vmlet boot`, so the help they need is that command's.
-        auto command = argc > 1 && argv[1][0] != '-' ? fmt::format("vmlet {}", argv[1]) : std::string("vmlet-vmm");
-        return fail(fmt::format("{} (see '{} --help')", error.what(), command));
+        return fail(usage_error_message(app, error, "vmlet"));
     }
     for (auto& command : commands) {
         if (command.parser->parsed())

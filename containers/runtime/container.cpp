@@ -1,0 +1,260 @@
+#include "containers/runtime/container.h"
+
+#include "containers/image/image_config.h"
+#include "containers/image/image_index.h"
+#include "containers/image/store.h"
+#include "containers/runtime/container_reclaim.h"
+#include "containers/runtime/layer_files.h"
+#include "containers/runtime/process/process_exec.h"
+#include "containers/runtime/sandbox_factory.h"
+#include "containers/runtime/vm/vm_exec.h"
+#include "vmm/base/exit_status.h"
+#include "vmm/base/file.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace vmlet {
+
+namespace {
+
+std::optional<std::string> host_environment(const std::string& name)
+{
+    const char* value = std::getenv(name.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+}
+
+// How long `rm -f` and `stop` wait for the monitor to record the exit after SIGKILL.
+constexpr auto kKillTimeout = std::chrono::seconds(30);
+
+// What a detached container's monitor tells the vmlet that started it, one line on a pipe.
+constexpr std::string_view kReportRunning = "running", kReportFailed = "failed ", kReportError = "error ";
+
+}
+
+Result<Container> Container::create(const std::string& root, const ContainerConfig& config)
+{
+    auto store = TRY(image::Store::open(root));
+    auto lock = TRY(store.lock_shared());
+    auto image = TRY(image::ImageIndex(store).find(config.image));
+    auto config_bytes = TRY(store.read_blob(image.id));
+    auto image_config = TRY(image::ImageConfig::parse(config_bytes));
+
+    auto containers = TRY(ContainerStore::open(root));
+    ContainerRecord record;
+    record.name = config.name;
+    record.image_id = image.id.string();
+    record.image_name = config.image;
+    record.isolation = config.isolation;
+    record.created = now_rfc3339();
+    record.auto_remove = config.auto_remove;
+    record = TRY(containers.create(record));
+    Container container(std::move(containers), std::move(record));
+    container.m_reserved = true;
+    container.m_root = root;
+
+    auto spec = TRY(resolve_run_spec(image_config, config.process, container.m_record.id, host_environment));
+    container.m_record.command = spec.args;
+    container.m_record.env = spec.env;
+    container.m_record.working_dir = spec.working_dir;
+    container.m_record.user = spec.user;
+    TRY(container.m_store.save(container.m_record));
+    spec.limits = config.limits;
+    spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
+    spec.rootfs.state_dir = container.directory();
+    container.m_start = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty() }, store, image, spec));
+    container.m_spec = std::move(spec);
+    container.m_ports = config.ports;
+    return container;
+}
+
+Result<Container> Container::open(const std::string& root, std::string_view name_or_id)
+{
+    auto store = TRY(ContainerStore::open(root));
+    auto record = TRY(store.find(name_or_id));
+    Container container(std::move(store), std::move(record));
+    container.m_root = root;
+    return container;
+}
+
+Container::Container(Container&& other) noexcept
+    : m_store(std::move(other.m_store))
+    , m_record(std::move(other.m_record))
+    , m_root(std::move(other.m_root))
+    , m_spec(std::move(other.m_spec))
+    , m_ports(std::move(other.m_ports))
+    , m_start(std::move(other.m_start))
+    , m_reserved(std::exchange(other.m_reserved, false))
+{
+}
+
+Container::~Container()
+{
+    if (m_reserved)
+        (void)m_store.remove(m_record);
+}
+
+Result<int> Container::run_attached(const AttachOptions& attach)
+{
+    if (!m_start)
+        return make_error("container {} was not created by this vmlet", m_record.name);
+    auto log = TRY(ContainerLogWriter::open(directory(), STDOUT_FILENO, STDERR_FILENO));
+    auto stdio = log->stdio(attach.interactive ? STDIN_FILENO : -1);
+    if (attach.terminal_size)
+        m_spec.terminal = attach.terminal_size();
+    MonitorOptions options { .ports = m_ports, .started = [&](std::optional<int>) { log->release_container_side(); }, .window_changed = {} };
+    if (attach.terminal_size)
+        options.window_changed = [&](Sandbox& sandbox) { (void)sandbox.resize_terminal(attach.terminal_size()); };
+    auto status = TRY(monitor_container(m_store, m_record, m_spec, stdio, m_start, options));
+    // The monitor has recorded the exit (or removed the record, with --rm).
+    m_reserved = false;
+    return status;
+}
+
+Result<DetachedStart> Container::run_detached()
+{
+    if (!m_start)
+        return make_error("container {} was not created by this vmlet", m_record.name);
+    auto monitor_log = TRY(open_file(directory() + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND));
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) < 0)
+        return errno_error("pipe2");
+    UniqueFd report_read(report[0]), report_write(report[1]);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    pid_t monitor = ::fork();
+    if (monitor < 0)
+        return errno_error("cannot start the container's monitor process");
+    if (monitor == 0) {
+        report_read.reset();
+        ::setsid();
+        // The monitor's own messages (none unless something goes very wrong) go beside the log.
+        ::dup2(monitor_log.get(), STDERR_FILENO);
+        int null = ::open("/dev/null", O_RDWR);
+        ::dup2(null, STDIN_FILENO);
+        ::dup2(null, STDOUT_FILENO);
+        auto say = [&](std::string line) { (void)write_all(report_write.get(), std::span(reinterpret_cast<const uint8_t*>(line.data()), line.size())); };
+        auto run = [&]() -> Result<int> {
+            auto log = TRY(ContainerLogWriter::open(directory(), -1, -1));
+            // -dt: the terminal's output is the log, at the size of a classic VT100, as no
+            // terminal of vmlet's is there to follow.
+            if (m_spec.terminal)
+                m_spec.terminal = TerminalSize { 24, 80 };
+            return monitor_container(m_store, m_record, m_spec, log->stdio(-1), m_start,
+                { .ports = m_ports, .started = [&](std::optional<int> failure) {
+                     log->release_container_side();
+                     say(failure ? fmt::format("{}{}\n", kReportFailed, *failure) : fmt::format("{}\n", kReportRunning));
+                     report_write.reset();
+                 }, .window_changed = {} });
+        };
+        auto status = run();
+        if (!status.ok()) {
+            say(fmt::format("{}{}\n", kReportError, status.error().message()));
+            (void)m_store.remove(m_record);
+        }
+        ::_exit(status.ok() ? status.value() : kVmletFailure);
+    }
+    report_write.reset();
+    std::string answer;
+    char buffer[512];
+    for (ssize_t count; (count = ::read(report_read.get(), buffer, sizeof buffer)) != 0;) {
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            break;
+        answer.append(buffer, static_cast<size_t>(count));
+    }
+    if (answer.empty())
+        return make_error("the container's monitor process died before the container started");
+    // The monitor has the record now: it keeps it true, or removed it on its error.
+    m_reserved = false;
+    if (answer.starts_with(kReportRunning))
+        return DetachedStart {};
+    if (answer.starts_with(kReportFailed))
+        return DetachedStart { .start_failure = std::atoi(answer.c_str() + kReportFailed.size()) };
+    return make_error("{}", std::string_view(answer).substr(kReportError.size(), answer.size() - kReportError.size() - 1));
+}
+
+Result<void> Container::wait_until_exited(std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto now = m_store.find(m_record.id);
+        // Gone: a --rm container that its monitor has removed.
+        if (!now.ok() || now.value().state != ContainerState::Running) {
+            if (now.ok())
+                m_record = now.release_value();
+            return {};
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            return make_error("container {} did not stop", m_record.name);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+Result<void> Container::stop(std::chrono::seconds grace)
+{
+    if (m_record.state != ContainerState::Running)
+        return {};
+    TRY(signal_container(m_record, SIGTERM));
+    if (wait_until_exited(grace).ok())
+        return {};
+    TRY(signal_container(m_record, SIGKILL));
+    return wait_until_exited(kKillTimeout);
+}
+
+Result<void> Container::kill(int signal)
+{
+    return signal_container(m_record, signal);
+}
+
+Result<void> Container::remove(bool force)
+{
+    if (m_record.state == ContainerState::Running) {
+        if (!force)
+            return make_error("container {} is running: stop it first, or use rm -f", m_record.name);
+        TRY(signal_container(m_record, SIGKILL));
+        TRY(wait_until_exited(kKillTimeout));
+        if (!m_store.find(m_record.id).ok())
+            return {}; // --rm: its monitor removed it
+    }
+    if (m_record.abandoned)
+        TRY(reclaim_abandoned(m_record, directory()));
+    return m_store.remove(m_record);
+}
+
+Result<int> Container::exec(const ExecRequest& request)
+{
+    if (m_record.state != ContainerState::Running)
+        return make_error("container {} is not running", m_record.name);
+    switch (m_record.isolation) {
+    case Isolation::Process:
+        return exec_in_process_container(m_record, request);
+    case Isolation::Vm: {
+        // A VM's files are out of the host's reach: the user is resolved in the image's own layers.
+        auto store = TRY(image::Store::open(m_root));
+        ExecUser user;
+        {
+            auto lock = TRY(store.lock_shared());
+            auto image = TRY(image::ImageIndex(store).find(m_record.image_id));
+            user = TRY(resolve_user_in_layers(image::overlay_lower_dirs(store, image), request.user.value_or(m_record.user)));
+        }
+        return exec_in_vm_container(m_record, request, user);
+    }
+    }
+    return make_error("unknown isolation");
+}
+
+Result<void> Container::logs(const LogQuery& query, int out, int err) const
+{
+    return copy_container_log(directory(), query, out, err, [this] {
+        auto now = m_store.find(m_record.id);
+        return now.ok() && now.value().state == ContainerState::Running;
+    });
+}
+
+}
