@@ -181,15 +181,17 @@ static bool parse_number(const char *text, char stop, unsigned long max, unsigne
  */
 static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 {
-	size_t counts[3] = { 0, 0, 0 }; /* 'a', 'e', 'g' */
-	for (char *field = data; field < data + size; field += strlen(field) + 1)
-		if (*field == 'a' || *field == 'e' || *field == 'g')
-			++counts[*field == 'a' ? 0 : *field == 'e' ? 1 : 2];
-	if (counts[0] == 0 || counts[2] > NGROUPS_MAX)
+	size_t arg_count = 0, env_count = 0, group_count = 0;
+	for (char *field = data; field < data + size; field += strlen(field) + 1) {
+		arg_count += *field == VMLET_AGENT_FIELD_ARG;
+		env_count += *field == VMLET_AGENT_FIELD_ENV;
+		group_count += *field == VMLET_AGENT_FIELD_GROUP;
+	}
+	if (arg_count == 0 || group_count > NGROUPS_MAX)
 		return false;
-	spec->argv = calloc(counts[0] + 1, sizeof *spec->argv);
-	spec->envp = calloc(counts[1] + 1, sizeof *spec->envp);
-	spec->groups = calloc(counts[2] + 1, sizeof *spec->groups);
+	spec->argv = calloc(arg_count + 1, sizeof *spec->argv);
+	spec->envp = calloc(env_count + 1, sizeof *spec->envp);
+	spec->groups = calloc(group_count + 1, sizeof *spec->groups);
 	if (!spec->argv || !spec->envp || !spec->groups)
 		return false;
 	bool have_user = false, have_ports = false;
@@ -201,20 +203,20 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 		size_t length = strlen(value);
 		unsigned long number, second;
 		switch (*field) {
-		case 'a':
+		case VMLET_AGENT_FIELD_ARG:
 			spec->argv[spec->argc++] = value;
 			break;
-		case 'e':
+		case VMLET_AGENT_FIELD_ENV:
 			if (value[0] == '=' || !strchr(value, '='))
 				return false;
 			spec->envp[spec->envc++] = value;
 			break;
-		case 'w':
+		case VMLET_AGENT_FIELD_WORKDIR:
 			if (spec->workdir || value[0] != '/' || length >= PATH_MAX)
 				return false;
 			spec->workdir = value;
 			break;
-		case 'u': /* UID:GID; (uid_t)-1 means "unchanged" to setresuid(2), so it is refused */
+		case VMLET_AGENT_FIELD_USER: /* UID:GID; (uid_t)-1 means "unchanged" to setresuid(2), so it is refused */
 			if (have_user || !strchr(value, ':') || !parse_number(value, ':', UINT32_MAX - 1, &number)
 				|| !parse_number(strchr(value, ':') + 1, '\0', UINT32_MAX - 1, &second))
 				return false;
@@ -222,18 +224,18 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 			spec->gid = (gid_t)second;
 			have_user = true;
 			break;
-		case 'g':
+		case VMLET_AGENT_FIELD_GROUP:
 			if (!parse_number(value, '\0', UINT32_MAX - 1, &number))
 				return false;
 			spec->groups[spec->group_count++] = (gid_t)number;
 			break;
-		case 'o':
+		case VMLET_AGENT_FIELD_STREAM_PORT:
 			if (have_ports || !parse_number(value, '\0', MAX_STREAM_PORT, &spec->stream_port)
 				|| spec->stream_port < VMLET_AGENT_PORT_STDOUT)
 				return false;
 			have_ports = true;
 			break;
-		case 't':
+		case VMLET_AGENT_FIELD_TERMINAL:
 			if (spec->terminal || !strchr(value, ':') || !parse_number(value, ':', 65535, &number)
 				|| !parse_number(strchr(value, ':') + 1, '\0', 65535, &second))
 				return false;
@@ -241,21 +243,21 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 			spec->size.ws_row = (unsigned short)number;
 			spec->size.ws_col = (unsigned short)second;
 			break;
-		case 'h': /* sethostname(2): at most HOST_NAME_MAX (64) bytes */
+		case VMLET_AGENT_FIELD_HOSTNAME: /* sethostname(2): at most HOST_NAME_MAX (64) bytes */
 			if (exec || spec->hostname || length == 0 || length > 64)
 				return false;
 			spec->hostname = value;
 			break;
-		case 'p': /* the pids controller refuses more than PID_MAX_LIMIT (4194304) */
+		case VMLET_AGENT_FIELD_PIDS_MAX: /* the pids controller refuses more than PID_MAX_LIMIT (4194304) */
 			if (exec || spec->pids_max || !parse_number(value, '\0', 4194304, &number))
 				return false;
 			spec->pids_max = value;
 			break;
-		case 'i':
-		case 'n':
-			if (length != 0 || (exec && *field == 'n'))
+		case VMLET_AGENT_FIELD_STDIN:
+		case VMLET_AGENT_FIELD_LOOPBACK:
+			if (length != 0 || (exec && *field == VMLET_AGENT_FIELD_LOOPBACK))
 				return false;
-			*(*field == 'i' ? &spec->attach_stdin : &spec->loopback) = true;
+			*(*field == VMLET_AGENT_FIELD_STDIN ? &spec->attach_stdin : &spec->loopback) = true;
 			break;
 		default:
 			return false;
@@ -509,14 +511,20 @@ static int control_byte(int control)
 	return inbox[inbox_start++];
 }
 
+/* The bytes that follow a message's tag on control (agent_protocol.h); 0 for a tag out of turn. */
+static int payload_size(int tag)
+{
+	return tag == VMLET_AGENT_MSG_KILL ? 1 : tag == VMLET_AGENT_MSG_WINDOW ? 4 : 0;
+}
+
 /* The end: wait for the host's 'A' (it has drained the streams) or its leaving, then exit. */
 static _Noreturn void finish(int control, int status)
 {
 	for (;;) {
 		int tag = control_byte(control);
-		if (tag < 0 || tag == 'A')
+		if (tag < 0 || tag == VMLET_AGENT_MSG_ACK)
 			_exit(status);
-		for (int size = tag == 'K' ? 1 : tag == 'W' ? 4 : 0; size > 0; --size)
+		for (int size = payload_size(tag); size > 0; --size)
 			if (control_byte(control) < 0)
 				_exit(status);
 	}
@@ -732,10 +740,11 @@ static struct session launch(int control, const struct spec *spec, int streams[3
 			close(streams[index]);
 	if (start_failure) {
 		end_terminal(&session);
-		send_status(control, 'F', start_failure);
+		send_status(control, VMLET_AGENT_MSG_FAILED, start_failure);
 		finish(control, start_failure);
 	}
-	send(control, "S", 1, MSG_NOSIGNAL);
+	const char started = VMLET_AGENT_MSG_STARTED;
+	send(control, &started, 1, MSG_NOSIGNAL);
 	return session;
 }
 
@@ -743,7 +752,7 @@ static struct session launch(int control, const struct spec *spec, int streams[3
 static void read_control(const struct session *session)
 {
 	do {
-		int tag = control_byte(session->control), size = tag == 'K' ? 1 : tag == 'W' ? 4 : 0;
+		int tag = control_byte(session->control), size = payload_size(tag);
 		int value[4] = { 0 };
 		for (int index = 0; index < size && tag >= 0; ++index)
 			if ((value[index] = control_byte(session->control)) < 0)
@@ -753,9 +762,9 @@ static void read_control(const struct session *session)
 			kill(session->child, SIGKILL);
 			_exit(128 + SIGKILL);
 		}
-		if (tag == 'K')
+		if (tag == VMLET_AGENT_MSG_KILL)
 			kill(session->child, value[0]); /* kill(2) refuses a signal number out of range */
-		if (tag == 'W' && session->master >= 0) {
+		if (tag == VMLET_AGENT_MSG_WINDOW && session->master >= 0) {
 			/* The terminal sends its foreground process group SIGWINCH (ioctl_tty(2), TIOCSWINSZ). */
 			struct winsize size = { .ws_row = (unsigned short)(value[0] | value[1] << 8), .ws_col = (unsigned short)(value[2] | value[3] << 8) };
 			ioctl(session->master, TIOCSWINSZ, &size);
@@ -784,7 +793,7 @@ static void reap(struct session *session)
 		else if (session->input_relay > 0)
 			kill(session->input_relay, SIGKILL);
 		end_terminal(session);
-		send_status(session->control, 'X', status);
+		send_status(session->control, VMLET_AGENT_MSG_EXITED, status);
 		finish(session->control, status);
 	}
 }
