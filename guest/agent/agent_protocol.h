@@ -1,7 +1,7 @@
 /*
- * The protocol between vmlet (containers/runtime/vm/vm_sandbox.cpp, agent_session.cpp and vm_exec.cpp) and its
- * guest agent (guest/agent/agent.c), which runs a container's process inside a microVM. C, so that
- * both sides include this one file.
+ * The protocol between vmlet (containers/runtime/vm/vm_sandbox.cpp, agent_session.cpp, agent_spec.cpp
+ * and vm_exec.cpp) and its guest agent (guest/agent/, from main.c), which runs a container's process
+ * inside a microVM. C, so that both sides include this one file.
  *
  * The VM is started as `vmlet boot --disk IMAGE.ext4,ro --vsock cid=3,uds=SOCK -- /bin/vmlet-agent`:
  * guest init runs the agent and reports the agent's exit status (the container's) on its exit port.
