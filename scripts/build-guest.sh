@@ -22,7 +22,7 @@ busybox=$(command -v busybox || true)
 
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 kernel_hash=$( { dpkg-query -W -f='${Version}' linux-source-6.1; cat "$repo/guest/kernel/vmlet.config" "$repo"/guest/kernel/patches/*.patch "$0"; } | sha256sum | cut -c1-16)
-initramfs_hash=$( { dpkg-query -W -f='${Version}' busybox-static; cat "$repo/guest/init/init.c" "$repo/guest/agent/agent.c" "$repo/guest/agent/agent_protocol.h" "$repo/guest/tools/vsockcat.c" "$repo/scripts/make_cpio.py" "$0"; } | sha256sum | cut -c1-16)
+initramfs_hash=$( { dpkg-query -W -f='${Version}' busybox-static; cat "$repo/guest/init/init.c" "$repo"/guest/agent/*.c "$repo"/guest/agent/*.h "$repo/guest/tools/vsockcat.c" "$repo/scripts/make_cpio.py" "$0"; } | sha256sum | cut -c1-16)
 kernel_out=$cache/kernel/$kernel_hash/vmlinux
 initramfs_out=$cache/initramfs/$initramfs_hash/initramfs.cpio
 
@@ -62,7 +62,7 @@ build_initramfs() {
   local root=$work/initramfs
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc}
   gcc -static -Os -s -Wall -Wextra -Werror -o "$root/init" "$repo/guest/init/init.c"
-  gcc -static -Os -s -Wall -Wextra -Werror -o "$root/bin/vmlet-agent" "$repo/guest/agent/agent.c"
+  gcc -static -Os -s -Wall -Wextra -Werror -o "$root/bin/vmlet-agent" "$repo"/guest/agent/*.c
   gcc -static -Os -s -Wall -Wextra -Werror -o "$root/bin/vsockcat" "$repo/guest/tools/vsockcat.c"
   cp "$busybox" "$root/bin/busybox"
   # Links only for the paths that scripts name themselves: Debian's busybox-static runs its applets

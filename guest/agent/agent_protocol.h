@@ -1,7 +1,7 @@
 /*
- * The protocol between vmlet (containers/runtime/vm/vm_sandbox.cpp, agent_session.cpp and vm_exec.cpp) and its
- * guest agent (guest/agent/agent.c), which runs a container's process inside a microVM. C, so that
- * both sides include this one file.
+ * The protocol between vmlet (containers/runtime/vm/vm_sandbox.cpp, agent_session.cpp, agent_spec.cpp
+ * and vm_exec.cpp) and its guest agent (guest/agent/, from main.c), which runs a container's process
+ * inside a microVM. C, so that both sides include this one file.
  *
  * The VM is started as `vmlet boot --disk IMAGE.ext4,ro --vsock cid=3,uds=SOCK -- /bin/vmlet-agent`:
  * guest init runs the agent and reports the agent's exit status (the container's) on its exit port.
@@ -12,7 +12,8 @@
  * own listeners (FORWARD, EXEC) from the host's CID only.
  *
  * Control connection, host -> agent, first: the spec. A little-endian u32 byte count, then that many
- * bytes of NUL-terminated fields, each a tag byte followed by its value:
+ * bytes of NUL-terminated fields, each a tag byte (enum vmlet_agent_field below) followed by its
+ * value:
  *   'a' ARG          the command's arguments, in order (at least one); argv[0] is looked up in
  *                    the PATH of the 'e' environment (execvp(3); without one, glibc's /bin:/usr/bin)
  *   'e' KEY=VALUE    its environment (KEY not empty)
@@ -39,6 +40,8 @@
  * malformed: the agent writes why on the VM's console and exits 125 without a word on control.
  * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs.
  *
+ * Then messages both ways, each a tag byte (enum vmlet_agent_message below) and the payload its
+ * tag fixes (none, one byte or four):
  * agent -> host, once:            'S' the command runs, or 'F' STATUS (u8) it never ran: 127 not
  *                                 found, 126 not executable, 125 setup failed; the reason was
  *                                 written to the stderr stream. After 'F' no 'X' follows: the
@@ -81,5 +84,30 @@ enum {
 };
 
 #define VMLET_AGENT_PATH "/bin/vmlet-agent"
+
+/* The spec's field tags, as above. */
+enum vmlet_agent_field {
+	VMLET_AGENT_FIELD_ARG = 'a',
+	VMLET_AGENT_FIELD_ENV = 'e',
+	VMLET_AGENT_FIELD_WORKDIR = 'w',
+	VMLET_AGENT_FIELD_USER = 'u',
+	VMLET_AGENT_FIELD_GROUP = 'g',
+	VMLET_AGENT_FIELD_HOSTNAME = 'h',
+	VMLET_AGENT_FIELD_PIDS_MAX = 'p',
+	VMLET_AGENT_FIELD_STDIN = 'i',
+	VMLET_AGENT_FIELD_LOOPBACK = 'n',
+	VMLET_AGENT_FIELD_STREAM_PORT = 'o',
+	VMLET_AGENT_FIELD_TERMINAL = 't',
+};
+
+/* The control messages' tags, as above. */
+enum vmlet_agent_message {
+	VMLET_AGENT_MSG_STARTED = 'S', /* agent -> host */
+	VMLET_AGENT_MSG_FAILED = 'F',  /* agent -> host, STATUS */
+	VMLET_AGENT_MSG_EXITED = 'X',  /* agent -> host, STATUS */
+	VMLET_AGENT_MSG_KILL = 'K',    /* host -> agent, SIGNAL */
+	VMLET_AGENT_MSG_WINDOW = 'W',  /* host -> agent, ROWS COLS */
+	VMLET_AGENT_MSG_ACK = 'A',     /* host -> agent: the streams are drained */
+};
 
 #endif

@@ -1,5 +1,6 @@
 #include "containers/runtime/vm/agent_session.h"
 
+#include "guest/agent/agent_protocol.h"
 #include "vmm/base/fd_copy.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
@@ -51,13 +52,13 @@ Result<std::unique_ptr<AgentSession>> AgentSession::start(UniqueFd control, std:
     char report[2] = {};
     if (!TRY(receive_exactly(session->m_control.get(), report, 1, kStartTimeout)))
         return make_error("the guest agent closed its connection before the command started");
-    if (report[0] == 'F') {
+    if (report[0] == VMLET_AGENT_MSG_FAILED) {
         if (!TRY(receive_exactly(session->m_control.get(), report + 1, 1, kMessageTimeout)))
             return make_error("the guest agent closed its connection");
         session->m_start_failure = static_cast<uint8_t>(report[1]);
         session->drain_and_release();
         session->m_exit = AgentExit { session->m_start_failure };
-    } else if (report[0] != 'S') {
+    } else if (report[0] != VMLET_AGENT_MSG_STARTED) {
         return make_error("the guest agent sent '{}' instead of its start report", report[0]);
     }
     return session;
@@ -97,7 +98,8 @@ void AgentSession::drain_and_release()
     auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
     while (m_outputs_done < 2 && std::chrono::steady_clock::now() < deadline)
         ::usleep(5000);
-    (void)send_bytes(m_control.get(), "A");
+    const char ack = VMLET_AGENT_MSG_ACK;
+    (void)send_bytes(m_control.get(), std::string_view(&ack, 1));
     stop_streams();
 }
 
@@ -125,7 +127,7 @@ Result<void> AgentSession::kill(int signal)
 {
     if (m_exit)
         return {};
-    char message[2] = { 'K', static_cast<char>(signal) };
+    char message[2] = { VMLET_AGENT_MSG_KILL, static_cast<char>(signal) };
     return send_bytes(m_control.get(), std::string_view(message, 2));
 }
 
@@ -133,7 +135,7 @@ Result<void> AgentSession::resize_terminal(TerminalSize size)
 {
     if (m_exit)
         return {};
-    char message[5] = { 'W', static_cast<char>(size.rows & 0xff), static_cast<char>(size.rows >> 8), static_cast<char>(size.cols & 0xff),
+    char message[5] = { VMLET_AGENT_MSG_WINDOW, static_cast<char>(size.rows & 0xff), static_cast<char>(size.rows >> 8), static_cast<char>(size.cols & 0xff),
         static_cast<char>(size.cols >> 8) };
     return send_bytes(m_control.get(), std::string_view(message, sizeof message));
 }
@@ -149,7 +151,7 @@ Result<std::optional<AgentExit>> AgentSession::wait_for(std::chrono::millisecond
     if (count <= 0)
         return std::optional<AgentExit>();
     char exited[2] = {};
-    if (TRY(receive_exactly(m_control.get(), exited, 2, kMessageTimeout)) && exited[0] == 'X') {
+    if (TRY(receive_exactly(m_control.get(), exited, 2, kMessageTimeout)) && exited[0] == VMLET_AGENT_MSG_EXITED) {
         drain_and_release();
         m_exit = AgentExit { static_cast<uint8_t>(exited[1]) };
     } else {

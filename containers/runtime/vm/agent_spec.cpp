@@ -1,5 +1,7 @@
 #include "containers/runtime/vm/agent_spec.h"
 
+#include "guest/agent/agent_protocol.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,9 +10,9 @@ namespace vmlet {
 
 namespace {
 
-void field(std::string& out, char tag, std::string_view value)
+void field(std::string& out, vmlet_agent_field tag, std::string_view value)
 {
-    out += tag;
+    out += static_cast<char>(tag);
     out += value;
     out += '\0';
 }
@@ -21,29 +23,29 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
 {
     std::string fields;
     for (const auto& arg : spec.args)
-        field(fields, 'a', arg);
+        field(fields, VMLET_AGENT_FIELD_ARG, arg);
     bool has_home = std::any_of(spec.env.begin(), spec.env.end(), [](const std::string& v) { return v.starts_with("HOME="); });
     for (const auto& variable : spec.env)
-        field(fields, 'e', variable);
+        field(fields, VMLET_AGENT_FIELD_ENV, variable);
     // HOME from the image's /etc/passwd when the environment has none, as Docker does.
     if (!has_home)
-        field(fields, 'e', "HOME=" + user.home);
-    field(fields, 'w', spec.working_dir.empty() ? "/" : spec.working_dir);
-    field(fields, 'u', fmt::format("{}:{}", user.uid, user.gid));
+        field(fields, VMLET_AGENT_FIELD_ENV, "HOME=" + user.home);
+    field(fields, VMLET_AGENT_FIELD_WORKDIR, spec.working_dir.empty() ? "/" : spec.working_dir);
+    field(fields, VMLET_AGENT_FIELD_USER, fmt::format("{}:{}", user.uid, user.gid));
     for (auto gid : user.supplementary_gids)
-        field(fields, 'g', std::to_string(gid));
+        field(fields, VMLET_AGENT_FIELD_GROUP, std::to_string(gid));
     if (!spec.hostname.empty())
-        field(fields, 'h', spec.hostname);
+        field(fields, VMLET_AGENT_FIELD_HOSTNAME, spec.hostname);
     if (spec.limits.pids_max)
-        field(fields, 'p', std::to_string(*spec.limits.pids_max));
+        field(fields, VMLET_AGENT_FIELD_PIDS_MAX, std::to_string(*spec.limits.pids_max));
     if (options.stdin_attached)
-        field(fields, 'i', "");
+        field(fields, VMLET_AGENT_FIELD_STDIN, "");
     if (options.loopback)
-        field(fields, 'n', "");
+        field(fields, VMLET_AGENT_FIELD_LOOPBACK, "");
     if (options.stream_port)
-        field(fields, 'o', std::to_string(*options.stream_port));
+        field(fields, VMLET_AGENT_FIELD_STREAM_PORT, std::to_string(*options.stream_port));
     if (options.terminal)
-        field(fields, 't', fmt::format("{}:{}", options.terminal->rows, options.terminal->cols));
+        field(fields, VMLET_AGENT_FIELD_TERMINAL, fmt::format("{}:{}", options.terminal->rows, options.terminal->cols));
     auto length = static_cast<uint32_t>(fields.size());
     std::string message;
     for (int shift = 0; shift < 32; shift += 8)

@@ -2,6 +2,7 @@
 // agent's part played by a thread over the same unix sockets the VM's vsock device would use.
 #include "containers/runtime/vm/agent_session.h"
 
+#include "guest/agent/agent_protocol.h"
 #include "tests/support/temporary_directory.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
@@ -31,6 +32,13 @@ int connect_to_host(const std::string& socket, uint32_t port)
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << path;
     return fd;
+}
+
+// The agent's side of a control message: its tag, then its payload.
+void send_message(int control, vmlet_agent_message tag, std::string_view payload = {})
+{
+    auto message = static_cast<char>(tag) + std::string(payload);
+    EXPECT_EQ(::send(control, message.data(), message.size(), 0), static_cast<ssize_t>(message.size()));
 }
 
 std::string read_all(int fd)
@@ -93,12 +101,12 @@ TEST_F(AgentSessionTest, CopiesTheStreamsAndReportsTheExitAfterDraining)
     auto session = start([&](int control) {
         int streams[2];
         read_spec_and_connect(control, streams);
-        EXPECT_EQ(::send(control, "S", 1, 0), 1);
+        send_message(control, VMLET_AGENT_MSG_STARTED);
         EXPECT_EQ(::write(streams[0], "out\n", 4), 4);
         EXPECT_EQ(::write(streams[1], "err\n", 4), 4);
         ::close(streams[0]);
         ::close(streams[1]);
-        EXPECT_EQ(::send(control, "X\x03", 2, 0), 2);
+        send_message(control, VMLET_AGENT_MSG_EXITED, "\x03");
         EXPECT_EQ(::recv(control, &release, 1, 0), 1);
     });
     ASSERT_TRUE(session.ok()) << session.error().message();
@@ -108,7 +116,7 @@ TEST_F(AgentSessionTest, CopiesTheStreamsAndReportsTheExitAfterDraining)
     ASSERT_TRUE(exit.value().has_value());
     EXPECT_EQ(exit.value()->status, 3);
     m_agent.join();
-    EXPECT_EQ(release, 'A'); // after the output was in
+    EXPECT_EQ(release, VMLET_AGENT_MSG_ACK); // after the output was in
     EXPECT_EQ(read_all(m_out), "out\n");
     EXPECT_EQ(read_all(m_err), "err\n");
 }
@@ -121,7 +129,7 @@ TEST_F(AgentSessionTest, AStartFailureEndsTheSessionWithItsStatus)
         EXPECT_EQ(::write(streams[1], "vmlet: exec nothing: No such file or directory\n", 47), 47);
         ::close(streams[0]);
         ::close(streams[1]);
-        EXPECT_EQ(::send(control, "F\x7f", 2, 0), 2);
+        send_message(control, VMLET_AGENT_MSG_FAILED, "\x7f");
         char release = 0;
         EXPECT_EQ(::recv(control, &release, 1, 0), 1);
     });
@@ -139,7 +147,7 @@ TEST_F(AgentSessionTest, SignalsAndSizesGoAsMessagesAndAVanishedAgentReportsNoSt
     auto session = start([&](int control) {
         int streams[2];
         read_spec_and_connect(control, streams);
-        EXPECT_EQ(::send(control, "S", 1, 0), 1);
+        send_message(control, VMLET_AGENT_MSG_STARTED);
         char messages[7];
         EXPECT_EQ(::recv(control, messages, sizeof messages, MSG_WAITALL), 7);
         received.assign(messages, sizeof messages);
@@ -154,7 +162,8 @@ TEST_F(AgentSessionTest, SignalsAndSizesGoAsMessagesAndAVanishedAgentReportsNoSt
     ASSERT_TRUE(exit.ok()) << exit.error().message();
     ASSERT_TRUE(exit.value().has_value());
     EXPECT_FALSE(exit.value()->status);
-    EXPECT_EQ(received, std::string("K\x0fW\x2c\x01\x50\x00", 7)); // u16 little-endian: 300 = 0x012c
+    // SIGNAL 15; then ROWS 300 and COLS 80, each a u16 little-endian (300 = 0x012c)
+    EXPECT_EQ(received, (std::string { VMLET_AGENT_MSG_KILL, 15, VMLET_AGENT_MSG_WINDOW, 0x2c, 0x01, 80, 0 }));
     // Nothing more goes to an agent that has ended.
     EXPECT_TRUE(session.value()->kill(9).ok());
 }
@@ -164,7 +173,7 @@ TEST_F(AgentSessionTest, AnythingButAStartReportIsAnError)
     auto session = start([&](int control) {
         int streams[2];
         read_spec_and_connect(control, streams);
-        EXPECT_EQ(::send(control, "Z", 1, 0), 1);
+        EXPECT_EQ(::send(control, "Z", 1, 0), 1); // no tag of agent_protocol.h
         ::close(streams[0]);
         ::close(streams[1]);
     });

@@ -1,5 +1,7 @@
 #include "containers/runtime/vm/agent_spec.h"
 
+#include "guest/agent/agent_protocol.h"
+
 #include <gtest/gtest.h>
 
 using namespace vmlet;
@@ -19,6 +21,12 @@ std::vector<std::string> fields_of(const std::string& message)
     return fields;
 }
 
+// One field as fields_of() returns it: its tag, then its value.
+std::string field(vmlet_agent_field tag, std::string_view value = {})
+{
+    return static_cast<char>(tag) + std::string(value);
+}
+
 }
 
 // guest/agent/agent_protocol.h: u32 little-endian length, then tagged NUL-terminated fields.
@@ -36,8 +44,12 @@ TEST(AgentSpec, EncodesTheProcessInTaggedFields)
     ASSERT_GE(message.size(), 4u);
     uint32_t length = uint8_t(message[0]) | uint8_t(message[1]) << 8 | uint8_t(message[2]) << 16 | uint32_t(uint8_t(message[3])) << 24;
     EXPECT_EQ(length, message.size() - 4);
-    EXPECT_EQ(fields_of(message), (std::vector<std::string> { "ash", "a-c", "aecho a b", "ePATH=/bin", "eEMPTY=", "eHOME=/home/app", "w/srv",
-                                      "u1000:1000", "g1000", "g27", "hbox", "p10", "i", "n" }));
+    EXPECT_EQ(fields_of(message),
+        (std::vector<std::string> { field(VMLET_AGENT_FIELD_ARG, "sh"), field(VMLET_AGENT_FIELD_ARG, "-c"),
+            field(VMLET_AGENT_FIELD_ARG, "echo a b"), field(VMLET_AGENT_FIELD_ENV, "PATH=/bin"), field(VMLET_AGENT_FIELD_ENV, "EMPTY="),
+            field(VMLET_AGENT_FIELD_ENV, "HOME=/home/app"), field(VMLET_AGENT_FIELD_WORKDIR, "/srv"), field(VMLET_AGENT_FIELD_USER, "1000:1000"),
+            field(VMLET_AGENT_FIELD_GROUP, "1000"), field(VMLET_AGENT_FIELD_GROUP, "27"), field(VMLET_AGENT_FIELD_HOSTNAME, "box"),
+            field(VMLET_AGENT_FIELD_PIDS_MAX, "10"), field(VMLET_AGENT_FIELD_STDIN), field(VMLET_AGENT_FIELD_LOOPBACK) }));
 }
 
 TEST(AgentSpec, AnExecHasItsOwnStreamPortsAndATerminalItsSize)
@@ -45,7 +57,10 @@ TEST(AgentSpec, AnExecHasItsOwnStreamPortsAndATerminalItsSize)
     ContainerSpec spec;
     spec.args = { "sh" };
     auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, { .stdin_attached = true, .stream_port = 70000, .terminal = TerminalSize { 24, 80 } }));
-    EXPECT_EQ(fields, (std::vector<std::string> { "ash", "eHOME=/", "w/", "u0:0", "i", "o70000", "t24:80" }));
+    EXPECT_EQ(fields,
+        (std::vector<std::string> { field(VMLET_AGENT_FIELD_ARG, "sh"), field(VMLET_AGENT_FIELD_ENV, "HOME=/"), field(VMLET_AGENT_FIELD_WORKDIR, "/"),
+            field(VMLET_AGENT_FIELD_USER, "0:0"), field(VMLET_AGENT_FIELD_STDIN), field(VMLET_AGENT_FIELD_STREAM_PORT, "70000"),
+            field(VMLET_AGENT_FIELD_TERMINAL, "24:80") }));
 }
 
 TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
@@ -54,5 +69,7 @@ TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
     spec.args = { "true" };
     spec.env = { "HOME=/custom" };
     auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, {}));
-    EXPECT_EQ(fields, (std::vector<std::string> { "atrue", "eHOME=/custom", "w/", "u0:0" }));
+    EXPECT_EQ(fields,
+        (std::vector<std::string> { field(VMLET_AGENT_FIELD_ARG, "true"), field(VMLET_AGENT_FIELD_ENV, "HOME=/custom"),
+            field(VMLET_AGENT_FIELD_WORKDIR, "/"), field(VMLET_AGENT_FIELD_USER, "0:0") }));
 }

@@ -1,0 +1,138 @@
+/* The spec (agent_protocol.h): read from a control connection, checked and decoded. */
+#define _GNU_SOURCE
+#include "spec.h"
+
+#include "agent_protocol.h"
+#include "io.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A decimal number in [0, max]: `text` up to the first `stop`, digits only (strtoul(3) takes more). */
+static bool parse_number(const char *text, char stop, unsigned long max, unsigned long *value)
+{
+	*value = 0;
+	if (*text == stop)
+		return false;
+	for (; *text != stop; ++text) {
+		if (*text < '0' || *text > '9' || *value > (max - (unsigned long)(*text - '0')) / 10)
+			return false;
+		*value = *value * 10 + (unsigned long)(*text - '0');
+	}
+	return true;
+}
+
+/* The highest 'o' PORT: its stdin, PORT+2, must stay below VMADDR_PORT_ANY (vsock(7)). */
+#define MAX_STREAM_PORT 0xfffffff0UL
+
+/*
+ * Decodes the spec's fields (agent_protocol.h) from `data`, `size` bytes that end in a NUL; false
+ * on anything malformed: an unknown tag, a repeated single field, a value out of range, or in an
+ * exec's spec a field only the container's command may have, or no 'o'.
+ */
+static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
+{
+	size_t arg_count = 0, env_count = 0, group_count = 0;
+	for (char *field = data; field < data + size; field += strlen(field) + 1) {
+		arg_count += *field == VMLET_AGENT_FIELD_ARG;
+		env_count += *field == VMLET_AGENT_FIELD_ENV;
+		group_count += *field == VMLET_AGENT_FIELD_GROUP;
+	}
+	if (arg_count == 0 || group_count > NGROUPS_MAX)
+		return false;
+	spec->argv = calloc(arg_count + 1, sizeof *spec->argv);
+	spec->envp = calloc(env_count + 1, sizeof *spec->envp);
+	spec->groups = calloc(group_count + 1, sizeof *spec->groups);
+	if (!spec->argv || !spec->envp || !spec->groups)
+		return false;
+	bool have_user = false, have_ports = false;
+	spec->stream_port = VMLET_AGENT_PORT_STDOUT;
+	for (char *field = data; field < data + size; field += strlen(field) + 1) {
+		if (*field == '\0')
+			return false; /* a field without its tag */
+		char *value = field + 1;
+		size_t length = strlen(value);
+		unsigned long number, second;
+		switch (*field) {
+		case VMLET_AGENT_FIELD_ARG:
+			spec->argv[spec->argc++] = value;
+			break;
+		case VMLET_AGENT_FIELD_ENV:
+			if (value[0] == '=' || !strchr(value, '='))
+				return false;
+			spec->envp[spec->envc++] = value;
+			break;
+		case VMLET_AGENT_FIELD_WORKDIR:
+			if (spec->workdir || value[0] != '/' || length >= PATH_MAX)
+				return false;
+			spec->workdir = value;
+			break;
+		case VMLET_AGENT_FIELD_USER: /* UID:GID; (uid_t)-1 means "unchanged" to setresuid(2), so it is refused */
+			if (have_user || !strchr(value, ':') || !parse_number(value, ':', UINT32_MAX - 1, &number)
+				|| !parse_number(strchr(value, ':') + 1, '\0', UINT32_MAX - 1, &second))
+				return false;
+			spec->uid = (uid_t)number;
+			spec->gid = (gid_t)second;
+			have_user = true;
+			break;
+		case VMLET_AGENT_FIELD_GROUP:
+			if (!parse_number(value, '\0', UINT32_MAX - 1, &number))
+				return false;
+			spec->groups[spec->group_count++] = (gid_t)number;
+			break;
+		case VMLET_AGENT_FIELD_STREAM_PORT:
+			if (have_ports || !parse_number(value, '\0', MAX_STREAM_PORT, &spec->stream_port)
+				|| spec->stream_port < VMLET_AGENT_PORT_STDOUT)
+				return false;
+			have_ports = true;
+			break;
+		case VMLET_AGENT_FIELD_TERMINAL:
+			if (spec->terminal || !strchr(value, ':') || !parse_number(value, ':', 65535, &number)
+				|| !parse_number(strchr(value, ':') + 1, '\0', 65535, &second))
+				return false;
+			spec->terminal = true;
+			spec->size.ws_row = (unsigned short)number;
+			spec->size.ws_col = (unsigned short)second;
+			break;
+		case VMLET_AGENT_FIELD_HOSTNAME: /* sethostname(2): at most HOST_NAME_MAX (64) bytes */
+			if (exec || spec->hostname || length == 0 || length > 64)
+				return false;
+			spec->hostname = value;
+			break;
+		case VMLET_AGENT_FIELD_PIDS_MAX: /* the pids controller refuses more than PID_MAX_LIMIT (4194304) */
+			if (exec || spec->pids_max || !parse_number(value, '\0', 4194304, &number))
+				return false;
+			spec->pids_max = value;
+			break;
+		case VMLET_AGENT_FIELD_STDIN:
+		case VMLET_AGENT_FIELD_LOOPBACK:
+			if (length != 0 || (exec && *field == VMLET_AGENT_FIELD_LOOPBACK))
+				return false;
+			*(*field == VMLET_AGENT_FIELD_STDIN ? &spec->attach_stdin : &spec->loopback) = true;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (!spec->workdir)
+		spec->workdir = "/";
+	return have_ports || !exec;
+}
+
+/* The spec message: a little-endian u32 byte count, then the fields. Malformed: exit 125. */
+void read_spec(int control, bool exec, struct spec *spec)
+{
+	unsigned char header[4];
+	if (!read_exactly(control, header, sizeof header))
+		die("reading the spec", "the host closed the control connection");
+	uint32_t size = header[0] | (uint32_t)header[1] << 8 | (uint32_t)header[2] << 16 | (uint32_t)header[3] << 24;
+	if (size == 0 || size > VMLET_AGENT_MAX_SPEC)
+		die("the spec", "its size is out of range");
+	char *data = malloc(size);
+	if (!data || !read_exactly(control, data, size))
+		die("reading the spec", data ? "the host closed the control connection" : "out of memory");
+	if (data[size - 1] != '\0' || !decode_spec(data, size, exec, spec))
+		die("the spec", "malformed");
+}

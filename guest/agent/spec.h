@@ -1,0 +1,28 @@
+/* The spec that starts a control connection (agent_protocol.h), read and decoded by spec.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/ioctl.h> /* struct winsize */
+#include <sys/types.h>
+
+/* The spec, decoded. Strings point into the received buffer, which lives as long as the agent. */
+struct spec {
+	char **argv;          /* argc entries and a NULL */
+	char **envp;          /* likewise */
+	size_t argc, envc;
+	const char *workdir;  /* absolute */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t group_count;
+	const char *hostname; /* or NULL */
+	const char *pids_max; /* decimal, or NULL */
+	unsigned long stream_port; /* stdout; stderr and stdin follow */
+	bool attach_stdin;
+	bool loopback;
+	bool terminal;
+	struct winsize size;  /* of the terminal */
+};
+
+void read_spec(int control, bool exec, struct spec *spec);
