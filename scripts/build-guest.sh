@@ -20,12 +20,6 @@ busybox=$(command -v busybox || true)
 [ -x /bin/busybox ] && busybox=/bin/busybox
 [ -n "$busybox" ] && "$busybox" --list-full >/dev/null 2>&1 || { echo "build-guest: busybox-static is missing" >&2; exit 1; }
 
-hash_of() { cat "$@" | sha256sum | cut -c1-16; }
-kernel_hash=$( { dpkg-query -W -f='${Version}' linux-source-6.1; cat "$repo/guest/kernel/vmlet.config" "$repo"/guest/kernel/patches/*.patch "$0"; } | sha256sum | cut -c1-16)
-initramfs_hash=$( { dpkg-query -W -f='${Version}' busybox-static; cat "$repo/guest/init/init.c" "$repo"/guest/agent/*.c "$repo"/guest/agent/*.h "$repo/guest/tools/vsockcat.c" "$repo/scripts/make_cpio.py" "$0"; } | sha256sum | cut -c1-16)
-kernel_out=$cache/kernel/$kernel_hash/vmlinux
-initramfs_out=$cache/initramfs/$initramfs_hash/initramfs.cpio
-
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/vmlet-guest.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -80,6 +74,15 @@ build_initramfs() {
   mv "$initramfs_out.tmp" "$initramfs_out"
   echo "build-guest: initramfs: $(du -h "$initramfs_out" | cut -f1)"
 }
+
+# Each cache key covers what its artifact is built from, the function that builds it included
+# (declare -f), but not the rest of this script: a change to one never rebuilds the other. Globs
+# sort bytewise whatever the locale.
+export LC_ALL=C
+kernel_hash=$( { dpkg-query -W -f='${Version}' linux-source-6.1; cat "$repo/guest/kernel/vmlet.config" "$repo"/guest/kernel/patches/*.patch; declare -f build_kernel; } | sha256sum | cut -c1-16)
+initramfs_hash=$( { dpkg-query -W -f='${Version}' busybox-static; cat "$repo/guest/init/init.c" "$repo"/guest/agent/*.c "$repo"/guest/agent/*.h "$repo/guest/tools/vsockcat.c" "$repo/scripts/make_cpio.py"; declare -f build_initramfs; } | sha256sum | cut -c1-16)
+kernel_out=$cache/kernel/$kernel_hash/vmlinux
+initramfs_out=$cache/initramfs/$initramfs_hash/initramfs.cpio
 
 if [ $force -eq 1 ] || [ ! -f "$kernel_out" ]; then build_kernel; else echo "build-guest: kernel $kernel_hash is cached"; fi
 if [ $force -eq 1 ] || [ ! -f "$initramfs_out" ]; then build_initramfs; else echo "build-guest: initramfs $initramfs_hash is cached"; fi
