@@ -29,6 +29,8 @@
 
 #include "devices/virtio/vsock_device.h"
 #include "tests/fuzz/fuzz_common.h"
+#include "vmm/base/hybrid_vsock.h"
+#include "vmm/base/unix_socket.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -174,9 +176,7 @@ struct Fixture {
     }
     void connect_client(std::span<const uint8_t> line)
     {
-        sockaddr_un address {};
-        address.sun_family = AF_UNIX;
-        std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+        auto address = unix_socket_address(socket_path).value();
         UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (::connect(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0)
             return;
@@ -210,13 +210,11 @@ std::unique_ptr<Fixture> make_fixture()
     fixture->device = device.release_value();
     fuzz::check(fixture->device->attach_backend(*fixture->loop).ok(), "attach_backend");
 
-    auto listener_path = path + "_" + std::to_string(kHostPort);
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    fuzz::check(listener_path.size() < sizeof(address.sun_path), "listener path length");
-    std::memcpy(address.sun_path, listener_path.data(), listener_path.size());
+    auto listener_path = hybrid_vsock::listener_path(path, kHostPort);
+    auto address = unix_socket_address(listener_path);
+    fuzz::check(address.ok(), "listener path length");
     fixture->listener = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    fuzz::check(::bind(fixture->listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0, "bind");
+    fuzz::check(::bind(fixture->listener.get(), reinterpret_cast<const sockaddr*>(&address.value()), sizeof(sockaddr_un)) == 0, "bind");
     fuzz::check(::listen(fixture->listener.get(), SOMAXCONN) == 0, "listen");
     return fixture;
 }

@@ -2,6 +2,7 @@
 // /dev/hwrng, hvc0, TCP over a tap inside a network namespace this test makes for itself, and
 // vsock streams both ways through the AF_UNIX sockets of the hybrid vsock device.
 #include "tests/integration/real_guest.h"
+#include "vmm/base/unix_socket.h"
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -53,10 +54,7 @@ public:
     }
     static sockaddr_un address(const std::string& path)
     {
-        sockaddr_un address {};
-        address.sun_family = AF_UNIX;
-        path.copy(address.sun_path, sizeof(address.sun_path) - 1);
-        return address;
+        return unix_socket_address(path).value();
     }
     static bool wait(int fd, short events, std::chrono::steady_clock::time_point until)
     {

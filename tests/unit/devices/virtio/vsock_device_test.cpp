@@ -1,5 +1,6 @@
 #include "devices/virtio/vsock_device.h"
 #include "tests/unit/devices/virtio/fake_driver.h"
+#include "vmm/base/unix_socket.h"
 
 #include <gtest/gtest.h>
 
@@ -31,10 +32,7 @@ struct Packet {
 
 sockaddr_un address_of(const std::string& path)
 {
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, path.data(), path.size());
-    return address;
+    return unix_socket_address(path).value();
 }
 
 UniqueFd listen_at(const std::string& path)

@@ -1,6 +1,8 @@
 // AgentSession against a fake guest agent: the host side of guest/agent/agent_protocol.h, with the
 // agent's part played by a thread over the same unix sockets the VM's vsock device would use.
 #include "containers/runtime/vm/agent_session.h"
+#include "vmm/base/hybrid_vsock.h"
+#include "vmm/base/unix_socket.h"
 
 #include "guest/agent/agent_protocol.h"
 #include "tests/support/temporary_directory.h"
@@ -25,10 +27,8 @@ constexpr uint32_t kStreamPort = 70000;
 // The agent's connection to the host's listener for `port` ("<socket>_<port>").
 int connect_to_host(const std::string& socket, uint32_t port)
 {
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    auto path = socket + "_" + std::to_string(port);
-    path.copy(address.sun_path, sizeof address.sun_path - 1);
+    auto path = hybrid_vsock::listener_path(socket, port);
+    auto address = unix_socket_address(path).value();
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << path;
     return fd;

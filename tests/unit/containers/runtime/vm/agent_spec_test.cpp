@@ -73,3 +73,16 @@ TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
         (std::vector<std::string> { field(VMLET_AGENT_FIELD_ARG, "true"), field(VMLET_AGENT_FIELD_ENV, "HOME=/custom"),
             field(VMLET_AGENT_FIELD_WORKDIR, "/"), field(VMLET_AGENT_FIELD_USER, "0:0") }));
 }
+
+// The bytes on the wire are the protocol, not the names: agent_protocol.h documents these letters,
+// and a guest agent built from another tree must still understand this host.
+TEST(AgentProtocol, TagsAreTheDocumentedLetters)
+{
+    EXPECT_EQ(std::string({ char(VMLET_AGENT_FIELD_ARG), char(VMLET_AGENT_FIELD_ENV), char(VMLET_AGENT_FIELD_WORKDIR), char(VMLET_AGENT_FIELD_USER),
+                  char(VMLET_AGENT_FIELD_GROUP), char(VMLET_AGENT_FIELD_HOSTNAME), char(VMLET_AGENT_FIELD_PIDS_MAX), char(VMLET_AGENT_FIELD_STDIN),
+                  char(VMLET_AGENT_FIELD_LOOPBACK), char(VMLET_AGENT_FIELD_STREAM_PORT), char(VMLET_AGENT_FIELD_TERMINAL) }),
+        "aewughpinot");
+    EXPECT_EQ(std::string({ char(VMLET_AGENT_MSG_STARTED), char(VMLET_AGENT_MSG_FAILED), char(VMLET_AGENT_MSG_EXITED), char(VMLET_AGENT_MSG_KILL),
+                  char(VMLET_AGENT_MSG_WINDOW), char(VMLET_AGENT_MSG_ACK) }),
+        "SFXKWA");
+}

@@ -1,0 +1,102 @@
+#include "containers/runtime/container_log.h"
+
+#include "tests/support/temporary_directory.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <unistd.h>
+
+using namespace vmlet;
+
+namespace {
+
+// What copy_container_log prints, stdout and stderr apart.
+struct Shown {
+    std::string out, err;
+};
+
+Shown show(const std::string& directory, const LogQuery& query)
+{
+    int out[2], err[2];
+    EXPECT_EQ(::pipe(out), 0);
+    EXPECT_EQ(::pipe(err), 0);
+    auto copied = copy_container_log(directory, query, out[1], err[1], [] { return false; });
+    EXPECT_TRUE(copied.ok()) << copied.error().message();
+    ::close(out[1]);
+    ::close(err[1]);
+    Shown shown;
+    char buffer[4096];
+    for (ssize_t count; (count = ::read(out[0], buffer, sizeof buffer)) > 0;)
+        shown.out.append(buffer, size_t(count));
+    for (ssize_t count; (count = ::read(err[0], buffer, sizeof buffer)) > 0;)
+        shown.err.append(buffer, size_t(count));
+    ::close(out[0]);
+    ::close(err[0]);
+    return shown;
+}
+
+class ContainerLog : public ::testing::Test {
+protected:
+    void write_log(const std::string& text)
+    {
+        std::ofstream(m_directory.file(std::string(kContainerLogFile))) << text;
+    }
+    test::TemporaryDirectory m_directory;
+};
+
+}
+
+TEST_F(ContainerLog, PiecesOfALineAreJoinedAndStreamsKeptApart)
+{
+    write_log("2026-12-07T10:00:00.000000001Z stdout P hel\n"
+              "2026-12-07T10:00:00.000000002Z stderr F oops\n"
+              "2026-12-07T10:00:00.000000003Z stdout F lo\n"
+              "2026-12-07T10:00:01.000000000Z stdout F \n"
+              "2026-12-07T10:00:02.000000000Z stdout P no newline at the end");
+    auto shown = show(m_directory.path(), {});
+    EXPECT_EQ(shown.out, "hello\n\n");
+    EXPECT_EQ(shown.err, "oops\n");
+    // The last entry has no newline of its own: a writer that is still at it. It is not shown yet.
+    write_log("2026-12-07T10:00:02.000000000Z stdout P cut short\n");
+    EXPECT_EQ(show(m_directory.path(), {}).out, "cut short");
+}
+
+TEST_F(ContainerLog, TailSinceAndTimestamps)
+{
+    write_log("2026-12-07T10:00:00.000000000Z stdout F one\n"
+              "2026-12-07T10:00:01.000000000Z stderr F two\n"
+              "2026-12-07T10:00:02.000000000Z stdout F three\n");
+    auto last = show(m_directory.path(), { .tail = 2 });
+    EXPECT_EQ(last.out, "three\n");
+    EXPECT_EQ(last.err, "two\n");
+    EXPECT_EQ(show(m_directory.path(), { .tail = 0 }).out, "");
+    auto since = show(m_directory.path(), { .since = "2026-12-07T10:00:01.000000000Z" });
+    EXPECT_EQ(since.out, "three\n");
+    EXPECT_EQ(since.err, "two\n");
+    EXPECT_EQ(show(m_directory.path(), { .tail = 1, .timestamps = true }).out, "2026-12-07T10:00:02.000000000Z three\n");
+}
+
+TEST_F(ContainerLog, LinesTheFormatDoesNotMakeAreSkipped)
+{
+    write_log("garbage\n"
+              "2026-12-07T10:00:00.000000000Z stdin F nope\n"
+              "2026-12-07T10:00:00.000000000Z stdout X nope\n"
+              "2026-12-07T10:00:00.000000000Z stdout F kept\n");
+    EXPECT_EQ(show(m_directory.path(), {}).out, "kept\n");
+    EXPECT_EQ(show("/nonexistent", {}).out, "");
+}
+
+TEST(ContainerLogSince, DockersForms)
+{
+    std::time_t now = 1796640000; // 2026-12-07T10:40:00Z
+    EXPECT_EQ(parse_log_since("2026-12-07T10:00:00Z", now).value(), "2026-12-07T10:00:00.000000000Z");
+    EXPECT_EQ(parse_log_since("2026-12-07T11:00:00.5+01:00", now).value(), "2026-12-07T10:00:00.500000000Z");
+    EXPECT_EQ(parse_log_since("2026-12-07", now).value(), "2026-12-07T00:00:00.000000000Z");
+    EXPECT_EQ(parse_log_since("1796637600", now).value(), "2026-12-07T10:00:00.000000000Z");
+    EXPECT_EQ(parse_log_since("1796637600.25", now).value(), "2026-12-07T10:00:00.250000000Z");
+    EXPECT_EQ(parse_log_since("10m", now).value(), "2026-12-07T10:30:00.000000000Z");
+    EXPECT_EQ(parse_log_since("1h30m", now).value(), "2026-12-07T09:10:00.000000000Z");
+    for (const char* bad : { "yesterday", "10x", "2026-13", "" })
+        EXPECT_FALSE(parse_log_since(bad, now).ok()) << bad;
+}
