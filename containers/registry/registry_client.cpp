@@ -1,7 +1,9 @@
 #include "containers/registry/registry_client.h"
 
 #include "vmm/base/file.h"
+#include "containers/registry/auth_challenge.h"
 #include "containers/registry/base64.h"
+#include "containers/registry/http_text.h"
 #include "containers/image/media_types.h"
 
 #include <curl/curl.h>
@@ -16,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -53,22 +56,6 @@ struct SlistFree {
 using CurlHandle = std::unique_ptr<CURL, CurlFree>;
 using HeaderList = std::unique_ptr<curl_slist, SlistFree>;
 
-std::string lowercase(std::string_view text)
-{
-    std::string result(text);
-    std::transform(result.begin(), result.end(), result.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return result;
-}
-
-std::string_view trim(std::string_view text)
-{
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
-}
-
 // The host of "host:port" or "[v6]:port", without the port.
 std::string_view host_of(std::string_view registry)
 {
@@ -95,62 +82,6 @@ bool valid_tag(std::string_view tag)
     auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
     return !tag.empty() && tag.size() <= 128 && word(tag.front())
         && std::all_of(tag.begin(), tag.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
-}
-
-// One challenge of RFC 7235 section 4.1: `Bearer realm="https://auth.docker.io/token",
-// service="registry.docker.io",scope="repository:library/busybox:pull"`. Values are tokens or
-// quoted strings (which may hold commas).
-struct Challenge {
-    std::string scheme; // lowercased
-    std::vector<std::pair<std::string, std::string>> parameters;
-
-    std::string parameter(std::string_view name) const
-    {
-        for (const auto& [key, value] : parameters) {
-            if (key == name)
-                return value;
-        }
-        return {};
-    }
-};
-
-Challenge parse_challenge(std::string_view header)
-{
-    Challenge challenge;
-    header = trim(header);
-    auto space = header.find(' ');
-    challenge.scheme = lowercase(header.substr(0, space));
-    if (space == std::string_view::npos)
-        return challenge;
-    std::string_view rest = header.substr(space + 1);
-    while (!rest.empty()) {
-        rest = trim(rest);
-        auto equals = rest.find('=');
-        if (equals == std::string_view::npos)
-            break;
-        std::string key = lowercase(trim(rest.substr(0, equals)));
-        rest = trim(rest.substr(equals + 1));
-        std::string value;
-        if (rest.starts_with('"')) {
-            size_t index = 1;
-            for (; index < rest.size() && rest[index] != '"'; ++index) {
-                if (rest[index] == '\\' && index + 1 < rest.size())
-                    ++index;
-                value += rest[index];
-            }
-            rest = rest.substr(std::min(index + 1, rest.size()));
-        } else {
-            auto end = rest.find(',');
-            value = std::string(trim(rest.substr(0, end)));
-            rest = rest.substr(end == std::string_view::npos ? rest.size() : end);
-        }
-        challenge.parameters.emplace_back(std::move(key), std::move(value));
-        auto comma = rest.find(',');
-        if (comma == std::string_view::npos)
-            break;
-        rest = rest.substr(comma + 1);
-    }
-    return challenge;
 }
 
 // The first message of an OCI error body (spec.md "Error Codes"): {"errors":[{"code","message"}]}.
@@ -223,7 +154,7 @@ size_t on_header(char* data, size_t, size_t count, void* user)
     }
     auto colon = line.find(':');
     if (colon != std::string_view::npos)
-        transfer.response.headers.emplace_back(lowercase(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+        transfer.response.headers.emplace_back(ascii_lowercase(trim_whitespace(line.substr(0, colon))), std::string(trim_whitespace(line.substr(colon + 1))));
     return count;
 }
 
@@ -372,7 +303,7 @@ struct RegistryClient::State {
     // The Docker token protocol (distribution docs/spec/auth/token.md): GET the realm with the
     // service and a pull scope for our repository, with Basic credentials when we have them, and
     // take "token" (or the OAuth2 "access_token") from the JSON answer.
-    Result<std::string> fetch_token(const Challenge& challenge)
+    Result<std::string> fetch_token(const AuthChallenge& challenge)
     {
         std::string realm = challenge.parameter("realm");
         if (realm.empty())
@@ -403,19 +334,25 @@ struct RegistryClient::State {
         return make_error("the token service of {} ({}) sent no token", reference.registry, realm);
     }
 
-    // Answers a 401's challenge by setting `authorization` for the retry.
+    // Answers a 401's challenge by setting `authorization` for the retry. A malformed
+    // WWW-Authenticate field is reported only when no other field offers a challenge we answer.
     Result<void> authenticate(const Response& unauthorized)
     {
-        std::optional<Challenge> chosen;
+        std::vector<AuthChallenge> challenges;
+        std::optional<Error> malformed;
         for (const auto& [key, value] : unauthorized.headers) {
             if (key != "www-authenticate")
                 continue;
-            auto challenge = parse_challenge(value);
-            if (challenge.scheme == "bearer" || (challenge.scheme == "basic" && !chosen))
-                chosen = std::move(challenge);
+            auto parsed = parse_www_authenticate(value);
+            if (!parsed.ok()) {
+                malformed = make_error("registry {} sent a malformed WWW-Authenticate header: {}", reference.registry, parsed.error().message());
+                continue;
+            }
+            std::move(parsed.value().begin(), parsed.value().end(), std::back_inserter(challenges));
         }
+        auto chosen = choose_challenge(challenges);
         if (!chosen)
-            return auth_required();
+            return malformed ? *malformed : auth_required();
         if (chosen->scheme == "basic") {
             if (!credentials)
                 return auth_required();
@@ -560,8 +497,8 @@ Result<FetchedManifest> RegistryClient::manifest(const std::string& tag_or_diges
 
     // The media type is the Content-Type (spec.md "Pulling manifests"); an old registry that
     // says application/json still puts it in the document's mediaType field.
-    std::string type = lowercase(trim(response.header("content-type").value_or("")));
-    type = std::string(trim(type.substr(0, type.find(';'))));
+    std::string type = ascii_lowercase(trim_whitespace(response.header("content-type").value_or("")));
+    type = std::string(trim_whitespace(type.substr(0, type.find(';'))));
     if (!media_type::is_index(type) && !media_type::is_manifest(type)) {
         auto document = nlohmann::json::parse(response.body, nullptr, false);
         if (document.is_object() && document.contains("mediaType") && document["mediaType"].is_string())
