@@ -3,9 +3,9 @@
 #include "vmm/base/result.h"
 #include "containers/image/digest.h"
 #include "containers/image/reference.h"
+#include "containers/registry/http_transport.h"
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,11 +19,8 @@ struct FetchedManifest {
     Digest digest;
 };
 
-// Bytes received so far and the total (0 when the registry did not say).
-using ProgressCallback = std::function<void(uint64_t done, uint64_t total)>;
-
 // A client of one repository on one registry, speaking the OCI distribution spec v1.1
-// (spec.md "Pulling manifests", "Pulling blobs") over libcurl. Anonymous, or with a bearer token
+// (spec.md "Pulling manifests", "Pulling blobs") over an HttpTransport. Anonymous, or with a bearer token
 // fetched from the realm a 401's WWW-Authenticate names (the Docker token protocol,
 // distribution docs/spec/auth/token.md), or HTTP Basic. Credentials come from the environment:
 // VMLET_REGISTRY_AUTH=user:password. Registries on loopback (localhost, 127.*, ::1) are spoken
