@@ -4,10 +4,12 @@
 #include "containers/image/digest.h"
 #include "containers/image/reference.h"
 #include "containers/registry/http_transport.h"
+#include "containers/registry/registry_auth.h"
 
 #include <cstdint>
-#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace vmlet::image {
 
@@ -20,10 +22,9 @@ struct FetchedManifest {
 };
 
 // A client of one repository on one registry, speaking the OCI distribution spec v1.1
-// (spec.md "Pulling manifests", "Pulling blobs") over an HttpTransport. Anonymous, or with a bearer token
-// fetched from the realm a 401's WWW-Authenticate names (the Docker token protocol,
-// distribution docs/spec/auth/token.md), or HTTP Basic. Credentials come from the environment:
-// VMLET_REGISTRY_AUTH=user:password. Registries on loopback (localhost, 127.*, ::1) are spoken
+// (spec.md "Pulling manifests", "Pulling blobs") over an HttpTransport, authenticated as
+// RegistryAuth says (anonymous, Basic, or a bearer token; credentials from
+// VMLET_REGISTRY_AUTH=user:password). Registries on loopback (localhost, 127.*, ::1) are spoken
 // to over plain HTTP, as Docker treats them as insecure by default; all others over HTTPS.
 // Errors read as one line: "registry 127.0.0.1:5000 is unreachable: Connection refused".
 class RegistryClient {
@@ -32,9 +33,6 @@ public:
     // manifest or blob (so an unreachable registry is reported there). Fails only on a malformed
     // VMLET_REGISTRY_AUTH.
     static Result<RegistryClient> connect(const Reference& reference);
-    RegistryClient(RegistryClient&&) noexcept;
-    RegistryClient& operator=(RegistryClient&&) noexcept;
-    ~RegistryClient();
 
     // GET /v2/<name>/manifests/<tag or digest>, accepting OCI and Docker v2 manifests and
     // indexes. When `tag_or_digest` is a digest, the bytes are checked against it.
@@ -51,9 +49,21 @@ public:
     Result<void> download_blob(const Digest& digest, const std::string& path, const ProgressCallback& progress = {});
 
 private:
-    struct State;
-    explicit RegistryClient(std::unique_ptr<State> state);
-    std::unique_ptr<State> m_state;
+    RegistryClient(Reference reference, std::string base_url, HttpTransport http, RegistryAuth auth);
+
+    // A GET with our authorization; a 401 is answered once (a token may also have expired).
+    Result<HttpResponse> get(const HttpRequest& request);
+    Result<void> download(const Digest& digest, std::optional<uint64_t> size, const std::string& path, const ProgressCallback& progress);
+    Result<void> fetch_blob(const Digest& digest, std::optional<uint64_t> size, int fd, const ProgressCallback& progress);
+    // A status the caller has no special meaning for, as a sentence about `what`.
+    Error status_error(const HttpResponse& response, std::string_view what) const;
+    // "127.0.0.1:5000/app:v1" or "127.0.0.1:5000/app@sha256:...", for messages.
+    std::string name_of(std::string_view tag_or_digest) const;
+
+    Reference m_reference;
+    std::string m_base_url; // "http://127.0.0.1:5000/v2/library/busybox"
+    HttpTransport m_http;
+    RegistryAuth m_auth;
 };
 
 }
