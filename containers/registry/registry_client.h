@@ -3,11 +3,13 @@
 #include "vmm/base/result.h"
 #include "containers/image/digest.h"
 #include "containers/image/reference.h"
+#include "containers/registry/http_transport.h"
+#include "containers/registry/registry_auth.h"
 
 #include <cstdint>
-#include <functional>
-#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace vmlet::image {
 
@@ -19,14 +21,10 @@ struct FetchedManifest {
     Digest digest;
 };
 
-// Bytes received so far and the total (0 when the registry did not say).
-using ProgressCallback = std::function<void(uint64_t done, uint64_t total)>;
-
 // A client of one repository on one registry, speaking the OCI distribution spec v1.1
-// (spec.md "Pulling manifests", "Pulling blobs") over libcurl. Anonymous, or with a bearer token
-// fetched from the realm a 401's WWW-Authenticate names (the Docker token protocol,
-// distribution docs/spec/auth/token.md), or HTTP Basic. Credentials come from the environment:
-// VMLET_REGISTRY_AUTH=user:password. Registries on loopback (localhost, 127.*, ::1) are spoken
+// (spec.md "Pulling manifests", "Pulling blobs") over an HttpTransport, authenticated as
+// RegistryAuth says (anonymous, Basic, or a bearer token; credentials from
+// VMLET_REGISTRY_AUTH=user:password). Registries on loopback (localhost, 127.*, ::1) are spoken
 // to over plain HTTP, as Docker treats them as insecure by default; all others over HTTPS.
 // Errors read as one line: "registry 127.0.0.1:5000 is unreachable: Connection refused".
 class RegistryClient {
@@ -35,9 +33,6 @@ public:
     // manifest or blob (so an unreachable registry is reported there). Fails only on a malformed
     // VMLET_REGISTRY_AUTH.
     static Result<RegistryClient> connect(const Reference& reference);
-    RegistryClient(RegistryClient&&) noexcept;
-    RegistryClient& operator=(RegistryClient&&) noexcept;
-    ~RegistryClient();
 
     // GET /v2/<name>/manifests/<tag or digest>, accepting OCI and Docker v2 manifests and
     // indexes. When `tag_or_digest` is a digest, the bytes are checked against it.
@@ -54,9 +49,21 @@ public:
     Result<void> download_blob(const Digest& digest, const std::string& path, const ProgressCallback& progress = {});
 
 private:
-    struct State;
-    explicit RegistryClient(std::unique_ptr<State> state);
-    std::unique_ptr<State> m_state;
+    RegistryClient(Reference reference, std::string base_url, HttpTransport http, RegistryAuth auth);
+
+    // A GET with our authorization; a 401 is answered once (a token may also have expired).
+    Result<HttpResponse> get(const HttpRequest& request);
+    Result<void> download(const Digest& digest, std::optional<uint64_t> size, const std::string& path, const ProgressCallback& progress);
+    Result<void> fetch_blob(const Digest& digest, std::optional<uint64_t> size, int fd, const ProgressCallback& progress);
+    // A status the caller has no special meaning for, as a sentence about `what`.
+    Error status_error(const HttpResponse& response, std::string_view what) const;
+    // "127.0.0.1:5000/app:v1" or "127.0.0.1:5000/app@sha256:...", for messages.
+    std::string name_of(std::string_view tag_or_digest) const;
+
+    Reference m_reference;
+    std::string m_base_url; // "http://127.0.0.1:5000/v2/library/busybox"
+    HttpTransport m_http;
+    RegistryAuth m_auth;
 };
 
 }

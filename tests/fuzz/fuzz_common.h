@@ -13,13 +13,12 @@
 
 #include "devices/virtio/mmio_transport.h"
 #include "devices/virtio/virtio_spec.h"
+#include "tests/fuzz/fuzz_check.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <span>
 
@@ -65,17 +64,7 @@ private:
     size_t m_offset { 0 };
 };
 
-// scripts/fuzz.sh runs with -close_fd_mask=2, which points fd 2 at /dev/null to keep the devices'
-// error messages out of the log; this copy, made before that, still reaches the log.
-inline const int g_report_fd = ::dup(STDERR_FILENO);
-
-inline void check(bool condition, const char* what)
-{
-    if (!condition) {
-        dprintf(g_report_fd, "fuzz check failed: %s\n", what);
-        abort();
-    }
-}
+using fuzz_support::check;
 
 // Guest RAM of kRamSize bytes at 0 holding `contents` (truncated or zero-padded).
 inline GuestMemory make_memory(std::span<const uint8_t> contents)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus for the virtio fuzz targets into tests/fuzz/corpus/<target>/.
+"""Writes the seed corpus for the fuzz targets into tests/fuzz/corpus/<target>/.
 
 Each seed is a valid-looking input in the format the target's comment describes, using the guest
 layout of fuzz_common.h (queue q: descriptors at q*0x1000, avail ring at +0x800, used ring at
 +0xa00; readable buffers at 0x100..0x7ff, writable ones at 0x8000+). Only the RAM prefix that
 holds something is written, so every seed stays a few KiB. fuzz_vsock_packets writes its rings
-itself: its seeds are operation lists. Rerun after changing a format:
+itself: its seeds are operation lists. fuzz_www_authenticate's are header values. Rerun after
+changing a format:
     python3 tests/fuzz/make_seeds.py
 """
 
@@ -275,6 +276,23 @@ def vsock_packets():
     write("fuzz_vsock_packets", "host_connect_lines", header + ops)
 
 
+def www_authenticate():
+    # the field value as is: what registries send, RFC 7235's own example, and near misses
+    seeds = {
+        "docker_hub": b'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",'
+                      b'scope="repository:library/busybox:pull"',
+        "basic": b'Basic realm="Registry Realm"',
+        "several": b'Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"',
+        "token68_and_empty_elements": b', Negotiate YWJjZA==,, NTLM, bearer  realm = "r" ,scope=a:b:pull ,',
+        "error_params": b'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:o/i:pull",'
+                        b'error="insufficient_scope"',
+        "unterminated": b'Bearer realm="https://auth.example/token',
+        "duplicate": b'Basic realm="a", REALM="b"',
+    }
+    for name, field in seeds.items():
+        write("fuzz_www_authenticate", name, field)
+
+
 if __name__ == "__main__":
     descriptor_chain()
     mmio_transport()
@@ -282,5 +300,6 @@ if __name__ == "__main__":
     net_frames()
     console()
     vsock_packets()
+    www_authenticate()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")

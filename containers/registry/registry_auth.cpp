@@ -1,0 +1,113 @@
+#include "containers/registry/registry_auth.h"
+
+#include "containers/registry/auth_challenge.h"
+#include "containers/registry/base64.h"
+#include "containers/registry/registry_token.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+namespace vmlet::image {
+
+namespace {
+
+constexpr const char* kAuthVariable = "VMLET_REGISTRY_AUTH";
+// A token answer is a small JSON document; a JWT granting one scope is a few KiB.
+constexpr size_t kTokenAnswerLimit = 1 << 20;
+
+}
+
+Result<RegistryAuth> RegistryAuth::from_environment(std::string registry, std::string repository)
+{
+    std::optional<std::string> credentials;
+    if (const char* auth = std::getenv(kAuthVariable); auth && *auth) {
+        if (!std::strchr(auth, ':'))
+            return make_error("{} must be user:password", kAuthVariable);
+        credentials = auth;
+    }
+    return RegistryAuth(std::move(registry), std::move(repository), std::move(credentials));
+}
+
+RegistryAuth::RegistryAuth(std::string registry, std::string repository, std::optional<std::string> credentials)
+    : m_registry(std::move(registry))
+    , m_repository(std::move(repository))
+    , m_credentials(std::move(credentials))
+{
+}
+
+Result<void> RegistryAuth::answer(const HttpResponse& unauthorized, HttpTransport& http)
+{
+    // A malformed field is reported only when no other offers a challenge we answer.
+    std::vector<AuthChallenge> challenges;
+    std::optional<Error> malformed;
+    for (const auto& [name, value] : unauthorized.headers) {
+        if (name != "www-authenticate")
+            continue;
+        auto parsed = parse_www_authenticate(value);
+        if (!parsed.ok()) {
+            malformed = make_error("registry {} sent a malformed WWW-Authenticate header: {}", m_registry, parsed.error().message());
+            continue;
+        }
+        std::move(parsed.value().begin(), parsed.value().end(), std::back_inserter(challenges));
+    }
+    auto chosen = choose_challenge(challenges);
+    if (!chosen)
+        return malformed ? *malformed : required();
+    if (chosen->scheme == "basic") {
+        if (!m_credentials)
+            return required();
+        m_authorization = basic_authorization();
+        return {};
+    }
+    m_authorization = "Authorization: Bearer " + TRY(fetch_token(*chosen, http));
+    return {};
+}
+
+// The Docker token protocol: GET the realm, with Basic credentials when we have them (anonymous
+// pulls get a token too), and take the token from the JSON answer.
+Result<std::string> RegistryAuth::fetch_token(const AuthChallenge& bearer, HttpTransport& http) const
+{
+    HttpRequest request {
+        .url = TRY(token_url(bearer, m_registry, m_repository)),
+        .server = m_registry,
+        .headers = { "Accept: application/json" },
+        .body_limit = kTokenAnswerLimit,
+    };
+    if (m_credentials)
+        request.headers.push_back(basic_authorization());
+    auto response = TRY(http.get(request));
+    std::string realm = bearer.parameter("realm");
+    if (response.status == 401 || response.status == 403)
+        return refused();
+    if (response.status != 200)
+        return make_error("the token service of {} ({}) answered HTTP {}", m_registry, realm, response.status);
+    if (response.body_over_limit)
+        return make_error("the token service of {} ({}) sent an answer over {} MiB", m_registry, realm, kTokenAnswerLimit >> 20);
+    auto token = token_from_answer(response.body);
+    if (!token.ok())
+        return make_error("the token service of {} ({}) {}", m_registry, realm, token.error().message());
+    return token.release_value();
+}
+
+Error RegistryAuth::refused() const
+{
+    if (!m_credentials)
+        return required();
+    return make_error("authentication to {} failed: the credentials in {} were rejected", m_registry, kAuthVariable);
+}
+
+std::string RegistryAuth::basic_authorization() const
+{
+    return "Authorization: Basic " + base64(*m_credentials);
+}
+
+Error RegistryAuth::required() const
+{
+    return make_error("authentication required by {} (set {}=user:password)", m_registry, kAuthVariable);
+}
+
+}
