@@ -16,7 +16,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${VMLET_FUZZ_BUILD:-/var/tmp/vmlet-fuzz-build}"
 runs="${VMLET_FUZZ_RUNS:-$build/runs}"
 seconds=10
-all_targets=(fuzz_descriptor_chain fuzz_mmio_transport fuzz_block_request fuzz_net_frames fuzz_console fuzz_vsock_packets)
+# Every target: tests/fuzz/fuzz_<name>.cpp is the target fuzz_<name> (tests/fuzz/CMakeLists.txt).
+all_targets=()
+for source in "$root"/tests/fuzz/fuzz_*.cpp; do all_targets+=("$(basename "$source" .cpp)"); done
 
 usage() { echo "usage: $0 [-t seconds] [target...]" >&2; exit 2; }
 while getopts "t:h" option; do
