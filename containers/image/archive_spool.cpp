@@ -278,7 +278,7 @@ Result<SpooledArchive> spool_image_archive(const std::string& archive_path, cons
     archive_read_support_filter_all(reader.get());
     archive_read_support_format_tar(reader.get());
     if (archive_read_open_filename(reader.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
-        return make_error("cannot read {}: {}", archive_path, archive_error_string(reader.get()));
+        return make_error("cannot open it: {}", archive_error_string(reader.get()));
     SpooledArchive spooled;
     for (;;) {
         archive_entry* entry = nullptr;
@@ -286,17 +286,17 @@ Result<SpooledArchive> spool_image_archive(const std::string& archive_path, cons
         if (status == ARCHIVE_EOF)
             return spooled;
         if (status < ARCHIVE_WARN)
-            return make_error("{} is not a readable image archive: {}", archive_path, archive_error_string(reader.get()));
+            return make_error("it is not a readable image archive: {}", archive_error_string(reader.get()));
         const char* raw_name = archive_entry_pathname(entry);
         if (!raw_name)
-            return make_error("{} holds a member without a name", archive_path);
+            return make_error("it holds a member without a name");
         auto name = normal_member_name(raw_name);
         if (!name)
-            return make_error("{} holds '{}', a name outside the archive", archive_path, printable_name(raw_name));
+            return make_error("it holds '{}', a name outside the archive", printable_name(raw_name));
         // "./", the top of the archive, which tar -C DIR -cf ARCHIVE . writes first.
         if (name->empty())
             continue;
-        TRY_CONTEXT(spool_member(reader.get(), entry, *name, directory, spooled), archive_path);
+        TRY(spool_member(reader.get(), entry, *name, directory, spooled));
     }
 }
 

@@ -64,7 +64,8 @@ private:
 // the empty directory `directory`, under its normal name, and records all members. Hard links
 // (how `docker save` shares a layer between images) become hard links. Refuses, naming the
 // entry, a member whose name is not normal, a hard link to anything but an earlier regular
-// member, and a member under one that is not a directory.
+// member, and a member under one that is not a directory. Errors call the archive "it": the
+// caller names it.
 Result<SpooledArchive> spool_image_archive(const std::string& archive_path, const std::string& directory);
 
 // `text` with control characters escaped, so that an error naming it stays one line.
