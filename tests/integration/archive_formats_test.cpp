@@ -3,6 +3,9 @@
 // them, and oci-archive), skopeo copy to docker-archive, and Docker's classic `docker save`
 // layout written here from its documentation. The cases are shared by both isolations
 // (archive_formats_process_test.cpp, archive_formats_vm_test.cpp), as the run tests are.
+// Everything podman and skopeo write is under the test's temporary directory, but for their
+// machine-wide blob-info cache in /var/lib/containers/cache, which neither has a flag to move
+// (the registry tests' skopeo shares it), and podman's lock file in /etc/cni/net.d.
 #include "tests/integration/archive_formats_test.h"
 
 #include "tests/support/command.h"
@@ -163,10 +166,11 @@ void ArchiveFormats::TearDown()
     }
     // podman's vfs driver mounts nothing, but whatever it or vmlet left mounted under the scratch
     // directory is unmounted (so that it can be removed) and counted as a failure.
-    if (fs::exists(scratch("podman")))
-        run_command({ "env", "CONTAINERS_CONF=" + scratch("containers.conf"), "TMPDIR=" + scratch("tmp"), "podman", "--root",
-            scratch("podman/root"), "--runroot", scratch("podman/run"), "--tmpdir", scratch("podman/tmp"), "--storage-driver", "vfs",
-            "rmi", "--all", "--force" });
+    if (fs::exists(scratch("podman"))) {
+        auto command = podman_command();
+        command.insert(command.end(), { "rmi", "--all", "--force" });
+        run_command(command);
+    }
     for (const auto& point : mounts_under(fs::canonical(m_scratch.path()).string())) {
         ADD_FAILURE() << "left mounted: " << point;
         ::umount2(point.c_str(), MNT_DETACH);
@@ -202,13 +206,17 @@ WrittenImage ArchiveFormats::write_layout(const std::string& name, const std::st
     return write_oci_layout(scratch(name), spec, tag);
 }
 
-std::string ArchiveFormats::podman(std::vector<std::string> arguments)
+std::vector<std::string> ArchiveFormats::podman_command() const
 {
     // Storage, run state and libpod's own temporary files all under the scratch directory;
     // TMPDIR for the layer streams podman import and save spool.
-    std::vector<std::string> command { "env", "CONTAINERS_CONF=" + scratch("containers.conf"), "TMPDIR=" + scratch("tmp"), "podman",
-        "--root", scratch("podman/root"), "--runroot", scratch("podman/run"), "--tmpdir", scratch("podman/tmp"), "--storage-driver",
-        "vfs" };
+    return { "env", "CONTAINERS_CONF=" + scratch("containers.conf"), "TMPDIR=" + scratch("tmp"), "podman", "--root", scratch("podman/root"),
+        "--runroot", scratch("podman/run"), "--tmpdir", scratch("podman/tmp"), "--storage-driver", "vfs" };
+}
+
+std::string ArchiveFormats::podman(std::vector<std::string> arguments)
+{
+    auto command = podman_command();
     command.insert(command.end(), arguments.begin(), arguments.end());
     auto result = run_command(command, std::chrono::seconds(GetParam() == "vm" ? 600 : 120));
     EXPECT_EQ(result.exit_code, 0) << "podman " << arguments.at(0) << ": " << result.err;

@@ -32,6 +32,7 @@ protected:
         const std::string& tag = "latest");
     // `podman ARGUMENTS...` on the test's own storage (vfs) and configuration, which must succeed.
     std::string podman(std::vector<std::string> arguments);
+    std::vector<std::string> podman_command() const;
     // The image of `layout` flattened into one root file system tar (what `podman import` takes).
     std::string flatten(const std::string& layout, const WrittenImage& image);
 
