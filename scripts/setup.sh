@@ -18,6 +18,7 @@ packages=(
   busybox-static cpio                   # the guest's user space and initramfs
   qemu-system-x86                       # the reference VMM that scripts/bench/ compares against
   docker-registry skopeo curl           # tests: a registry on loopback, what pushes to it, a client for -p
+  podman runc                           # tests: they make archives with podman save (runc: --no-install-recommends would pick crun, which refuses hybrid cgroups)
   e2fsprogs                             # mkfs.ext4 -d: each image as a disk for --isolation=vm
 )
 missing=()

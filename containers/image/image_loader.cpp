@@ -20,28 +20,46 @@ namespace {
 
 constexpr size_t kMaxDocument = 4 << 20;
 
-// Blobs read from an image directory: by default at blobs/sha256/<hex>, or where manifest.json
-// says (`docker save`'s <id>/layer.tar). Each is copied into the store's tmp/ and checked there,
-// so a file changed under vmlet's feet cannot slip past the check.
+// An unpacked image: a directory, and how its names are looked up (on disk for `load --dir`, in
+// the record of a spooled archive for `load -i`, whose symbolic links are never on disk).
+struct ImageTree {
+    std::string directory;
+    MemberLookup lookup;
+    std::string shown; // how errors name it
+
+    bool has(const std::string& name) const { return lookup(name).kind != ArchiveMember::Kind::Missing; }
+    // The path of the regular file `name` leads to, by resolve_archive_member's rules.
+    Result<std::string> path_of(std::string_view name) const
+    {
+        auto resolved = TRY(resolve_archive_member(name, lookup));
+        return directory + "/" + resolved;
+    }
+};
+
+// Blobs read from an image tree: by default at blobs/sha256/<hex>, or where manifest.json says
+// (`docker save`'s <id>/layer.tar, containers/image's <digest>.tar). Each is copied into the
+// store's tmp/ and checked there, so a file changed under vmlet's feet cannot slip past the check.
 class DirectoryBlobs final : public BlobSource {
 public:
-    DirectoryBlobs(const Store& store, std::string directory)
+    DirectoryBlobs(const Store& store, const ImageTree& tree)
         : m_store(store)
-        , m_directory(std::move(directory))
+        , m_tree(tree)
     {
     }
 
-    void place(const Digest& digest, std::string relative) { m_places[digest] = std::move(relative); }
+    // `path` is what ImageTree::path_of gave for the file with `digest`.
+    void place(const Digest& digest, std::string path) { m_places[digest] = std::move(path); }
 
-    std::string path_of(const Digest& digest) const
+    Result<std::string> path_of(const Digest& digest) const
     {
-        auto place = m_places.find(digest);
-        return m_directory + "/" + (place != m_places.end() ? place->second : "blobs/sha256/" + std::string(digest.hex()));
+        if (auto place = m_places.find(digest); place != m_places.end())
+            return place->second;
+        return TRY_CONTEXT(m_tree.path_of("blobs/sha256/" + std::string(digest.hex())), fmt::format("the image has no blob {}", digest.string()));
     }
 
     Result<std::string> fetch(const Descriptor& blob) override
     {
-        auto source = path_of(blob.digest);
+        auto source = TRY(path_of(blob.digest));
         auto staged = m_store.temp_path("blob");
         std::error_code error;
         std::filesystem::copy_file(source, staged, error);
@@ -54,7 +72,8 @@ public:
     // A manifest or index, read whole and checked against its digest.
     Result<std::string> read_document(const Digest& digest) const
     {
-        auto bytes = TRY(read_small_file(path_of(digest), kMaxDocument));
+        auto path = TRY(path_of(digest));
+        auto bytes = TRY(read_small_file(path, kMaxDocument));
         if (Digest::of(bytes) != digest)
             return make_error("blob {} has the wrong content", digest.string());
         return bytes;
@@ -62,7 +81,7 @@ public:
 
 private:
     const Store& m_store;
-    std::string m_directory;
+    const ImageTree& m_tree;
     std::map<Digest, std::string> m_places;
 };
 
@@ -74,26 +93,25 @@ Result<std::vector<Reference>> parse_names(const std::vector<std::string>& names
     return references;
 }
 
-// The OCI descriptor JSON of a file in a `docker save` tree, which has none of its own.
-Result<Json> describe_file(DirectoryBlobs& blobs, const std::string& directory, const std::string& relative, std::string_view media_type)
+// The OCI descriptor JSON of a file in a `docker save` tree, which has none of its own. Any name
+// manifest.json gives is taken, if it leads to a regular file inside the tree.
+Result<Json> describe_file(DirectoryBlobs& blobs, const ImageTree& tree, const std::string& name, std::string_view media_type)
 {
-    // Only names an image archive can hold: no way out of `directory`.
-    if (!is_image_archive_member(relative))
-        return make_error("manifest.json names '{}', which is not a file of an image archive", relative);
-    auto path = directory + "/" + relative;
+    auto path = TRY_CONTEXT(tree.path_of(name), fmt::format("manifest.json names '{}'", printable_name(name)));
     struct stat status { };
     if (::stat(path.c_str(), &status) < 0)
-        return errno_error(fmt::format("manifest.json names {}, which is missing", relative));
+        return errno_error(fmt::format("manifest.json names '{}'", printable_name(name)));
     auto digest = TRY(digest_of_file(path));
-    blobs.place(digest, relative);
+    blobs.place(digest, path);
     return Json { { "mediaType", media_type }, { "digest", digest.string() }, { "size", static_cast<uint64_t>(status.st_size) } };
 }
 
 // `docker save`: manifest.json is [{"Config": "<id>.json", "RepoTags": [...], "Layers": ["<id>/layer.tar", ...]}].
 // Each entry becomes an OCI manifest (manifest.md) over the same files, which the importer reads.
-Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const ImageIndex& index, const std::string& directory)
+Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const ImageIndex& index, const ImageTree& tree)
 {
-    auto text = TRY(read_small_file(directory + "/manifest.json", kMaxDocument));
+    auto path = TRY(tree.path_of("manifest.json"));
+    auto text = TRY(read_small_file(path, kMaxDocument));
     auto entries = Json::parse(text, nullptr, false);
     if (!entries.is_array())
         return make_error("manifest.json is not a JSON array");
@@ -101,13 +119,13 @@ Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const Imag
     for (const auto& entry : entries) {
         if (!entry.is_object())
             return make_error("manifest.json has an entry that is not an object");
-        DirectoryBlobs blobs(store, directory);
+        DirectoryBlobs blobs(store, tree);
         auto config_name = TRY_CONTEXT(required_string(entry, "Config"), "manifest.json");
         Json manifest = { { "schemaVersion", 2 }, { "mediaType", media_type::kOciManifest } };
-        manifest["config"] = TRY(describe_file(blobs, directory, config_name, media_type::kOciConfig));
+        manifest["config"] = TRY(describe_file(blobs, tree, config_name, media_type::kOciConfig));
         manifest["layers"] = Json::array();
         for (const auto& layer : TRY_CONTEXT(strings_or_empty(entry, "Layers"), "manifest.json"))
-            manifest["layers"].push_back(TRY(describe_file(blobs, directory, layer, media_type::kOciLayer)));
+            manifest["layers"].push_back(TRY(describe_file(blobs, tree, layer, media_type::kOciLayer)));
         auto names = TRY_CONTEXT(strings_or_empty(entry, "RepoTags"), "manifest.json");
         auto tags = TRY(parse_names(names));
         ManifestSource source { manifest.dump(), blobs };
@@ -131,12 +149,13 @@ std::vector<std::string> names_of(const Descriptor& descriptor)
     return {};
 }
 
-Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const ImageIndex& index, const std::string& directory,
+Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const ImageIndex& index, const ImageTree& tree,
     const Platform& platform)
 {
-    auto text = TRY(read_small_file(directory + "/index.json", kMaxDocument));
+    auto path = TRY(tree.path_of("index.json"));
+    auto text = TRY(read_small_file(path, kMaxDocument));
     auto top = TRY_CONTEXT(Index::parse(text), "index.json");
-    DirectoryBlobs blobs(store, directory);
+    DirectoryBlobs blobs(store, tree);
     std::vector<ImageRecord> loaded;
     for (const auto& entry : top.manifests) {
         auto bytes = TRY(blobs.read_document(entry.digest));
@@ -153,16 +172,24 @@ Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const Image
     return loaded;
 }
 
+// `docker save` writes manifest.json, and since Docker 25 an OCI layout beside it: manifest.json
+// comes first, for its RepoTags.
+Result<std::vector<ImageRecord>> load_image_tree(const Store& store, const ImageIndex& index, const ImageTree& tree,
+    const Platform& platform)
+{
+    if (tree.has("manifest.json"))
+        return load_docker_save(store, index, tree);
+    if (tree.has("index.json"))
+        return load_oci_layout(store, index, tree, platform);
+    return make_error("{} holds no image: neither manifest.json (docker save) nor index.json (OCI layout)", tree.shown);
+}
+
 }
 
 Result<std::vector<ImageRecord>> load_image_directory(const Store& store, const ImageIndex& index, const std::string& directory,
     const Platform& platform)
 {
-    if (::access((directory + "/manifest.json").c_str(), F_OK) == 0)
-        return load_docker_save(store, index, directory);
-    if (::access((directory + "/index.json").c_str(), F_OK) == 0)
-        return load_oci_layout(store, index, directory, platform);
-    return make_error("{} holds no image: neither manifest.json (docker save) nor index.json (OCI layout)", directory);
+    return load_image_tree(store, index, ImageTree { directory, directory_member_lookup(directory), directory }, platform);
 }
 
 Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const ImageIndex& index, const std::string& archive_path,
@@ -174,8 +201,9 @@ Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const Im
     if (error)
         return make_error("cannot create {}: {}", spool, error.message());
     auto loaded = [&]() -> Result<std::vector<ImageRecord>> {
-        TRY(spool_image_archive(archive_path, spool));
-        return load_image_directory(store, index, spool, platform);
+        auto spooled = TRY(spool_image_archive(archive_path, spool));
+        // The spool's name means nothing to the user: the archive is named below.
+        return load_image_tree(store, index, ImageTree { spool, spooled.lookup_function(), "it" }, platform);
     }();
     std::filesystem::remove_all(spool, error);
     if (!loaded.ok())
