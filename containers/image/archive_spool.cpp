@@ -19,18 +19,6 @@ namespace vmlet::image {
 
 namespace {
 
-bool is_hex64(std::string_view text)
-{
-    return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-std::string_view without_dot_slash(std::string_view name)
-{
-    while (name.starts_with("./"))
-        name.remove_prefix(2);
-    return name;
-}
-
 // The components of a path, "." and empty ones included: the caller decides what they mean.
 std::deque<std::string> components(std::string_view path)
 {
@@ -116,22 +104,6 @@ Result<void> spool_member(archive* reader, archive_entry* entry, const std::stri
     }
 }
 
-}
-
-bool is_image_archive_member(std::string_view name)
-{
-    name = without_dot_slash(name);
-    if (name == "manifest.json" || name == "repositories" || name == "index.json" || name == "oci-layout")
-        return true;
-    if (name.starts_with("blobs/sha256/"))
-        return is_hex64(name.substr(13));
-    if (name.ends_with(".json") && name.find('/') == std::string_view::npos)
-        return is_hex64(name.substr(0, name.size() - 5));
-    auto slash = name.find('/');
-    if (slash == std::string_view::npos || !is_hex64(name.substr(0, slash)))
-        return false;
-    auto file = name.substr(slash + 1);
-    return file == "layer.tar" || file == "json" || file == "VERSION";
 }
 
 std::string printable_name(std::string_view text)

@@ -10,13 +10,6 @@
 
 namespace vmlet::image {
 
-// True for the member names the classic writers use: `docker save`'s manifest.json, repositories,
-// <id>.json and <id>/{layer.tar,json,VERSION}, and an OCI layout's oci-layout, index.json and
-// blobs/sha256/<hex> (image-layout.md). Each is a fixed name or 64 hex digits in a fixed place.
-// Other writers use other names (containers/image writes each layer as <digest>.tar):
-// manifest.json is the authority, and resolve_archive_member() the rule for what it may name.
-bool is_image_archive_member(std::string_view name);
-
 // A name as the archive's own namespace spells it: relative, "." and empty components dropped
 // ("./a//b/" is "a/b", "./" is ""). Nothing for a name with a NUL byte, an absolute one, or one
 // with a ".." component: no such name can climb out of the directory it is joined to.
