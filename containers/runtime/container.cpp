@@ -159,15 +159,7 @@ Result<DetachedStart> Container::run_detached()
         ::_exit(status.ok() ? status.value() : kVmletFailure);
     }
     report_write.reset();
-    std::string answer;
-    char buffer[512];
-    for (ssize_t count; (count = ::read(report_read.get(), buffer, sizeof buffer)) != 0;) {
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0)
-            break;
-        answer.append(buffer, static_cast<size_t>(count));
-    }
+    auto answer = TRY(read_to_end(report_read.get(), 1 << 16));
     if (answer.empty())
         return make_error("the container's monitor process died before the container started");
     // The monitor has the record now: it keeps it true, or removed it on its error.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace vmlet {
@@ -43,6 +44,22 @@ Result<void> write_all(int fd, std::span<const uint8_t> bytes)
         bytes = bytes.subspan(static_cast<size_t>(written));
     }
     return {};
+}
+
+Result<std::string> read_to_end(int fd, size_t limit)
+{
+    std::string bytes;
+    char buffer[4096];
+    for (;;) {
+        ssize_t count = ::read(fd, buffer, sizeof buffer);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            return errno_error("read");
+        if (count == 0)
+            return bytes;
+        bytes.append(buffer, std::min(static_cast<size_t>(count), limit - std::min(limit, bytes.size())));
+    }
 }
 
 Result<std::string> read_small_file(const std::string& path, size_t limit)

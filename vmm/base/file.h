@@ -35,6 +35,10 @@ Result<UniqueFd> open_file(const std::string& path, int flags);
 // Writes all of `bytes`, retrying on short writes and EINTR.
 Result<void> write_all(int fd, std::span<const uint8_t> bytes);
 
+// Reads `fd` to its end, keeping the first `limit` bytes and draining the rest, so that the writer
+// (a child's pipe) never blocks on a reader that stopped taking its bytes.
+Result<std::string> read_to_end(int fd, size_t limit);
+
 // Reads a whole small file (records, configs), refusing one larger than `limit` bytes.
 Result<std::string> read_small_file(const std::string& path, size_t limit);
 

@@ -1,5 +1,6 @@
 #include "vmm/base/subprocess.h"
 #include "vmm/base/exit_status.h"
+#include "vmm/base/file.h"
 
 #include "vmm/base/unique_fd.h"
 
@@ -67,16 +68,8 @@ Result<void> run_tool(const std::vector<std::string>& argv)
     UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
     auto pid = TRY(spawn_process(argv, { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = write_end.get(), .own_process_group = false }));
     write_end.reset();
-    std::string errors;
-    char buffer[4096];
-    for (ssize_t count; (count = ::read(read_end.get(), buffer, sizeof buffer)) != 0;) {
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0)
-            break;
-        if (errors.size() < 65536)
-            errors.append(buffer, static_cast<size_t>(count));
-    }
+    auto read = read_to_end(read_end.get(), 65536);
+    auto errors = read.ok() ? read.release_value() : std::string();
     auto status = TRY(wait_process(pid));
     if (status == 0)
         return {};
