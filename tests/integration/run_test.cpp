@@ -235,7 +235,7 @@ TEST_P(RunTest, RmRemovesTheContainerAndWithoutItPsShowsTheExit)
 
 TEST_P(RunTest, DetachedLogsAndStop)
 {
-    auto started = run({ "-d", "--name", "ticker", "app:1", "sh", "-c", "echo started; echo warm >&2; echo second; while true; do sleep 1; done" });
+    auto started = run({ "-d", "--name", "ticker", "app:1", "sh", "-c", "echo warm >&2; sleep 1; echo started; echo second; while true; do sleep 1; done" });
     ASSERT_EQ(started.exit_code, 0) << started.err;
     EXPECT_EQ(started.out.size(), 65u) << "not a container id: " << started.out;
     EXPECT_NE(vmlet({ "ps" }).out.find("ticker"), std::string::npos);
@@ -247,7 +247,8 @@ TEST_P(RunTest, DetachedLogsAndStop)
     }
     EXPECT_EQ(logs.out, "started\nsecond\n");
     EXPECT_EQ(logs.err, "warm\n");
-    // docker logs' selections: the last lines, since a time, each line with its time.
+    // docker logs' selections: the last lines, since a time, each line with its time. (The two
+    // streams are two pipes, read apart, so only the second's wait orders "warm" before the rest.)
     auto tail = vmlet({ "logs", "--tail", "1", "ticker" });
     EXPECT_EQ(tail.out + tail.err, "second\n");
     auto future = vmlet({ "logs", "--since", "2099-01-01T00:00:00Z", "ticker" });
