@@ -3,6 +3,7 @@
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
 #include "vmm/kvm/kvm_system.h"
+#include "vmm/kvm/vm_state.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace vmlet {
@@ -24,6 +25,11 @@ public:
     // Signalling `fd` raises an edge on interrupt line `gsi` (api.rst KVM_IRQFD).
     Result<void> add_irqfd(int fd, uint32_t gsi) const;
     Result<UniqueFd> create_vcpu(uint32_t index) const;
+
+    // The interrupt controllers, PIT and KVM clock, read with every vCPU stopped.
+    Result<VmPlatformState> save_platform() const;
+    // Loads them into this VM, after create_platform() and before any vCPU runs.
+    Result<void> restore_platform(const VmPlatformState& state) const;
 
 private:
     explicit KvmVm(UniqueFd fd)
