@@ -1,9 +1,11 @@
 #include "vmm/kvm/kvm_vcpu.h"
 
 #include "vmm/kvm/cpuid_buffer.h"
+#include "vmm/kvm/kvm_abi.h"
 
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 
@@ -64,6 +66,42 @@ Result<void> KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) co
     if (::ioctl(m_fd.get(), kKvmSetCpuid2, buffer.data()) < 0)
         return errno_error("KVM_SET_CPUID2");
     return {};
+}
+
+Result<std::vector<kvm_msr_entry>> KvmVcpu::read_msrs(std::span<const uint32_t> indices) const
+{
+    std::vector<kvm_msr_entry> read;
+    for (size_t start = 0; start < indices.size(); start += kMaxMsrsPerIoctl) {
+        auto chunk = indices.subspan(start, std::min(kMaxMsrsPerIoctl, indices.size() - start));
+        std::vector<kvm_msr_entry> entries(chunk.size());
+        for (size_t i = 0; i < chunk.size(); ++i)
+            entries[i].index = chunk[i];
+        MsrBuffer buffer(entries);
+        int count = ::ioctl(m_fd.get(), kKvmGetMsrs, buffer.data());
+        if (count < 0)
+            return errno_error(fmt::format("KVM_GET_MSRS on vCPU {}", m_index));
+        auto got = buffer.entries(size_t(count));
+        read.insert(read.end(), got.begin(), got.end());
+        if (got.size() < chunk.size())
+            break;
+    }
+    return read;
+}
+
+Result<size_t> KvmVcpu::write_msrs(std::span<const kvm_msr_entry> msrs) const
+{
+    size_t written = 0;
+    for (size_t start = 0; start < msrs.size(); start += kMaxMsrsPerIoctl) {
+        auto chunk = msrs.subspan(start, std::min(kMaxMsrsPerIoctl, msrs.size() - start));
+        MsrBuffer buffer(chunk);
+        int count = ::ioctl(m_fd.get(), kKvmSetMsrs, buffer.data());
+        if (count < 0)
+            return errno_error(fmt::format("KVM_SET_MSRS on vCPU {}", m_index));
+        written += size_t(count);
+        if (size_t(count) < chunk.size())
+            break;
+    }
+    return written;
 }
 
 }

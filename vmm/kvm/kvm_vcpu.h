@@ -8,6 +8,7 @@
 
 #include <linux/kvm.h>
 
+#include <span>
 #include <vector>
 
 namespace vmlet {
@@ -31,6 +32,10 @@ public:
     Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) const;
     Result<kvm_lapic_state> get_lapic() const;
     Result<void> set_lapic(const kvm_lapic_state& lapic) const;
+    // KVM stops at the first MSR it cannot read or write (api.rst 4.18, 4.19): these return the
+    // entries read, or the number written, which may be fewer than asked for.
+    Result<std::vector<kvm_msr_entry>> read_msrs(std::span<const uint32_t> indices) const;
+    Result<size_t> write_msrs(std::span<const kvm_msr_entry> msrs) const;
 
 private:
     KvmVcpu(uint32_t index, UniqueFd fd, Mmap run)
