@@ -28,12 +28,22 @@ static Result<void> set_state(int fd, unsigned long request, const T& state, con
     return {};
 }
 
+// How many bytes of XSAVE state KVM copies for a vCPU of `vm`: KVM_CAP_XSAVE2's answer on the VM
+// (api.rst 4.134), or the fixed 4096 of KVM_GET_XSAVE on kernels before it; 0 without XSAVE.
+static size_t xsave_size(const KvmSystem& system, const KvmVm& vm)
+{
+    if (system.check_extension(KVM_CAP_XSAVE) <= 0)
+        return 0;
+    int size = vm.check_extension(KVM_CAP_XSAVE2);
+    return size > int(sizeof(XsaveRegion)) ? size_t(size) : sizeof(XsaveRegion);
+}
+
 Result<KvmVcpu> KvmVcpu::create(const KvmSystem& system, const KvmVm& vm, uint32_t index)
 {
     auto fd = TRY(vm.create_vcpu(index));
     auto size = TRY(system.vcpu_mmap_size());
     auto run = TRY_CONTEXT(Mmap::map_shared(fd.get(), size), "mapping kvm_run");
-    return KvmVcpu(index, std::move(fd), std::move(run));
+    return KvmVcpu(index, std::move(fd), std::move(run), xsave_size(system, vm), system.check_extension(KVM_CAP_XCRS) > 0);
 }
 
 Result<VcpuExit> KvmVcpu::run()
@@ -102,6 +112,90 @@ Result<size_t> KvmVcpu::write_msrs(std::span<const kvm_msr_entry> msrs) const
             break;
     }
     return written;
+}
+
+// KVM_GET_XSAVE copies 4096 bytes; KVM_GET_XSAVE2 as many as KVM_CAP_XSAVE2 said, which is more
+// only once a dynamic feature was enabled (api.rst 4.42, 4.134).
+Result<XsaveImage> KvmVcpu::get_xsave() const
+{
+    XsaveImage image { std::vector<uint8_t>(m_xsave_size) };
+    auto request = m_xsave_size > sizeof(XsaveRegion) ? kKvmGetXsave2 : kKvmGetXsave;
+    if (::ioctl(m_fd.get(), request, image.bytes.data()) < 0)
+        return errno_error(request == kKvmGetXsave2 ? "KVM_GET_XSAVE2" : "KVM_GET_XSAVE");
+    return image;
+}
+
+// KVM_SET_XSAVE reads as many bytes as KVM_CAP_XSAVE2 says (api.rst 4.43): a smaller image, saved
+// where no dynamic feature was enabled, is padded with zeros, which its XSTATE_BV header already
+// marks as components in their initial state.
+Result<void> KvmVcpu::set_xsave(const XsaveImage& image) const
+{
+    if (m_xsave_size == 0)
+        return make_error("the saved vCPU has XSAVE state, and this host has no XSAVE (KVM_CAP_XSAVE)");
+    if (image.bytes.size() > m_xsave_size)
+        return make_error("the saved XSAVE image is {} bytes, more than the {} this host's KVM takes (KVM_CAP_XSAVE2)", image.bytes.size(), m_xsave_size);
+    std::vector<uint8_t> buffer(m_xsave_size, 0);
+    std::copy(image.bytes.begin(), image.bytes.end(), buffer.begin());
+    if (::ioctl(m_fd.get(), kKvmSetXsave, buffer.data()) < 0)
+        return errno_error("KVM_SET_XSAVE");
+    return {};
+}
+
+Result<VcpuState> KvmVcpu::save_state(const std::vector<uint32_t>& msr_indices) const
+{
+    VcpuState state {};
+    state.mp_state = TRY(get_state<kvm_mp_state>(m_fd.get(), KVM_GET_MP_STATE, "KVM_GET_MP_STATE"));
+    state.regs = TRY(get_regs());
+    state.sregs = TRY(get_sregs());
+    if (m_xsave_size > 0)
+        state.fpu = TRY(get_xsave());
+    else
+        state.fpu = TRY(get_state<kvm_fpu>(m_fd.get(), KVM_GET_FPU, "KVM_GET_FPU"));
+    if (m_has_xcrs)
+        state.xcrs = TRY(get_state<kvm_xcrs>(m_fd.get(), KVM_GET_XCRS, "KVM_GET_XCRS"));
+    state.debugregs = TRY(get_state<kvm_debugregs>(m_fd.get(), KVM_GET_DEBUGREGS, "KVM_GET_DEBUGREGS"));
+    state.lapic = TRY(get_lapic());
+    state.msrs = TRY(read_msrs(msr_indices));
+    if (state.msrs.size() < msr_indices.size())
+        return make_error("KVM_GET_MSRS on vCPU {} read {} of {} MSRs: it cannot read MSR {:#x}", m_index, state.msrs.size(), msr_indices.size(), msr_indices[state.msrs.size()]);
+    state.events = TRY(get_state<kvm_vcpu_events>(m_fd.get(), KVM_GET_VCPU_EVENTS, "KVM_GET_VCPU_EVENTS"));
+    return state;
+}
+
+// The order matters where one ioctl changes what another set or checks (arch/x86/kvm/x86.c,
+// lapic.c), and the caller has already set the CPUID, against which KVM checks XCR0, the XSAVE
+// components and some MSRs:
+// - MP state before the events: once an event puts the vCPU in SMM, KVM refuses the INIT_RECEIVED
+//   and SIPI_RECEIVED states.
+// - registers before the events: KVM_SET_REGS drops a pending exception.
+// - special registers before the events: KVM_SET_SREGS queues the interrupt its interrupt_bitmap
+//   names, while the events hold the exact injected interrupt, exception and NMI state.
+// - special registers before the local APIC: KVM_SET_SREGS sets the APIC base MSR, whose enable and
+//   x2APIC bits decide how KVM_SET_LAPIC reads the registers (the APIC ID above all).
+// - local APIC before the MSRs: KVM ignores a write of MSR_IA32_TSC_DEADLINE unless the APIC is
+//   enabled and its timer is in TSC-deadline mode (kvm_set_lapic_tscdeadline_msr).
+// - the events last, so that nothing above clears or replaces them.
+Result<void> KvmVcpu::restore_state(const VcpuState& state) const
+{
+    TRY(set_state(m_fd.get(), KVM_SET_MP_STATE, state.mp_state, "KVM_SET_MP_STATE"));
+    TRY(set_regs(state.regs));
+    TRY(set_sregs(state.sregs));
+    if (auto* xsave = std::get_if<XsaveImage>(&state.fpu))
+        TRY(set_xsave(*xsave));
+    else
+        TRY(set_state(m_fd.get(), KVM_SET_FPU, std::get<kvm_fpu>(state.fpu), "KVM_SET_FPU"));
+    if (state.xcrs) {
+        if (!m_has_xcrs)
+            return make_error("the saved vCPU has XCRs, and this host's KVM cannot set them (no KVM_CAP_XCRS)");
+        TRY(set_state(m_fd.get(), KVM_SET_XCRS, *state.xcrs, "KVM_SET_XCRS"));
+    }
+    TRY(set_state(m_fd.get(), KVM_SET_DEBUGREGS, state.debugregs, "KVM_SET_DEBUGREGS"));
+    TRY(set_lapic(state.lapic));
+    auto written = TRY(write_msrs(state.msrs));
+    if (written < state.msrs.size())
+        return make_error("KVM_SET_MSRS on vCPU {} wrote {} of {} MSRs: it refused MSR {:#x} = {:#x}", m_index, written, state.msrs.size(), state.msrs[written].index, state.msrs[written].data);
+    TRY(set_state(m_fd.get(), KVM_SET_VCPU_EVENTS, state.events, "KVM_SET_VCPU_EVENTS"));
+    return {};
 }
 
 }

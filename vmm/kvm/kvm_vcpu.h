@@ -5,6 +5,7 @@
 #include "vmm/base/unique_fd.h"
 #include "vmm/kvm/kvm_vm.h"
 #include "vmm/kvm/vcpu_exit.h"
+#include "vmm/kvm/vcpu_state.h"
 
 #include <linux/kvm.h>
 
@@ -37,18 +38,33 @@ public:
     Result<std::vector<kvm_msr_entry>> read_msrs(std::span<const uint32_t> indices) const;
     Result<size_t> write_msrs(std::span<const kvm_msr_entry> msrs) const;
 
+    // The vCPU's whole state, with the MSRs `msr_indices` (KvmSystem::saved_msr_indices). Call it
+    // with the vCPU outside KVM_RUN and its last exit completed: after a port or MMIO exit, KVM
+    // finishes the instruction only on the next KVM_RUN (api.rst 5, kvm_run, the note on
+    // KVM_EXIT_IO), so re-enter once with immediate_exit set first, or the restored guest
+    // repeats or loses that access.
+    Result<VcpuState> save_state(const std::vector<uint32_t>& msr_indices) const;
+    // Loads `state` into this vCPU, created with the CPUID the saved one had and not run yet.
+    Result<void> restore_state(const VcpuState& state) const;
+
 private:
-    KvmVcpu(uint32_t index, UniqueFd fd, Mmap run)
+    KvmVcpu(uint32_t index, UniqueFd fd, Mmap run, size_t xsave_size, bool has_xcrs)
         : m_index(index)
         , m_fd(std::move(fd))
         , m_run(std::move(run))
+        , m_xsave_size(xsave_size)
+        , m_has_xcrs(has_xcrs)
     {
     }
     kvm_run& run_area() const { return *reinterpret_cast<kvm_run*>(m_run.data()); }
+    Result<XsaveImage> get_xsave() const;
+    Result<void> set_xsave(const XsaveImage& image) const;
 
     uint32_t m_index;
     UniqueFd m_fd;
     Mmap m_run;
+    size_t m_xsave_size; // bytes KVM_GET_XSAVE(2) copies; 0 without KVM_CAP_XSAVE
+    bool m_has_xcrs;
 };
 
 }

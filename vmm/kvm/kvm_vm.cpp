@@ -16,6 +16,11 @@ Result<KvmVm> KvmVm::create(const KvmSystem& system)
     return KvmVm(UniqueFd(fd));
 }
 
+int KvmVm::check_extension(long capability) const
+{
+    return ::ioctl(m_fd.get(), KVM_CHECK_EXTENSION, capability);
+}
+
 Result<void> KvmVm::register_memory(const GuestMemory& memory)
 {
     uint32_t slot = 0;

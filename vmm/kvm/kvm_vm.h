@@ -14,6 +14,8 @@ public:
     static Result<KvmVm> create(const KvmSystem& system);
 
     int fd() const { return m_fd.get(); }
+    // Some capabilities depend on the VM (api.rst 4.4): KVM_CAP_XSAVE2's size is one.
+    int check_extension(long capability) const;
     Result<void> register_memory(const GuestMemory& memory);
     // The in-kernel PIC, I/O APIC and local APICs, and the PIT: interrupts and timers then never
     // leave the kernel, which matters when each exit costs microseconds.

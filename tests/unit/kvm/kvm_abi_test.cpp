@@ -10,6 +10,9 @@ TEST(KvmAbi, IoctlNumbersAreTheOnesCGivesThem)
     EXPECT_EQ(kKvmGetMsrIndexList, 0xc004ae02ul);
     EXPECT_EQ(kKvmGetMsrs, 0xc008ae88ul);
     EXPECT_EQ(kKvmSetMsrs, 0x4008ae89ul);
+    EXPECT_EQ(kKvmGetXsave, 0x9000aea4ul);
+    EXPECT_EQ(kKvmSetXsave, 0x5000aea5ul);
+    EXPECT_EQ(kKvmGetXsave2, 0x9000aecful);
 }
 
 TEST(KvmAbi, AnMsrBufferIsTheCountThenTheEntries)
