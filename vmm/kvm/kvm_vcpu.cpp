@@ -63,6 +63,15 @@ void KvmVcpu::request_immediate_exit()
     std::atomic_ref(run_area().immediate_exit).store(1, std::memory_order_release);
 }
 
+Result<void> KvmVcpu::complete_pending_exit()
+{
+    request_immediate_exit();
+    auto exit = TRY(run());
+    if (!std::holds_alternative<exits::Interrupted>(exit))
+        return make_error("vCPU {} ran on although immediate_exit was set", m_index);
+    return {};
+}
+
 Result<kvm_regs> KvmVcpu::get_regs() const { return get_state<kvm_regs>(m_fd.get(), KVM_GET_REGS, "KVM_GET_REGS"); }
 Result<void> KvmVcpu::set_regs(const kvm_regs& regs) const { return set_state(m_fd.get(), KVM_SET_REGS, regs, "KVM_SET_REGS"); }
 Result<kvm_sregs> KvmVcpu::get_sregs() const { return get_state<kvm_sregs>(m_fd.get(), KVM_GET_SREGS, "KVM_GET_SREGS"); }

@@ -25,6 +25,11 @@ public:
     Result<VcpuExit> run();
     // Makes the next (or current, after a signal) KVM_RUN return at once (api.rst, immediate_exit).
     void request_immediate_exit();
+    // Finishes the instruction behind the last exit without running the guest further: KVM takes
+    // a port or MMIO access's result, and moves past the instruction, only on the next KVM_RUN
+    // (api.rst 5, the note on KVM_EXIT_IO), so a vCPU stopped after such an exit, once its device
+    // access was handled, needs this before save_state, or the restored guest repeats the access.
+    Result<void> complete_pending_exit();
 
     Result<kvm_regs> get_regs() const;
     Result<void> set_regs(const kvm_regs& regs) const;
@@ -38,11 +43,8 @@ public:
     Result<std::vector<kvm_msr_entry>> read_msrs(std::span<const uint32_t> indices) const;
     Result<size_t> write_msrs(std::span<const kvm_msr_entry> msrs) const;
 
-    // The vCPU's whole state, with the MSRs `msr_indices` (KvmSystem::saved_msr_indices). Call it
-    // with the vCPU outside KVM_RUN and its last exit completed: after a port or MMIO exit, KVM
-    // finishes the instruction only on the next KVM_RUN (api.rst 5, kvm_run, the note on
-    // KVM_EXIT_IO), so re-enter once with immediate_exit set first, or the restored guest
-    // repeats or loses that access.
+    // The vCPU's whole state, with the MSRs `msr_indices` (KvmSystem::saved_msr_indices), read
+    // with the vCPU outside KVM_RUN and its last exit completed (complete_pending_exit).
     Result<VcpuState> save_state(const std::vector<uint32_t>& msr_indices) const;
     // Loads `state` into this vCPU, created with the CPUID the saved one had and not run yet.
     Result<void> restore_state(const VcpuState& state) const;
