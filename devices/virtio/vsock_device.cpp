@@ -118,17 +118,20 @@ Result<void> VsockDevice::restore_state(StateReader& reader)
     // keeps its ports until its program closes it, and Linux answers a new connection that
     // reuses them with RST (virtio_transport_recv_pkt() finds the closed socket).
     m_next_host_port = next_host_port;
+    // From now on, host clients that connect before the driver has taken the event in wait.
+    m_reset_event = ResetEvent::Owed;
     return {};
 }
 
-Result<void> VsockDevice::after_restore()
+Result<void> VsockDevice::activate()
 {
-    // A driver without an event queue has no way to hear of the reset (Linux always has one).
+    // A driver without an event queue has no way to hear of a reset (Linux always has one).
     if (!context().queue(kEventQueue).ready())
-        return {};
-    m_reset_event = ResetEvent::Owed;
-    return send_events();
+        m_reset_event = ResetEvent::None;
+    return {};
 }
+
+Result<void> VsockDevice::after_restore() { return send_events(); }
 
 Result<void> VsockDevice::send_events()
 {

@@ -41,14 +41,17 @@ public:
     std::vector<uint16_t> queue_max_sizes() const override { return { kQueueSize, kQueueSize, kQueueSize }; }
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
     Result<void> attach_backend(EventLoop& loop) override;
+    Result<void> activate() override;
     void reset() override;
     Result<void> process_queue(uint16_t queue) override;
 
     // Connections cannot cross a snapshot: their host sockets belong to the process that saved
-    // it. A restored device drops any it holds and keeps only where host ports continue from;
-    // after_restore() tells the driver with a TRANSPORT_RESET event (§5.10.6.6), upon which it
-    // resets its connected sockets and reads guest_cid again (the CID may have changed), while
-    // its listening sockets keep listening.
+    // it. A restored device drops any it holds and keeps only where host ports continue from.
+    // The driver hears of it through a TRANSPORT_RESET event (§5.10.6.6), sent by after_restore()
+    // (or, for a driver still initialising, once it gives event buffers), upon which it resets
+    // its connected sockets and reads guest_cid again (the CID may have changed) while its
+    // listening sockets keep listening. From the restore until the driver has taken the event
+    // in, nothing goes to the receive queue: a new connection must not be reset with the old.
     void save_state(StateWriter& writer) const override;
     Result<void> restore_state(StateReader& reader) override;
     Result<void> after_restore() override;

@@ -4,6 +4,8 @@
 // event in; then new connections work both ways.
 #include "tests/unit/devices/virtio/vsock_test_fixture.h"
 
+#include <functional>
+
 using namespace vmlet;
 using namespace vmlet::virtio;
 using namespace vmlet::virtio::testing;
@@ -38,8 +40,9 @@ protected:
     void acknowledge_events() { give_event_buffers(1); }
 
     // The VM saved, and restored by a new VMM process whose device listens at a new path (with
-    // `guest_cid`); the old process goes, and its host sockets with it.
-    void restore_in_a_new_process(uint64_t guest_cid = kGuestCid)
+    // `guest_cid`); the old process goes, and its host sockets with it. `meanwhile` runs once the
+    // device is restored and its event loop runs, before after_restore().
+    void restore_in_a_new_process(uint64_t guest_cid = kGuestCid, const std::function<void()>& meanwhile = {})
     {
         auto state = driver->save_state();
         auto new_path = directory + "/restored.sock";
@@ -55,12 +58,14 @@ protected:
         ASSERT_TRUE(result.ok()) << result.error().message();
         ASSERT_TRUE(fresh->attach_backend(*fresh_loop).ok());
         ASSERT_TRUE(fresh_loop->start().ok());
-        restored->transport->after_restore();
         device = std::move(fresh);
         loop = std::move(fresh_loop);
         driver = std::move(restored);
         path = new_path;
         pending.clear();
+        if (meanwhile)
+            meanwhile();
+        driver->transport->after_restore();
     }
 
     std::map<uint16_t, uint64_t> event_buffers; // head -> buffer address
@@ -138,17 +143,28 @@ TEST_F(VsockStateTest, HostClientsWaitForTheResetAndHostPortsContinue)
     ASSERT_EQ(packets.size(), 1u);
     auto old_port = packets[0].header.src_port;
 
-    restore_in_a_new_process();
+    // One client is quick: it connects before the restored device has even sent the event.
+    UniqueFd early;
+    restore_in_a_new_process(kGuestCid, [&] {
+        early = connect_to(path);
+        ASSERT_EQ(::write(early.get(), "CONNECT 80\n", 11), 11);
+        EXPECT_TRUE(receive(1, std::chrono::milliseconds(200)).empty()) << "no REQUEST before the event";
+    });
     EXPECT_TRUE(host_sees_end_of_stream(old_client.get()));
+    ASSERT_EQ(events().size(), 1u);
     auto client = connect_to(path);
-    ASSERT_EQ(::write(client.get(), "CONNECT 80\n", 11), 11);
+    ASSERT_EQ(::write(client.get(), "CONNECT 81\n", 11), 11);
     EXPECT_TRUE(receive(1, std::chrono::milliseconds(200)).empty()) << "no REQUEST before the driver took the reset in";
     acknowledge_events();
-    packets = receive(1);
-    ASSERT_EQ(packets.size(), 1u);
-    EXPECT_EQ(packets[0].header.op, vsock::kOpRequest);
-    EXPECT_EQ(packets[0].header.dst_port, 80u);
-    EXPECT_EQ(packets[0].header.src_port, old_port + 1) << "a port the guest's reset socket may still hold is not reused";
+    packets = receive(2);
+    ASSERT_EQ(packets.size(), 2u);
+    std::map<uint32_t, uint32_t> host_ports; // guest port -> host port
+    for (auto& packet : packets) {
+        EXPECT_EQ(packet.header.op, vsock::kOpRequest);
+        host_ports[packet.header.dst_port] = packet.header.src_port;
+    }
+    EXPECT_EQ(host_ports[80], old_port + 1) << "a port the guest's reset socket may still hold is not reused";
+    EXPECT_EQ(host_ports[81], old_port + 2);
 }
 
 TEST_F(VsockStateTest, NewGuestCidIsInTheConfigurationWhenTheGuestReadsIt)
@@ -184,6 +200,28 @@ TEST_F(VsockStateTest, EventWaitsForABufferWhenTheDriverHadNone)
     EXPECT_EQ(events(), std::vector<uint32_t> { 0 });
     acknowledge_events();
     EXPECT_TRUE(events().empty());
+}
+
+TEST_F(VsockStateTest, DriverStillInitialisingHearsTheResetOnceItIsReady)
+{
+    driver->write_register(mmio::kStatusReg, kStatusAcknowledge | kStatusDriver);
+    restore_in_a_new_process();
+    driver->write_register(mmio::kDriverFeaturesSel, 1);
+    driver->write_register(mmio::kDriverFeatures, 1);
+    driver->write_register(mmio::kStatusReg, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk);
+    for (uint16_t queue = 0; queue < 3; ++queue)
+        driver->setup_queue(queue, kQueueSize);
+    driver->write_register(mmio::kStatusReg, kLiveStatus);
+    auto listener = listen_at(path + "_5000");
+    give_receive_buffers(2);
+    send(header(vsock::kOpRequest, 5000));
+    EXPECT_TRUE(receive(1, std::chrono::milliseconds(200)).empty());
+    give_event_buffers(8);
+    EXPECT_EQ(events(), std::vector<uint32_t> { 0 });
+    acknowledge_events();
+    auto packets = receive(1);
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(packets[0].header.op, vsock::kOpResponse);
 }
 
 TEST_F(VsockStateTest, DriverWithoutAnEventQueueHearsNothingAndIsNotHeldUp)
