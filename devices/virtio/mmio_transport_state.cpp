@@ -51,10 +51,12 @@ Result<void> MmioTransport::restore_state(StateReader& reader)
 {
     std::lock_guard lock(m_device.mutex());
     reset_device();
+    auto generation = m_config_generation;
     auto restored = restore_locked(reader);
     if (!restored.ok()) {
         reset_device();
         m_device.reset(); // whatever the device took from the state goes too, bound or not
+        m_config_generation = generation;
     }
     return restored;
 }
