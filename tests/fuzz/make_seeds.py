@@ -6,7 +6,9 @@ layout of fuzz_common.h (queue q: descriptors at q*0x1000, avail ring at +0x800,
 +0xa00; readable buffers at 0x100..0x7ff, writable ones at 0x8000+). Only the RAM prefix that
 holds something is written, so every seed stays a few KiB. fuzz_vsock_packets writes its rings
 itself: its seeds are operation lists. fuzz_device_state's hold saved device states in the format
-save_state writes. fuzz_www_authenticate's are header values. Rerun after changing a format:
+save_state writes. fuzz_www_authenticate's are header values. fuzz_snapshot_state's one seed is
+not made here: it is the state file of a real 1-vCPU VM that `vmlet vm snapshot` wrote (make a new
+one after changing the snapshot format). Rerun after changing a format:
     python3 tests/fuzz/make_seeds.py
 """
 

@@ -75,3 +75,15 @@ TEST(StateStream, EveryShortOrWrongReadIsAnErrorNamingTheField)
     StateReader leftover(data);
     EXPECT_FALSE(leftover.expect_end().ok());
 }
+
+#include "vmm/base/crc32c.h"
+
+// RFC 3720 B.4's check value, and a checksum that goes on across calls.
+TEST(Crc32c, KnownValues)
+{
+    const std::string digits = "123456789";
+    std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(digits.data()), digits.size());
+    EXPECT_EQ(crc32c(bytes), 0xe3069283u);
+    EXPECT_EQ(crc32c(bytes.subspan(4), crc32c(bytes.first(4))), 0xe3069283u);
+    EXPECT_EQ(crc32c({}), 0u);
+}
