@@ -3,6 +3,7 @@
 #include "vmm/kvm/cpuid_buffer.h"
 #include "vmm/kvm/kvm_abi.h"
 
+#include <cpuid.h>
 #include <sys/ioctl.h>
 
 #include <algorithm>
@@ -184,11 +185,30 @@ Result<VcpuState> KvmVcpu::save_state(const std::vector<uint32_t>& msr_indices) 
 // - local APIC before the MSRs: KVM ignores a write of MSR_IA32_TSC_DEADLINE unless the APIC is
 //   enabled and its timer is in TSC-deadline mode (kvm_set_lapic_tscdeadline_msr).
 // - the events last, so that nothing above clears or replaces them.
+// KVM on AMD reports TR as a busy TSS whatever the VMCB holds (svm.c, svm_get_segment: "the busy
+// flag in the tr selector isn't exposed"), and the VMCB holds what the guest's LTR loaded: an
+// available one. Given back busy, the TR differs from the guest's own: real AMD CPUs do not mind,
+// but QEMU's emulation of one (the nested-KVM test VM) then refuses every port access of user space
+// (its check_io() wants type 9), so init's exit status never arrives. Intel's VM entry requires a
+// busy TSS (SDM Vol. 3C, "Checks on Guest Segment Registers"), so only AMD gets the type back.
+static kvm_sregs sregs_for_this_host(kvm_sregs sregs)
+{
+    static const bool amd = [] {
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        __get_cpuid(0, &eax, &ebx, &ecx, &edx);
+        return ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163; // "AuthenticAMD"
+    }();
+    constexpr uint8_t kTssBusy = 0x2;
+    if (amd && sregs.tr.type == (0x9 | kTssBusy))
+        sregs.tr.type = 0x9;
+    return sregs;
+}
+
 Result<void> KvmVcpu::restore_state(const VcpuState& state) const
 {
     TRY(set_state(m_fd.get(), KVM_SET_MP_STATE, state.mp_state, "KVM_SET_MP_STATE"));
     TRY(set_regs(state.regs));
-    TRY(set_sregs(state.sregs));
+    TRY(set_sregs(sregs_for_this_host(state.sregs)));
     if (auto* xsave = std::get_if<XsaveImage>(&state.fpu))
         TRY(set_xsave(*xsave));
     else
