@@ -18,6 +18,9 @@ template<typename... Handlers>
 struct Overloaded : Handlers... {
     using Handlers::operator()...;
 };
+// Spelled out for clang 14 (the fuzz build), which deduces no aggregate's template arguments.
+template<typename... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 VcpuRunner::VcpuRunner(std::vector<KvmVcpu>& vcpus, const Bus& port_bus, const Bus& mmio_bus, StopState& stop)
     : m_vcpus(vcpus)
