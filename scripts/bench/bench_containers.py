@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 
@@ -83,3 +84,20 @@ def monitor_pid(root, name):
         if record["name"] == name and record["state"] == "running":
             return record["monitor_pid"]
     sys.exit(f"container {name} is not running")
+
+
+def qemu_true_command(vmlet, kernel, initrd):
+    """QEMU microvm booting the bundled guest to run `true`, with the command line vmlet gives it."""
+    cmdline = subprocess.run([vmlet, "boot", "--print-cmdline", "--", "true"], capture_output=True, text=True, check=True).stdout.strip()
+    return ["qemu-system-x86_64", "-M", "microvm,acpi=off", "-accel", "kvm", "-cpu", "host,arch-capabilities=off", "-m", "256",
+            "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-serial", "null", "-kernel", kernel,
+            "-initrd", initrd, "-append", cmdline, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x01"]
+
+
+def bench_arguments(parser):
+    """The arguments every container bench takes."""
+    parser.add_argument("--vmlet", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--kernel", required=True)
+    parser.add_argument("--initrd", required=True)

@@ -21,16 +21,12 @@ import sys
 import tempfile
 import time
 
-from bench_containers import busybox_archive, monitor_pid, pss_kib
+from bench_containers import bench_arguments, busybox_archive, monitor_pid, pss_kib, qemu_true_command
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--vmlet", required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--timeout", type=float, default=900)
-    parser.add_argument("--kernel", required=True)
-    parser.add_argument("--initrd", required=True)
+    bench_arguments(parser)
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="vmlet-bench-")
@@ -42,10 +38,7 @@ def main():
         # The vm isolation's disk is built once per image: build it before timing.
         subprocess.run(vmlet + ["run", "--rm", "--isolation=vm", "bench:1", "true"], check=True, timeout=args.timeout)
 
-        cmdline = subprocess.run([args.vmlet, "boot", "--print-cmdline", "--", "true"], capture_output=True, text=True, check=True).stdout.strip()
-        qemu = ["qemu-system-x86_64", "-M", "microvm,acpi=off", "-accel", "kvm", "-cpu", "host,arch-capabilities=off", "-m", "256",
-                "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-serial", "null", "-kernel", args.kernel,
-                "-initrd", args.initrd, "-append", cmdline, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x01"]
+        qemu = qemu_true_command(args.vmlet, args.kernel, args.initrd)
         commands = {
             "process": vmlet + ["run", "--rm", "--isolation=process", "bench:1", "true"],
             "vm": vmlet + ["run", "--rm", "--isolation=vm", "bench:1", "true"],

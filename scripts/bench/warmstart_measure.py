@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from bench_containers import busybox_archive, monitor_pid, pss_kib
+from bench_containers import bench_arguments, busybox_archive, monitor_pid, pss_kib, qemu_true_command
 
 
 def running_memory(vmlet, root, count, extra, timeout):
@@ -38,12 +38,8 @@ def running_memory(vmlet, root, count, extra, timeout):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--vmlet", required=True)
-    parser.add_argument("--runs", type=int, default=5)
+    bench_arguments(parser)
     parser.add_argument("--count", type=int, default=10)
-    parser.add_argument("--timeout", type=float, default=900)
-    parser.add_argument("--kernel", required=True)
-    parser.add_argument("--initrd", required=True)
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="vmlet-bench-")
@@ -56,10 +52,7 @@ def main():
         subprocess.run(vmlet + ["template", "build", "bench:1"], check=True, capture_output=True, timeout=args.timeout)
         print(f"disk and template built in {time.monotonic() - start:.3f} s", flush=True)
 
-        cmdline = subprocess.run([args.vmlet, "boot", "--print-cmdline", "--", "true"], capture_output=True, text=True, check=True).stdout.strip()
-        qemu = ["qemu-system-x86_64", "-M", "microvm,acpi=off", "-accel", "kvm", "-cpu", "host,arch-capabilities=off", "-m", "256",
-                "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-serial", "null", "-kernel", args.kernel,
-                "-initrd", args.initrd, "-append", cmdline, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x01"]
+        qemu = qemu_true_command(args.vmlet, args.kernel, args.initrd)
         commands = {
             "warm": vmlet + ["run", "--rm", "--isolation=vm", "bench:1", "true"],
             "cold": vmlet + ["run", "--rm", "--isolation=vm", "--no-template", "bench:1", "true"],
