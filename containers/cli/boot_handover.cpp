@@ -14,13 +14,13 @@ namespace vmlet {
 
 bool is_monitor_command(const char* name)
 {
-    return std::strcmp(name, "boot") == 0;
+    return std::strcmp(name, "boot") == 0 || std::strcmp(name, "restore") == 0;
 }
 
 void add_monitor_commands(CLI::App& app)
 {
-    auto* boot = app.add_subcommand("boot", "Boot a Linux microVM and run CMD in it (or a shell), exiting with its status (vmlet-vmm)");
-    boot->allow_extras();
+    app.add_subcommand("boot", "Boot a Linux microVM and run CMD in it (or a shell), exiting with its status (vmlet-vmm)")->allow_extras();
+    app.add_subcommand("restore", "Restore a microVM from a snapshot and run it on from there (vmlet-vmm)")->allow_extras();
 }
 
 int hand_over_to_monitor(int argc, char** argv)

@@ -5,6 +5,8 @@
 #include "containers/cli/image_commands.h"
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
+#include "containers/cli/template_commands.h"
+#include "containers/cli/vm_commands.h"
 #include "vmm/cli/usage_errors.h"
 
 #include <fmt/format.h>
@@ -29,10 +31,12 @@ int run_cli(int argc, char** argv)
     app.fallthrough();
 
     add_monitor_commands(app);
-    std::vector<Command> commands { add_pull_command(app, global), add_run_command(app, global) };
+    std::vector<Command> commands { add_pull_command(app, global), add_run_command(app, global), add_vm_command(app) };
     for (auto& command : add_image_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_container_commands(app, global))
+        commands.push_back(std::move(command));
+    for (auto& command : add_template_commands(app, global))
         commands.push_back(std::move(command));
     auto* version = app.add_subcommand("version", "Print vmlet's version");
 

@@ -6,6 +6,7 @@
 #include "containers/image/image_removal.h"
 #include "containers/image/json_fields.h"
 #include "containers/runtime/container_store.h"
+#include "containers/runtime/vm/vm_template.h"
 
 #include <fmt/format.h>
 
@@ -223,6 +224,8 @@ Command add_rmi(CLI::App& app, const GlobalOptions& global)
                         for (const auto& line : TRY(image::remove_image(store, index, name, options->force, user)))
                             fmt::print("{}\n", line);
                     }
+                    // A removed image's disk is gone, and with it what its VM templates need.
+                    TRY(VmTemplates(store.root()).prune());
                     return {};
                 });
             } };

@@ -20,7 +20,7 @@ namespace {
 
 struct RunFlags {
     std::string isolation;
-    bool remove = false, detach = false, interactive = false, tty = false;
+    bool remove = false, detach = false, interactive = false, tty = false, no_template = false;
     std::string name, entrypoint, working_dir, user, hostname, memory, pull = "missing", platform;
     std::vector<std::string> env, env_files, publish;
     double cpus = 0;
@@ -75,6 +75,7 @@ Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& imag
     for (const auto& publish : flags.publish)
         config.ports.push_back(TRY_CONTEXT(PortMapping::parse(publish), "--publish"));
     config.auto_remove = flags.remove;
+    config.use_template = !flags.no_template;
     return config;
 }
 
@@ -154,6 +155,8 @@ int run(const GlobalOptions& global, RunFlags& flags)
     auto container = Container::create(global.root, config.value());
     if (!container.ok())
         return fail(container.error().message());
+    for (const auto& notice : container.value().notices())
+        fmt::print(stderr, "vmlet: {}\n", notice);
     return flags.detach ? run_detached(container.value()) : run_attached(container.value(), flags);
 }
 
@@ -171,6 +174,7 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global)
     command->fallthrough(false);
     command->add_option("--isolation", flags->isolation, "vm (a microVM with its own kernel; the default, or VMLET_ISOLATION) or process (namespaces and cgroups on this kernel)");
     command->add_flag("--rm", flags->remove, "Remove the container when it exits");
+    command->add_flag("--no-template", flags->no_template, "vm isolation: boot the VM rather than restore the image's template");
     command->add_flag("-d,--detach", flags->detach, "Run in the background and print the container's id");
     command->add_flag("-i,--interactive", flags->interactive, "Keep standard input open to the container");
     command->add_flag("-t,--tty", flags->tty, "Give the container a terminal");

@@ -66,7 +66,9 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     spec.limits = config.limits;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = container.directory();
-    container.m_start = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty() }, store, image, spec));
+    auto sandbox = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty(), .use_template = config.use_template }, store, image, spec));
+    container.m_start = std::move(sandbox.start);
+    container.m_notices = std::move(sandbox.notices);
     container.m_spec = std::move(spec);
     container.m_ports = config.ports;
     return container;
@@ -88,6 +90,7 @@ Container::Container(Container&& other) noexcept
     , m_spec(std::move(other.m_spec))
     , m_ports(std::move(other.m_ports))
     , m_start(std::move(other.m_start))
+    , m_notices(std::move(other.m_notices))
     , m_reserved(std::exchange(other.m_reserved, false))
 {
 }

@@ -28,6 +28,7 @@ struct ContainerConfig {
     ResourceLimits limits;
     std::vector<PortMapping> ports; // -p
     bool auto_remove { false };     // --rm
+    bool use_template { true };     // vm isolation: restore the image's template (--no-template: boot)
 };
 
 // How a foreground container meets vmlet's own terminal and streams.
@@ -63,6 +64,8 @@ public:
     ~Container();
 
     const ContainerRecord& record() const { return m_record; }
+    // What the user should hear about how it will run (create() found no template, say).
+    const std::vector<std::string>& notices() const { return m_notices; }
 
     // Runs a created container in this process until it exits, its output on vmlet's streams and
     // in its log; returns its exit status.
@@ -98,6 +101,7 @@ private:
     ContainerSpec m_spec;
     std::vector<PortMapping> m_ports;
     SandboxStarter m_start;
+    std::vector<std::string> m_notices;
     // create()'s reservation: the record goes with this object unless a monitor took it over.
     bool m_reserved { false };
 };

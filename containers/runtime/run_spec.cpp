@@ -8,8 +8,6 @@ namespace vmlet {
 
 namespace {
 
-// Docker's PATH for an image that sets none (daemon/oci/defaults.go: DefaultPathEnv).
-constexpr std::string_view kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string_view key_of(std::string_view variable)
 {
@@ -43,6 +41,15 @@ Result<void> apply_environment_overrides(std::vector<std::string>& env, const st
     return {};
 }
 
+std::string path_variable(const std::vector<std::string>& env)
+{
+    for (auto it = env.rbegin(); it != env.rend(); ++it) {
+        if (it->starts_with("PATH="))
+            return it->substr(5);
+    }
+    return std::string(kDefaultPath);
+}
+
 Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const RunOptions& options, const std::string& container_id,
     const HostEnvironment& host_environment)
 {
@@ -61,7 +68,7 @@ Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const R
         return make_error("no command specified: the image has no Entrypoint or Cmd, and none was given");
 
     spec.hostname = options.hostname.empty() ? container_id.substr(0, 12) : options.hostname;
-    set(spec.env, std::string(kDefaultPath));
+    set(spec.env, "PATH=" + std::string(kDefaultPath));
     set(spec.env, fmt::format("HOSTNAME={}", spec.hostname));
     if (options.tty)
         set(spec.env, "TERM=xterm");

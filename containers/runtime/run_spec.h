@@ -12,6 +12,12 @@
 
 namespace vmlet {
 
+// Docker's PATH for an image that sets none (moby daemon/oci/defaults.go: DefaultPathEnv).
+inline constexpr std::string_view kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The PATH an environment's last PATH= gives, or Docker's default.
+std::string path_variable(const std::vector<std::string>& env);
+
 // What `vmlet run` was told about the process, before the image's config is applied.
 struct RunOptions {
     std::optional<std::string> entrypoint {}; // --entrypoint ("" clears the image's)

@@ -13,6 +13,14 @@ namespace vmlet {
 struct SandboxPlan {
     Isolation isolation { Isolation::Vm };
     bool publish_ports { false }; // -p was given: the VM's agent brings up loopback and forwards
+    bool use_template { true };   // vm: restore the image's template (built on first use), not boot
+};
+
+// A sandbox ready to start, and what the user should hear about how (a VM that boots cold because
+// templates are unavailable here, and why).
+struct PreparedSandbox {
+    SandboxStarter start;
+    std::vector<std::string> notices;
 };
 
 // The one place that turns an isolation into a sandbox (DESIGN.md "Containers"). It prepares, while
@@ -20,8 +28,14 @@ struct SandboxPlan {
 // isolation the image's disk (built once per image), the user resolved in the image's own files
 // (the guest agent makes no lookups) and the VM's size (the container's memory limit is its RAM,
 // as Hyper-V isolation sizes its utility VM; --cpus rounds up to whole vCPUs). The starter it
-// returns runs without the lock.
-Result<SandboxStarter> prepare_sandbox(const SandboxPlan& plan, const image::Store& store, const image::ImageRecord& image,
+// returns runs without the lock. A VM container restores its image's template (vm_template.h),
+// which is built here on the image's first VM container; where this host cannot restore VMs it
+// boots cold, and says so once in the notices.
+// `vmlet template build`: the template that VM containers of `image` with `limits` restore, built
+// now when missing. The caller holds the image store's lock.
+Result<std::string> build_vm_template(const image::Store& store, const image::ImageRecord& image, const ResourceLimits& limits);
+
+Result<PreparedSandbox> prepare_sandbox(const SandboxPlan& plan, const image::Store& store, const image::ImageRecord& image,
     const ContainerSpec& spec);
 
 }

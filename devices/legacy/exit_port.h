@@ -10,6 +10,7 @@ namespace vmlet {
 // vmlet's guest-to-VMM signal ports, written by our guest init (guest/init):
 //   0xf4  the exit status of the command it ran (a byte; compatible with QEMU's isa-debug-exit)
 //   0xf5  "init reached", the boot timer's end mark
+// It holds no state (each write is reported as it happens), so a snapshot saves nothing for it.
 class ExitPort final : public BusDevice {
 public:
     static constexpr uint64_t kBasePort = 0xf4;

@@ -7,6 +7,8 @@ namespace vmlet {
 // Register offsets (PC16550D, table II).
 enum : uint64_t { kData = 0, kInterruptEnable = 1, kInterruptId = 2, kLineControl = 3, kModemControl = 4, kLineStatus = 5, kModemStatus = 6, kScratch = 7 };
 
+constexpr uint8_t kIerMask = 0x0f; // the bits a 16550 implements
+constexpr uint8_t kMcrMask = 0x1f;
 constexpr uint8_t kIerReceivedData = 0x01;
 constexpr uint8_t kIerTransmitEmpty = 0x02;
 constexpr uint8_t kIirNoInterrupt = 0x01;
@@ -19,6 +21,21 @@ constexpr uint8_t kLsrDataReady = 0x01;
 constexpr uint8_t kLsrTransmitEmpty = 0x20 | 0x40; // THRE and TEMT: bytes leave at once
 constexpr uint8_t kMcrLoopback = 0x10;
 constexpr uint8_t kMsrCarrierDsrCts = 0xb0;
+
+namespace {
+
+// IIR's interrupt identification for the two sources this UART has, received data first
+// (PC16550D, table IV).
+uint8_t identification(uint8_t interrupt_enable, bool data_ready, bool transmit_interrupt_pending)
+{
+    if ((interrupt_enable & kIerReceivedData) && data_ready)
+        return kIirReceivedData;
+    if ((interrupt_enable & kIerTransmitEmpty) && transmit_interrupt_pending)
+        return kIirTransmitEmpty;
+    return kIirNoInterrupt;
+}
+
+}
 
 Serial8250::Serial8250(InterruptLine& interrupt, int output_fd)
     : m_interrupt(interrupt)
@@ -67,6 +84,59 @@ size_t Serial8250::input_space()
     if (!(m_interrupt_enable & kIerReceivedData))
         return 0;
     return kInputCapacity - m_input.size();
+}
+
+void Serial8250::save_state(StateWriter& writer) const
+{
+    std::scoped_lock guard(m_lock);
+    writer.u8(m_interrupt_enable);
+    writer.u8(m_line_control);
+    writer.u8(m_modem_control);
+    writer.u8(m_fifo_control);
+    writer.u8(m_scratch);
+    writer.u8(m_divisor_low);
+    writer.u8(m_divisor_high);
+    writer.boolean(m_transmit_interrupt_pending);
+    writer.bytes(std::vector<uint8_t>(m_input.begin(), m_input.end()));
+    writer.boolean(m_line_asserted);
+}
+
+Result<void> Serial8250::restore_state(StateReader& reader)
+{
+    std::scoped_lock guard(m_lock);
+    auto interrupt_enable = TRY(reader.u8("interrupt enable"));
+    auto line_control = TRY(reader.u8("line control"));
+    auto modem_control = TRY(reader.u8("modem control"));
+    auto fifo_control = TRY(reader.u8("FIFO control"));
+    auto scratch = TRY(reader.u8("scratch"));
+    auto divisor_low = TRY(reader.u8("divisor latch low"));
+    auto divisor_high = TRY(reader.u8("divisor latch high"));
+    auto transmit_interrupt_pending = TRY(reader.boolean("transmit interrupt pending"));
+    auto input = TRY(reader.bytes("received bytes", kInputCapacity));
+    auto line_asserted = TRY(reader.boolean("interrupt line"));
+    if (interrupt_enable & ~kIerMask)
+        return reader.failure("interrupt enable", fmt::format("{:#x} has bits a 16550 does not have", interrupt_enable));
+    if (modem_control & ~kMcrMask)
+        return reader.failure("modem control", fmt::format("{:#x} has bits a 16550 does not have", modem_control));
+    // The line follows the registers after every access; a saved level that disagrees was altered.
+    bool pending = identification(interrupt_enable, !input.empty(), transmit_interrupt_pending) != kIirNoInterrupt;
+    if (line_asserted != pending)
+        return reader.failure("interrupt line", line_asserted ? "is raised with no interrupt pending" : "is low with an interrupt pending");
+
+    m_interrupt_enable = interrupt_enable;
+    m_line_control = line_control;
+    m_modem_control = modem_control;
+    m_fifo_control = fifo_control;
+    m_scratch = scratch;
+    m_divisor_low = divisor_low;
+    m_divisor_high = divisor_high;
+    m_transmit_interrupt_pending = transmit_interrupt_pending;
+    m_input.assign(input.begin(), input.end());
+    // Driven either way, whatever this device's line was: the interrupt controller of the VM
+    // being restored learns the level only from here.
+    m_line_asserted = line_asserted;
+    m_interrupt.set_level(line_asserted);
+    return {};
 }
 
 uint8_t Serial8250::read_register(uint64_t offset)
@@ -130,7 +200,7 @@ void Serial8250::write_register(uint64_t offset, uint8_t value)
             // Enabling the transmit interrupt while the transmitter is empty raises it at once.
             if ((value & kIerTransmitEmpty) && !(m_interrupt_enable & kIerTransmitEmpty))
                 m_transmit_interrupt_pending = true;
-            m_interrupt_enable = value & 0x0f;
+            m_interrupt_enable = value & kIerMask;
         }
         break;
     case kInterruptId:
@@ -140,7 +210,7 @@ void Serial8250::write_register(uint64_t offset, uint8_t value)
         m_line_control = value;
         break;
     case kModemControl:
-        m_modem_control = value & 0x1f;
+        m_modem_control = value & kMcrMask;
         break;
     case kScratch:
         m_scratch = value;
@@ -152,11 +222,7 @@ void Serial8250::write_register(uint64_t offset, uint8_t value)
 
 uint8_t Serial8250::interrupt_identification() const
 {
-    if ((m_interrupt_enable & kIerReceivedData) && !m_input.empty())
-        return kIirReceivedData;
-    if ((m_interrupt_enable & kIerTransmitEmpty) && m_transmit_interrupt_pending)
-        return kIirTransmitEmpty;
-    return kIirNoInterrupt;
+    return identification(m_interrupt_enable, !m_input.empty(), m_transmit_interrupt_pending);
 }
 
 void Serial8250::update_interrupt()

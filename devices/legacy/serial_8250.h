@@ -1,6 +1,7 @@
 #pragma once
 
 #include "devices/console_sink.h"
+#include "vmm/base/state_stream.h"
 #include "vmm/bus/bus_device.h"
 #include "vmm/bus/interrupt_line.h"
 
@@ -30,6 +31,14 @@ public:
     size_t push_input(std::span<const uint8_t> bytes) override;
     size_t input_space() override;
 
+    // A snapshot: the registers the guest wrote (IER, LCR, MCR, FCR, SCR, the divisor latch),
+    // whether a transmitter-empty interrupt is pending, the received bytes not yet read and the
+    // interrupt line's level; LSR, MSR and IIR follow from these. Restoring checks each as the
+    // registers would hold it and drives the line to the restored level, since the new VM's
+    // interrupt controller learns it only from here.
+    void save_state(StateWriter& writer) const;
+    Result<void> restore_state(StateReader& reader);
+
 private:
     uint8_t read_register(uint64_t offset);
     void write_register(uint64_t offset, uint8_t value);
@@ -38,7 +47,7 @@ private:
 
     static constexpr size_t kInputCapacity = 1024;
 
-    std::mutex m_lock;
+    mutable std::mutex m_lock;
     InterruptLine& m_interrupt;
     int m_output_fd;
     std::deque<uint8_t> m_input;

@@ -116,6 +116,25 @@ void BlockDevice::read_config(uint64_t offset, std::span<uint8_t> data) const
     copy_config_field(offset, data, kConfigDiscardAlignment, uint32_t(8)); // 4 KiB, the host's hole granularity
 }
 
+void BlockDevice::save_state(StateWriter& writer) const
+{
+    writer.u64(m_capacity_sectors);
+    writer.boolean(m_read_only);
+}
+
+Result<void> BlockDevice::restore_state(StateReader& reader)
+{
+    auto capacity = TRY(reader.u64("capacity"));
+    auto read_only = TRY(reader.boolean("read-only"));
+    // The guest sized its disk from the configuration when it probed; a disk of another size
+    // would change under it (and a file system past its end would read errors).
+    if (capacity != m_capacity_sectors)
+        return reader.failure("capacity", fmt::format("is {} sectors, but the disk given now has {}", capacity, m_capacity_sectors));
+    if (read_only != m_read_only)
+        return reader.failure("read-only", read_only ? "is set, but the disk given now is writable" : "is clear, but the disk given now is read-only");
+    return {};
+}
+
 Result<void> BlockDevice::process_queue(uint16_t queue)
 {
     auto& requests = context().queue(queue);

@@ -27,6 +27,10 @@ public:
     std::vector<uint16_t> queue_max_sizes() const override { return { kQueueSize }; }
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
     Result<void> process_queue(uint16_t queue) override;
+    // The disk as the guest knows it: its capacity and whether it is read-only. A restored VM
+    // must be given a disk that matches both (the driver read them once, §5.2.4, §5.2.3).
+    void save_state(StateWriter& writer) const override;
+    Result<void> restore_state(StateReader& reader) override;
 
     uint64_t capacity_sectors() const { return m_capacity_sectors; }
 

@@ -32,6 +32,18 @@ void ConsoleDevice::read_config(uint64_t offset, std::span<uint8_t> data) const
     copy_config_field(offset, data, 4, uint32_t(1));
 }
 
+void ConsoleDevice::save_state(StateWriter& writer) const
+{
+    writer.bytes(std::vector<uint8_t>(m_input.begin(), m_input.end()));
+}
+
+Result<void> ConsoleDevice::restore_state(StateReader& reader)
+{
+    auto input = TRY(reader.bytes("pending input", kInputCapacity));
+    m_input.assign(input.begin(), input.end());
+    return {};
+}
+
 Result<void> ConsoleDevice::process_queue(uint16_t queue)
 {
     if (queue == kTransmitQueue)

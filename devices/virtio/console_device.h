@@ -28,6 +28,9 @@ public:
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
     void reset() override { m_input.clear(); }
     Result<void> process_queue(uint16_t queue) override;
+    // A snapshot keeps host input the guest has not read yet; the output is only a descriptor.
+    void save_state(StateWriter& writer) const override;
+    Result<void> restore_state(StateReader& reader) override;
 
     size_t push_input(std::span<const uint8_t> bytes) override;
     size_t input_space() override;

@@ -28,6 +28,19 @@ public:
 
     uint32_t status();
 
+    // Snapshots (vmm/snapshot), taken while the guest is paused and no request is in flight.
+    // save_state writes the register file, every queue and the device's own state (its
+    // VirtioDevice::save_state). restore_state reads them into this transport, whose device is
+    // of the same type but has new back-ends: it checks every value as the registers would have
+    // (features offered, DRIVER_OK only after FEATURES_OK, live queues activate() would accept)
+    // and, for a live device, binds it and calls its activate() once, as DRIVER_OK does; the
+    // queues keep their saved positions instead of starting over. An error leaves the transport
+    // reset. after_restore() is for once the whole VM is restored and this transport is attached
+    // (its eventfds wired, its device's back-ends on the event loop), before vCPUs run.
+    void save_state(StateWriter& writer) const;
+    Result<void> restore_state(StateReader& reader);
+    void after_restore();
+
 private:
     MmioTransport(VirtioDevice& device, const GuestMemory& memory, UniqueFd interrupt, std::vector<UniqueFd> notify);
 
@@ -36,6 +49,8 @@ private:
     void write_status(uint32_t value);
     void write_queue_register(uint64_t offset, uint32_t value);
     void reset_device();
+    Result<void> restore_locked(StateReader& reader);
+    Result<void> check_restored(StateReader& reader) const;
     uint64_t offered_features() const;
     void raise_interrupt(uint32_t bits);
 

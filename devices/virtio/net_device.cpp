@@ -5,6 +5,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace vmlet::virtio {
 
 namespace {
@@ -39,6 +41,20 @@ void NetDevice::read_config(uint64_t offset, std::span<uint8_t> data) const
 {
     // §5.1.4: mac[6] first; nothing else is offered.
     copy_config_field(offset, data, 0, m_mac);
+}
+
+void NetDevice::save_state(StateWriter& writer) const
+{
+    writer.bytes(m_mac);
+}
+
+Result<void> NetDevice::restore_state(StateReader& reader)
+{
+    auto mac = TRY(reader.bytes("mac", m_mac.size()));
+    if (mac.size() != m_mac.size())
+        return reader.failure("mac", fmt::format("is {} bytes, not {}", mac.size(), m_mac.size()));
+    std::copy(mac.begin(), mac.end(), m_mac.begin());
+    return {};
 }
 
 Result<void> NetDevice::attach_backend(EventLoop& loop)

@@ -40,6 +40,12 @@ public:
     Result<void> activate() override;
     void reset() override;
     Result<void> process_queue(uint16_t queue) override;
+    // A snapshot keeps the MAC address: the driver read it when it probed (§5.1.4) and the
+    // guest's interface has used it since, so a restored device answers with it whatever it was
+    // given. Nothing else: the tap is new, and a frame read from the old one but not yet
+    // delivered is lost as on a wire (TCP sends it again).
+    void save_state(StateWriter& writer) const override;
+    Result<void> restore_state(StateReader& reader) override;
 
     // The back-end has frames to read (the event loop calls this when the fd is readable).
     void on_packets_readable();

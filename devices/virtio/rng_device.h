@@ -6,7 +6,8 @@
 namespace vmlet::virtio {
 
 // virtio entropy device (virtio 1.2 §5.4): one request queue whose buffers the device fills with
-// bytes from the host's getrandom(). No feature bits, no configuration space.
+// bytes from the host's getrandom(). No feature bits, no configuration space, and no state of its
+// own: a snapshot holds only its transport's registers and queue.
 class RngDevice final : public VirtioDevice {
 public:
     static constexpr uint16_t kQueueSize = 64;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "devices/virtio/virtqueue.h"
+#include "vmm/base/state_stream.h"
 #include "vmm/event/event_loop.h"
 
 #include <mutex>
@@ -44,6 +45,16 @@ public:
     virtual void reset() { }
     // The driver made buffers available on `queue` (or the device should look again).
     virtual Result<void> process_queue(uint16_t queue) = 0;
+
+    // Snapshots (vmm/snapshot; MmioTransport calls these inside its own save and restore).
+    // save_state writes what the device holds beyond the transport's registers and queues.
+    // restore_state reads that into a device of the same type whose back-ends are new, before
+    // the transport binds it (no context() yet): the bytes come from a file, so every value is
+    // checked, and on error nothing changes. after_restore runs on a live device once the whole
+    // VM is restored and attached, before vCPUs run again: what the driver must hear first.
+    virtual void save_state(StateWriter&) const { }
+    virtual Result<void> restore_state(StateReader&) { return {}; }
+    virtual Result<void> after_restore() { return {}; }
 
     std::mutex& mutex() { return m_mutex; }
     bool active() const { return m_context != nullptr; }

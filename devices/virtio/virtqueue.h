@@ -1,6 +1,7 @@
 #pragma once
 
 #include "devices/virtio/descriptor_chain.h"
+#include "vmm/base/state_stream.h"
 
 #include <optional>
 
@@ -35,6 +36,18 @@ public:
     // two; §2.7.2 alignment 16/2/4; all three areas inside RAM) and binds the negotiated features.
     Result<void> activate(const GuestMemory& memory, bool event_idx, bool indirect);
     void reset();
+    bool active() const { return m_memory != nullptr; }
+    bool event_idx() const { return m_event_idx; }
+    bool indirect() const { return m_indirect; }
+    // Chains popped and not yet returned.
+    uint16_t in_flight() const { return uint16_t(m_next_avail - m_next_used); }
+
+    // A snapshot of the queue: its configuration and, once active, the negotiated bindings and
+    // the device's ring positions. Restoring an active queue checks what activate() checks, over
+    // `memory`, and keeps the positions, so the next pop() reads the available ring where the
+    // saved queue would have.
+    void save_state(StateWriter& writer) const;
+    Result<void> restore_state(StateReader& reader, const GuestMemory& memory);
 
     // The next available chain, or nothing when the driver has not made one available.
     Result<std::optional<DescriptorChain>> pop();
@@ -49,12 +62,18 @@ public:
     // What a device loop calls: pop(), and on an empty ring arm_notification() and look once more,
     // so a buffer the driver adds meanwhile is never left without a notification.
     Result<std::optional<DescriptorChain>> next();
+    // The driver's available index (§2.7.6 idx): how many buffers it has made available so far.
+    Result<uint16_t> available_index() const;
+    // Asks the driver to notify once it makes available the buffer at ring position `index`
+    // (§2.7.10 avail_event). Without VIRTIO_F_EVENT_IDX it notifies every time anyway.
+    Result<void> request_notification(uint16_t index);
     // A chain whose buffers were consumed but is not ready to be returned (vsock, net receive) can
     // be put back at the front of the queue.
     void unpop() { --m_next_avail; }
 
 private:
-    Result<uint16_t> available_index() const;
+    // §2.7: size a power of two up to the maximum; §2.7.2 alignment 16/2/4; all three areas in RAM.
+    Result<void> check_placement(const GuestMemory& memory) const;
 
     uint16_t m_max_size;
     Config m_config;

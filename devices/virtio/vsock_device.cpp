@@ -24,6 +24,12 @@ constexpr size_t kMaxOwedResets = 256;
 // Room a host listener path needs after the socket path: "_4294967295".
 constexpr size_t kPortSuffix = 11;
 
+// §5.10.6.6 struct virtio_vsock_event and its one event.
+struct Event {
+    uint32_t id;
+};
+constexpr uint32_t kEventTransportReset = 0;
+
 }
 
 Result<std::unique_ptr<VsockDevice>> VsockDevice::listen(uint64_t guest_cid, std::string socket_path)
@@ -71,14 +77,21 @@ Result<void> VsockDevice::attach_backend(EventLoop& loop)
     return loop.add(m_listener.get(), EPOLLIN, [this](uint32_t) { on_client(); });
 }
 
-void VsockDevice::reset()
+void VsockDevice::drop_connections()
 {
-    // §5.10.6.6: a device reset drops every connection; the host clients see end of stream.
+    // The host clients see end of stream.
     for (auto& [id, connection] : m_connections)
         m_loop->remove(connection->fd());
     m_connections.clear();
     m_by_ports.clear();
+}
+
+void VsockDevice::reset()
+{
+    // §5.10.6.6: a device reset drops every connection.
+    drop_connections();
     m_resets.clear();
+    m_reset_event = ResetEvent::None;
 }
 
 Result<void> VsockDevice::process_queue(uint16_t queue)
@@ -87,7 +100,67 @@ Result<void> VsockDevice::process_queue(uint16_t queue)
         return transmit();
     if (queue == kReceiveQueue)
         return deliver();
-    return {}; // event queue: this device raises no events, the buffers simply wait
+    return send_events();
+}
+
+void VsockDevice::save_state(StateWriter& writer) const
+{
+    writer.u32(m_next_host_port);
+}
+
+Result<void> VsockDevice::restore_state(StateReader& reader)
+{
+    auto next_host_port = TRY(reader.u32("next host port"));
+    if (next_host_port < kFirstHostPort)
+        return reader.failure("next host port", fmt::format("{} is below {}, where host ports start", next_host_port, kFirstHostPort));
+    reset();
+    // Host ports go on from where the saved device stood: a guest socket the reset event breaks
+    // keeps its ports until its program closes it, and Linux answers a new connection that
+    // reuses them with RST (virtio_transport_recv_pkt() finds the closed socket).
+    m_next_host_port = next_host_port;
+    // From now on, host clients that connect before the driver has taken the event in wait.
+    m_reset_event = ResetEvent::Owed;
+    return {};
+}
+
+Result<void> VsockDevice::activate()
+{
+    // A driver without an event queue has no way to hear of a reset (Linux always has one).
+    if (!context().queue(kEventQueue).ready())
+        m_reset_event = ResetEvent::None;
+    return {};
+}
+
+Result<void> VsockDevice::after_restore() { return send_events(); }
+
+Result<void> VsockDevice::send_events()
+{
+    auto& queue = context().queue(kEventQueue);
+    if (m_reset_event == ResetEvent::Unacknowledged) {
+        // Linux hands the event's buffer back once it has reset its sockets
+        // (virtio_transport_event_work()); until then nothing goes to the receive queue, or a
+        // packet of a new connection could be handled first and then reset with the old ones.
+        if (TRY(queue.available_index()) == m_reset_event_index)
+            return {};
+        m_reset_event = ResetEvent::None;
+        return deliver();
+    }
+    if (m_reset_event != ResetEvent::Owed)
+        return {};
+    auto chain = TRY(queue.next());
+    if (!chain)
+        return {}; // the driver's next event buffer brings us back
+    ChainWriter writer(chain->writable);
+    if (!writer.write_object(Event { kEventTransportReset }))
+        return make_error("an event buffer of {} bytes cannot hold the {}-byte event", chain->writable_bytes, sizeof(Event));
+    // Taken before the driver can see the event, so any buffer it adds later counts as the
+    // answer; with VIRTIO_F_EVENT_IDX it must be asked to notify (§2.7.10), as the event
+    // buffers it gave earlier are still there.
+    m_reset_event_index = TRY(queue.available_index());
+    TRY(queue.request_notification(m_reset_event_index));
+    m_reset_event = ResetEvent::Unacknowledged;
+    // Linux takes the event only if the used length is exactly the event's size.
+    return complete(kEventQueue, chain->head, writer.written());
 }
 
 void VsockDevice::run(Result<void> (VsockDevice::*step)())
@@ -225,6 +298,8 @@ void VsockDevice::refuse(const Header& header)
 
 Result<void> VsockDevice::deliver()
 {
+    if (m_reset_event != ResetEvent::None)
+        return {}; // send_events() delivers once the driver has taken in the reset
     auto& queue = context().queue(kReceiveQueue);
     bool delivered = false;
     auto finish = [&]() -> Result<void> { return delivered ? notify_used(kReceiveQueue) : Result<void> {}; };
@@ -360,7 +435,7 @@ uint32_t VsockDevice::allocate_host_port()
     for (;;) {
         uint32_t port = m_next_host_port++;
         if (m_next_host_port == 0)
-            m_next_host_port = 1u << 30;
+            m_next_host_port = kFirstHostPort;
         auto used = m_by_ports.lower_bound(key(port, 0));
         if (used == m_by_ports.end() || uint32_t(used->first >> 32) != port)
             return port;

@@ -28,6 +28,8 @@ public:
     static constexpr uint16_t kEventQueue = 2;
     // Host sockets one guest may hold open; further REQUESTs are refused with RST.
     static constexpr size_t kMaxConnections = 1024;
+    // Host-initiated connections take host ports from here up.
+    static constexpr uint32_t kFirstHostPort = 1u << 30;
 
     // Creates the listening socket at `socket_path`. A path that exists is refused, unless it is
     // a socket nobody listens on any more (left by a vmlet that was killed), which is replaced.
@@ -39,8 +41,20 @@ public:
     std::vector<uint16_t> queue_max_sizes() const override { return { kQueueSize, kQueueSize, kQueueSize }; }
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
     Result<void> attach_backend(EventLoop& loop) override;
+    Result<void> activate() override;
     void reset() override;
     Result<void> process_queue(uint16_t queue) override;
+
+    // Connections cannot cross a snapshot: their host sockets belong to the process that saved
+    // it. A restored device drops any it holds and keeps only where host ports continue from.
+    // The driver hears of it through a TRANSPORT_RESET event (§5.10.6.6), sent by after_restore()
+    // (or, for a driver still initialising, once it gives event buffers), upon which it resets
+    // its connected sockets and reads guest_cid again (the CID may have changed) while its
+    // listening sockets keep listening. From the restore until the driver has taken the event
+    // in, nothing goes to the receive queue: a new connection must not be reset with the old.
+    void save_state(StateWriter& writer) const override;
+    Result<void> restore_state(StateReader& reader) override;
+    Result<void> after_restore() override;
 
 private:
     using Connection = vsock::Connection;
@@ -54,7 +68,16 @@ private:
     {
     }
 
+    // Where the TRANSPORT_RESET event stands after a restore.
+    enum class ResetEvent {
+        None,
+        Owed,           // waiting for an event buffer
+        Unacknowledged, // sent; the driver has not yet handed an event buffer back
+    };
+
     Result<void> transmit();
+    Result<void> send_events();
+    void drop_connections();
     void handle_packet(const vsock::Header& header, ChainReader& payload);
     void handle_connection_packet(uint64_t id, Connection& connection, const vsock::Header& header, ChainReader& payload);
     void handle_request(const vsock::Header& header);
@@ -84,7 +107,9 @@ private:
     std::map<uint64_t, uint64_t> m_by_ports;
     uint64_t m_next_id { 1 };
     std::deque<vsock::Header> m_resets; // RSTs for packets that matched no connection
-    uint32_t m_next_host_port { 1u << 30 };
+    uint32_t m_next_host_port { kFirstHostPort };
+    ResetEvent m_reset_event { ResetEvent::None };
+    uint16_t m_reset_event_index { 0 }; // the event queue's available index when the event went out
     std::vector<iovec> m_iovecs;
 };
 

@@ -68,6 +68,20 @@
  * command has the container's root and cgroup; when it exits, what it left running goes on (as
  * docker exec). When the container's command exits, every exec ends with it: its connection
  * closes without 'X'. A malformed exec spec closes the connection.
+ *
+ * Templates (`vmlet-agent --template [PATH...]`): the VM is booted once per image to be saved as a
+ * snapshot, and each container of that image is a restore of it. The agent then builds the
+ * container's root first, reads the image's files at PATH... (its default command, its shell) into
+ * the page cache every clone inherits, listens on WAKE, connects to the host's READY port and closes that connection at once
+ * ("save me now"), and waits in accept(2), where the snapshot finds it. In each restored VM the
+ * host connects to WAKE ("CONNECT 1030" on SOCK): that connection is the control connection, and
+ * everything goes on as above from the spec. Every clone of a template would share the template's
+ * random state and its clock, so the container's spec carries both:
+ *   'T' SECONDS.NANOSECONDS  the host's wall-clock time (CLOCK_REALTIME), set before anything runs
+ *   'r' HEX                  64 hex digits of host randomness, credited to the guest's entropy
+ *                            pool, which is then reseeded (random(4), RNDADDENTROPY, RNDRESEEDCRNG)
+ * Both appear at most once, only in the container's spec (an exec's with them is malformed), and
+ * a cold boot's spec carries them too.
  */
 #ifndef VMLET_AGENT_PROTOCOL_H
 #define VMLET_AGENT_PROTOCOL_H
@@ -79,6 +93,8 @@ enum {
 	VMLET_AGENT_PORT_STDIN = 1027,
 	VMLET_AGENT_PORT_FORWARD = 1028,
 	VMLET_AGENT_PORT_EXEC = 1029,
+	VMLET_AGENT_PORT_WAKE = 1030,  /* a template's agent listens here (guest port) */
+	VMLET_AGENT_PORT_READY = 1031, /* a template's agent says "save me now" (host port) */
 	VMLET_AGENT_GUEST_CID = 3,
 	VMLET_AGENT_MAX_SPEC = 1 << 20,
 };
@@ -98,7 +114,12 @@ enum vmlet_agent_field {
 	VMLET_AGENT_FIELD_LOOPBACK = 'n',
 	VMLET_AGENT_FIELD_STREAM_PORT = 'o',
 	VMLET_AGENT_FIELD_TERMINAL = 't',
+	VMLET_AGENT_FIELD_TIME = 'T',
+	VMLET_AGENT_FIELD_ENTROPY = 'r',
 };
+
+#define VMLET_AGENT_ENTROPY_BYTES 32
+#define VMLET_AGENT_TEMPLATE_FLAG "--template"
 
 /* The control messages' tags, as above. */
 enum vmlet_agent_message {

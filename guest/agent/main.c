@@ -12,10 +12,14 @@
  *      container's command);
  *   4. report its exit ('X' STATUS), wait for the host's 'A', exit with the status.
  *
+ * With --template, the root is built first and the agent waits to be saved as a snapshot and woken
+ * in each VM restored from it (template.c; agent_protocol.h, "Templates"); 1 then starts there.
+ *
  * The files: main.c (these steps for the container's command), spec.c (the spec),
  * container_root.c (the writable layer, the root, the cgroup), launch.c (starting a command),
  * serve.c (control messages, the command's exit, the listeners), exec.c (an exec's connection),
- * terminal.c and published_ports.c (the relays), io.c (the I/O they share).
+ * terminal.c and published_ports.c (the relays), template.c (waiting as a template),
+ * host_state.c (the clock and randomness from the host), io.c (the I/O they share).
  *
  * Every system call here is interpreted guest kernel work on a PVM host (about 0.3 ms each, see
  * shared/ENVIRONMENT.md), so the agent makes as few as it can: the standard streams are the vsock
@@ -31,24 +35,36 @@
 #define _GNU_SOURCE
 #include "agent_protocol.h"
 #include "container_root.h"
+#include "host_state.h"
 #include "io.h"
 #include "launch.h"
 #include "published_ports.h"
 #include "serve.h"
 #include "spec.h"
+#include "template.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
+	bool template = argc > 1 && strcmp(argv[1], VMLET_AGENT_TEMPLATE_FLAG) == 0;
 	prepare_layer();
-	int control = vsock_connect(VMLET_AGENT_PORT_CONTROL);
-	if (control < 0)
+	const char *failed = NULL;
+	int control;
+	if (template) {
+		/* The expensive part, the root, is what a template saves its clones. */
+		if ((failed = build_root()))
+			die(failed, strerrordesc_np(errno));
+		warm_files(argv + 2, argc - 2);
+		control = wait_for_wake();
+	} else if ((control = vsock_connect(VMLET_AGENT_PORT_CONTROL)) < 0) {
 		die("connecting to the host's control port", strerrordesc_np(errno));
+	}
 	struct spec spec = { 0 };
 	read_spec(control, false, &spec);
 	int streams[3];
@@ -56,7 +72,10 @@ int main(void)
 		die("connecting the standard streams", strerrordesc_np(errno));
 
 	/* Setup failures go to the stderr stream, where the host shows them, and end in 'F' 125. */
-	const char *failed = build_root();
+	if (!adopt_host_state(&spec))
+		failed = "take the host's clock and randomness";
+	if (!failed && !template)
+		failed = build_root();
 	int forward = -1, exec = -1;
 	if (!failed && spec.pids_max)
 		cgroup_procs = make_cgroup(spec.pids_max, &failed);

@@ -24,6 +24,21 @@ static bool parse_number(const char *text, char stop, unsigned long max, unsigne
 	return true;
 }
 
+/* Two hex digits a byte, lower or upper case; false on anything else or the wrong length. */
+static bool parse_hex(const char *text, unsigned char *bytes, size_t count)
+{
+	if (strlen(text) != 2 * count)
+		return false;
+	for (size_t i = 0; i < 2 * count; ++i) {
+		char c = text[i];
+		int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (digit < 0)
+			return false;
+		bytes[i / 2] = (unsigned char)(i % 2 ? bytes[i / 2] | digit : digit << 4);
+	}
+	return true;
+}
+
 /* The highest 'o' PORT: its stdin, PORT+2, must stay below VMADDR_PORT_ANY (vsock(7)). */
 #define MAX_STREAM_PORT 0xfffffff0UL
 
@@ -105,6 +120,19 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 			if (exec || spec->pids_max || !parse_number(value, '\0', 4194304, &number))
 				return false;
 			spec->pids_max = value;
+			break;
+		case VMLET_AGENT_FIELD_TIME: /* SECONDS.NANOSECONDS, the nanoseconds as 9 digits */
+			if (exec || spec->has_time || !strchr(value, '.') || !parse_number(value, '.', (unsigned long)INT64_MAX, &number)
+				|| strlen(strchr(value, '.') + 1) != 9 || !parse_number(strchr(value, '.') + 1, '\0', 999999999, &second))
+				return false;
+			spec->has_time = true;
+			spec->time.tv_sec = (time_t)number;
+			spec->time.tv_nsec = (long)second;
+			break;
+		case VMLET_AGENT_FIELD_ENTROPY:
+			if (exec || spec->has_entropy || !parse_hex(value, spec->entropy, sizeof spec->entropy))
+				return false;
+			spec->has_entropy = true;
 			break;
 		case VMLET_AGENT_FIELD_STDIN:
 		case VMLET_AGENT_FIELD_LOOPBACK:

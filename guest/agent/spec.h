@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <sys/ioctl.h> /* struct winsize */
 #include <sys/types.h>
+#include <time.h>
+
+#include "agent_protocol.h"
 
 /* The spec, decoded. Strings point into the received buffer, which lives as long as the agent. */
 struct spec {
@@ -23,6 +26,10 @@ struct spec {
 	bool loopback;
 	bool terminal;
 	struct winsize size;  /* of the terminal */
+	bool has_time;        /* 'T': the host's wall-clock time */
+	struct timespec time;
+	bool has_entropy;     /* 'r': host randomness */
+	unsigned char entropy[VMLET_AGENT_ENTROPY_BYTES];
 };
 
 void read_spec(int control, bool exec, struct spec *spec);

@@ -5,8 +5,10 @@ Each seed is a valid-looking input in the format the target's comment describes,
 layout of fuzz_common.h (queue q: descriptors at q*0x1000, avail ring at +0x800, used ring at
 +0xa00; readable buffers at 0x100..0x7ff, writable ones at 0x8000+). Only the RAM prefix that
 holds something is written, so every seed stays a few KiB. fuzz_vsock_packets writes its rings
-itself: its seeds are operation lists. fuzz_www_authenticate's are header values. Rerun after
-changing a format:
+itself: its seeds are operation lists. fuzz_device_state's hold saved device states in the format
+save_state writes. fuzz_www_authenticate's are header values. fuzz_snapshot_state's one seed is
+not made here: it is the state file of a real 1-vCPU VM that `vmlet vm snapshot` wrote (make a new
+one after changing the snapshot format). Rerun after changing a format:
     python3 tests/fuzz/make_seeds.py
 """
 
@@ -276,6 +278,73 @@ def vsock_packets():
     write("fuzz_vsock_packets", "host_connect_lines", header + ops)
 
 
+def device_state():
+    # header: u8 device (0 block, 1 vsock, 2 UART), u16 state length, the state; then guest RAM
+    # (virtio) or register operations (UART). The state as save_state writes it: little-endian
+    # fields, byte strings and sections as u32 length + bytes (vmm/base/state_stream.h).
+    acknowledge, driver, driver_ok, features_ok = 1, 2, 4, 8
+    live = acknowledge | driver | features_ok | driver_ok
+    transport_features = 1 << VERSION_1 | 1 << EVENT_IDX | 1 << INDIRECT_DESC
+
+    def blob(data):
+        return struct.pack("<I", len(data)) + data
+
+    def section(name, payload):
+        return blob(name.encode()) + blob(payload)
+
+    def queue(table, avail, size=16, active=True, next_avail=0, next_used=0):
+        data = struct.pack("<HQQQBB", size, table, avail, avail + 0x200, 1, active)
+        if active:  # event index and indirect bound, signalled used index not yet valid
+            data += struct.pack("<BBHHHB", 1, 1, next_avail, next_used, 0, 0)
+        return data
+
+    def transport(device_id, status, features, queues, device, interrupt_status=0):
+        data = struct.pack("<IIIIQIII", device_id, status, 0, 0, features, 0, 0, interrupt_status)
+        data += blob(bytes(256)) + struct.pack("<I", len(queues))
+        data += b"".join(section(f"queue {n}", q) for n, q in enumerate(queues))
+        return data + section("device", device)
+
+    def seed(name, device, state, rest):
+        write("fuzz_device_state", name, struct.pack("<BH", device, len(state)) + state + rest)
+
+    # Block: one read completed before the snapshot, a second waiting (its notify lost).
+    block_features = transport_features | 1 << 2 | 1 << 9 | 1 << 13  # SEG_MAX, FLUSH, DISCARD
+    disk = struct.pack("<QB", 128, 0)  # 64 KiB, writable
+    ram = Ram()
+    ram.put(0x100, struct.pack("<IIQ", 0, 0, 1))
+    ram.chain(0, 0, [(0x100, 16, False), (0x8000, 512, True), (0x8400, 1, True)])
+    ram.avail(0, [0, 0])
+    block_queue = queue(desc_addr(0), avail_addr(0), next_avail=1, next_used=1)
+    state = transport(2, live, block_features, [block_queue], disk, interrupt_status=1)
+    seed("block_live_request_waiting", 0, state, ram.data)
+    state = transport(2, acknowledge | driver, 1 << VERSION_1, [queue(0, 0x800, size=3, active=False)], disk)
+    seed("block_driver_initialising", 0, state, b"")
+
+    # Vsock: receive and event buffers given, a REQUEST to port 5000 waiting in the transmit ring.
+    # Its rings are packed closer than fuzz_common.h's (queue q's table at q * 0x400, available
+    # ring at +0x100, used ring at +0x300), which the saved state may choose, to keep the seed small.
+    def vsock_avail(q, heads):
+        ram.put(0x400 * q + 0x100, struct.pack("<HH", 0, len(heads)) + b"".join(struct.pack("<H", h) for h in heads))
+
+    ram = Ram()
+    for n in range(4):
+        ram.chain(0, n, [(0x8000 + 0x1000 * n, 0x1000, True)])
+        ram.chain(0x800, n, [(0xc000 + 0x10 * n, 4, True)])
+    vsock_avail(0, [0, 1, 2, 3])
+    vsock_avail(2, [0, 1, 2, 3])
+    ram.put(0xd00, struct.pack("<QQIIIHHIII", 3, 2, 1234, 5000, 0, 1, 1, 0, 65536, 0))
+    ram.chain(0x400, 0, [(0xd00, 44, False)])
+    vsock_avail(1, [0])
+    queues = [queue(0x400 * q, 0x400 * q + 0x100) for q in range(3)]
+    seed("vsock_live", 1, transport(19, live, transport_features, queues, struct.pack("<I", (1 << 30) + 5)), ram.data)
+
+    # The UART: IER, LCR, MCR, FCR, SCR, DLL, DLM, transmit interrupt pending, received bytes,
+    # line level; then reads of IIR, the data three times, LSR, and a write with host input.
+    uart = struct.pack("<7BB", 0x03, 0x03, 0x0b, 0x01, 0x42, 0x01, 0x00, 1) + blob(b"abc") + struct.pack("<B", 1)
+    operations = bytes([2, 0, 0, 0, 5]) + bytes([8 | 16, ord("x"), ord("y")]) + bytes([2, 2])
+    seed("uart_data_waiting", 2, uart, operations)
+
+
 def www_authenticate():
     # the field value as is: what registries send, RFC 7235's own example, and near misses
     seeds = {
@@ -300,6 +369,7 @@ if __name__ == "__main__":
     net_frames()
     console()
     vsock_packets()
+    device_state()
     www_authenticate()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
 
+#include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -441,6 +443,58 @@ TEST_P(RunTest, BadInputsAreOneLineErrors)
     // --entrypoint "" drops the image's Cmd too: nothing is left to run.
     expect(run({ "--rm", "--entrypoint", "", "entry:1" }), 125, "no command specified");
     EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "") << "a failed run left a container";
+}
+
+}
+
+namespace vmlet::test {
+
+// Two containers of one image never share random numbers, and each has the host's time: VM
+// containers are clones of one template (guest/agent/agent_protocol.h, "Templates"), which would
+// otherwise share both.
+TEST_P(RunTest, ContainersHaveTheirOwnRandomnessAndTheHostsClock)
+{
+    auto sample = [&] {
+        auto result = run({ "--rm", "app:1", "sh", "-c", "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'; echo; date +%s" });
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return result.out;
+    };
+    auto before = std::time(nullptr);
+    auto first = sample();
+    auto second = sample();
+    auto after = std::time(nullptr);
+    ASSERT_EQ(std::count(first.begin(), first.end(), '\n'), 2) << first;
+    ASSERT_EQ(std::count(second.begin(), second.end(), '\n'), 2) << second;
+    auto random = [](const std::string& out) { return out.substr(0, out.find('\n')); };
+    auto clock = [](const std::string& out) { return std::stol(out.substr(out.find('\n') + 1)); };
+    EXPECT_EQ(random(first).size(), 32u) << first;
+    EXPECT_NE(random(first), random(second));
+    for (const auto& out : { first, second }) {
+        EXPECT_GE(clock(out), before - 1) << out;
+        EXPECT_LE(clock(out), after + 1) << out;
+    }
+}
+
+// VM containers restore their image's template, built by the first of them; --no-template boots.
+TEST_P(RunTest, VmContainersRestoreTheirImagesTemplate)
+{
+    if (GetParam() != "vm")
+        GTEST_SKIP() << "templates are VM snapshots";
+    ASSERT_EQ(run({ "--rm", "app:1", "true" }).exit_code, 0);
+    auto listed = vmlet({ "template", "ls" });
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    EXPECT_NE(listed.out.find("app:1"), std::string::npos) << listed.out;
+    EXPECT_NE(listed.out.find(" yes"), std::string::npos) << listed.out;
+    auto key = listed.out.substr(listed.out.find('\n') + 1, 32);
+    auto booted = run({ "--rm", "--no-template", "app:1", "echo", "cold" });
+    EXPECT_EQ(booted.exit_code, 0) << booted.err;
+    EXPECT_EQ(booted.out, "cold\n");
+    EXPECT_EQ(vmlet({ "template", "prune" }).out, "Removed 0 templates\n");
+    EXPECT_EQ(vmlet({ "template", "rm", key.substr(0, 8) }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "template", "ls" }).out.find(key), std::string::npos);
+    auto rebuilt = vmlet({ "template", "build", "app:1" });
+    EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+    EXPECT_EQ(rebuilt.out, key + "\n");
 }
 
 }

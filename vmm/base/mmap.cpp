@@ -17,6 +17,16 @@ Result<Mmap> Mmap::map(size_t size, int prot, int flags, int fd, const char* wha
     return Mmap(static_cast<uint8_t*>(address), size);
 }
 
+Result<Mmap> Mmap::file_private(int fd, uint64_t offset, size_t size)
+{
+    // Aligned as anonymous() is, so that what the guest writes can still come in huge pages.
+    auto placed = TRY(anonymous(size));
+    void* mapped = ::mmap(placed.m_data, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, static_cast<off_t>(offset));
+    if (mapped == MAP_FAILED)
+        return errno_error("mmap of a memory file");
+    return placed;
+}
+
 Result<Mmap> Mmap::anonymous(size_t size)
 {
     if (size == 0 || size > SIZE_MAX - kHugePageSize)

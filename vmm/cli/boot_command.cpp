@@ -1,14 +1,12 @@
 #include "vmm/cli/boot_command.h"
 
+#include "vmm/cli/machine_session.h"
 #include "vmm/vm/builder.h"
 #include "vmm/vm/device_options.h"
 
 #include <fmt/format.h>
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
-
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -41,33 +39,6 @@ FILES
   )" VMLET_DATADIR R"(/initramfs.cpio   the bundled initramfs: vmlet's init and busybox
 )";
 
-int exit_status(const StopReason& reason)
-{
-    switch (reason.kind) {
-    case StopKind::ExitStatus:
-        return reason.value;
-    case StopKind::PowerOff:
-    case StopKind::UserQuit:
-        return 0;
-    case StopKind::Signal:
-        return 128 + reason.value;
-    case StopKind::GuestFailure:
-    case StopKind::VmmFailure:
-        return fail(reason.message);
-    }
-    return kVmletFailure;
-}
-
-int run_boot(VmConfig& config)
-{
-    if (const char* device = std::getenv("VMLET_KVM_DEVICE"))
-        config.kvm_device = device;
-    auto result = run_vm(config);
-    if (!result.ok())
-        return fail(result.error().message());
-    return exit_status(result.value());
-}
-
 Result<void> parse_device_options(VmConfig& config, const std::vector<std::string>& disks, const std::vector<std::string>& nets, const std::string& vsock)
 {
     for (const auto& disk : disks)
@@ -89,13 +60,13 @@ struct BootOptions {
     std::string vsock, console = "serial";
     bool print_command_line = false;
     bool exit_with_parent = false;
+    std::string api_socket;
 };
 
 int run_boot_command(BootOptions& options)
 {
-    // vmlet run's VMs: a container's VM lives no longer than its monitor (PR_SET_PDEATHSIG; a
-    // parent that died before this has left vmlet to init).
-    if (options.exit_with_parent && (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() == 1))
+    // vmlet run's VMs: a container's VM lives no longer than its monitor.
+    if (options.exit_with_parent && !exit_with_parent())
         return fail("--exit-with-parent: the parent has exited");
     auto& config = options.config;
     if (!options.no_initrd)
@@ -115,7 +86,15 @@ int run_boot_command(BootOptions& options)
         fmt::print("{}\n", line.value());
         return 0;
     }
-    return run_boot(config);
+    if (const char* device = std::getenv("VMLET_KVM_DEVICE"))
+        config.kvm_device = device;
+    auto started = std::chrono::steady_clock::now();
+    auto machine = build_machine(config);
+    if (!machine.ok())
+        return fail(machine.error().message());
+    SessionOptions session { .run = { .console_input = config.command.empty(), .boot_timer = config.boot_timer, .started = started, .control = nullptr },
+        .api_socket = options.api_socket };
+    return run_session(machine.release_value(), session);
 }
 
 }
@@ -146,6 +125,7 @@ Command add_boot_command(CLI::App& app)
     boot->add_flag("--boot-timer", config.boot_timer, "Print when the first vCPU ran and when the guest's init started");
     boot->add_flag("--print-cmdline", options->print_command_line, "Print the guest kernel command line vmlet would use, and exit");
     boot->add_flag("--exit-with-parent", options->exit_with_parent, "Stop the VM when the process that started vmlet exits");
+    boot->add_option("--api-socket", options->api_socket, "Serve the control API on this Unix socket (status, pause, resume, snapshot, stop; see 'vmlet vm')");
     boot->add_option("command", config.command, "Command run by the guest's init, after --");
     boot->footer(kBootFooter);
     return { boot, [options] { return run_boot_command(*options); } };

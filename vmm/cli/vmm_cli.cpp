@@ -1,6 +1,8 @@
 #include "vmm/cli/vmm_cli.h"
 
 #include "vmm/cli/boot_command.h"
+#include "vmm/cli/check_snapshot_command.h"
+#include "vmm/cli/restore_command.h"
 #include "vmm/cli/usage_errors.h"
 
 #include <fmt/format.h>
@@ -14,7 +16,7 @@ int run_vmm_cli(int argc, char** argv)
     CLI::App app { "vmlet-vmm: the virtual machine monitor of vmlet, one process per microVM" };
     app.footer("Users run it as 'vmlet boot'; vmlet runs it for every VM container.");
     app.set_version_flag("--version", "vmlet-vmm " VMLET_VERSION);
-    std::vector<Command> commands { add_boot_command(app) };
+    std::vector<Command> commands { add_boot_command(app), add_restore_command(app), add_check_snapshot_command(app) };
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

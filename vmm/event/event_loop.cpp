@@ -74,6 +74,8 @@ void EventLoop::stop_and_join()
     uint64_t one = 1;
     (void)!::write(m_wake.get(), &one, sizeof(one));
     m_thread.join();
+    // Drained, so that a start() after this one (a paused VM resuming) is not woken at once.
+    (void)!::read(m_wake.get(), &one, sizeof(one));
 }
 
 void EventLoop::run()

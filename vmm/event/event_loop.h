@@ -28,6 +28,8 @@ public:
     Result<void> modify(int fd, uint32_t events);
     void remove(int fd);
 
+    // The loop's thread; stop_and_join() ends it between two handlers (a paused VM's devices are
+    // then quiescent), and start() may run it again.
     Result<void> start();
     void stop_and_join();
     // Runs, on the calling thread, the handlers of descriptors that are ready now. For a test or

@@ -6,6 +6,7 @@ namespace vmlet {
 
 constexpr uint32_t kLeafFeatures = 0x1;
 constexpr uint32_t kLeafTopology = 0xb;
+constexpr uint32_t kLeafTopologyV2 = 0x1f;
 constexpr uint32_t kLeafKvmFeatures = 0x40000001;
 constexpr uint32_t kHypervisorBit = 1u << 31;
 
@@ -27,8 +28,12 @@ std::vector<kvm_cpuid_entry2> vcpu_cpuid(std::vector<kvm_cpuid_entry2> entries, 
             // (and so kvmclock) only when it is set (arch/x86/include/asm/kvm_para.h).
             entry.ecx |= kHypervisorBit;
             break;
-        case kLeafTopology: {
-            // Intel SDM CPUID leaf 0BH: one thread per core, `count` cores in one package.
+        case kLeafTopology:
+        case kLeafTopologyV2: {
+            // Intel SDM CPUID leaves 0BH and 1FH: one thread per core, `count` cores in one
+            // package. KVM passes the host's leaf through, EDX being the x2APIC ID of whichever
+            // host CPU answered: the guest's must be its own, and the same on every run (a
+            // snapshot's CPUID must match the restoring host's).
             entry.edx = index;
             if (entry.index == 0) {
                 entry.eax = 0;

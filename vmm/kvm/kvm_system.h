@@ -22,6 +22,12 @@ public:
     uint32_t max_vcpus() const;
     Result<size_t> vcpu_mmap_size() const;
     Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() const;
+    // KVM_GET_MSR_INDEX_LIST: the MSRs KVM saves and restores for a guest (api.rst 4.3).
+    Result<std::vector<uint32_t>> msr_index_list() const;
+    // The MSRs a snapshot saves: those KVM lists as saved and restored across a migration
+    // (KVM_GET_MSR_INDEX_LIST), less those a vCPU of this host cannot read and write back from
+    // user space, found on a scratch VM. Always includes MSR_IA32_TSC.
+    Result<std::vector<uint32_t>> saved_msr_indices() const;
 
 private:
     explicit KvmSystem(UniqueFd fd)

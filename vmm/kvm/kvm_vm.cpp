@@ -16,6 +16,11 @@ Result<KvmVm> KvmVm::create(const KvmSystem& system)
     return KvmVm(UniqueFd(fd));
 }
 
+int KvmVm::check_extension(long capability) const
+{
+    return ::ioctl(m_fd.get(), KVM_CHECK_EXTENSION, capability);
+}
+
 Result<void> KvmVm::register_memory(const GuestMemory& memory)
 {
     uint32_t slot = 0;
@@ -84,6 +89,50 @@ Result<UniqueFd> KvmVm::create_vcpu(uint32_t index) const
     if (fd < 0)
         return errno_error(fmt::format("KVM_CREATE_VCPU {}", index));
     return UniqueFd(fd);
+}
+
+static Result<kvm_irqchip> get_irqchip(int vm_fd, uint32_t chip_id)
+{
+    kvm_irqchip chip {};
+    chip.chip_id = chip_id;
+    if (::ioctl(vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
+        return errno_error(fmt::format("KVM_GET_IRQCHIP {}", chip_id));
+    return chip;
+}
+
+Result<VmPlatformState> KvmVm::save_platform() const
+{
+    VmPlatformState state {};
+    state.pic_master = TRY(get_irqchip(m_fd.get(), kIrqchipPicMaster));
+    state.pic_slave = TRY(get_irqchip(m_fd.get(), kIrqchipPicSlave));
+    state.ioapic = TRY(get_irqchip(m_fd.get(), kIrqchipIoapic));
+    if (::ioctl(m_fd.get(), KVM_GET_PIT2, &state.pit) < 0)
+        return errno_error("KVM_GET_PIT2");
+    if (::ioctl(m_fd.get(), KVM_GET_CLOCK, &state.clock) < 0)
+        return errno_error("KVM_GET_CLOCK");
+    return state;
+}
+
+// The interrupt controllers come before the PIT, whose timer KVM_SET_PIT2 re-arms and which then
+// raises IRQ 0 into the restored PIC and I/O APIC rather than into ones about to be overwritten.
+Result<void> KvmVm::restore_platform(const VmPlatformState& state) const
+{
+    for (const auto* chip : { &state.pic_master, &state.pic_slave, &state.ioapic }) {
+        if (::ioctl(m_fd.get(), KVM_SET_IRQCHIP, chip) < 0)
+            return errno_error(fmt::format("KVM_SET_IRQCHIP {}", chip->chip_id));
+    }
+    if (::ioctl(m_fd.get(), KVM_SET_PIT2, &state.pit) < 0)
+        return errno_error("KVM_SET_PIT2");
+    // api.rst 4.30: with KVM_CLOCK_REALTIME, KVM advances the clock by the real time elapsed since
+    // the save (other flags KVM_GET_CLOCK returned are ignored). vmlet clears it: the guest resumes
+    // as from a pause, its KVM clock where it was, as its TSC is (the MSRs restore it, except on
+    // PVM, where a running guest's TSC is the host's); the guest learns the wall-clock time some
+    // other way.
+    kvm_clock_data clock = state.clock;
+    clock.flags &= ~uint32_t(KVM_CLOCK_REALTIME);
+    if (::ioctl(m_fd.get(), KVM_SET_CLOCK, &clock) < 0)
+        return errno_error("KVM_SET_CLOCK");
+    return {};
 }
 
 }

@@ -3,6 +3,7 @@
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
 #include "vmm/kvm/kvm_system.h"
+#include "vmm/kvm/vm_state.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace vmlet {
@@ -13,6 +14,8 @@ public:
     static Result<KvmVm> create(const KvmSystem& system);
 
     int fd() const { return m_fd.get(); }
+    // Some capabilities depend on the VM (api.rst 4.4): KVM_CAP_XSAVE2's size is one.
+    int check_extension(long capability) const;
     Result<void> register_memory(const GuestMemory& memory);
     // The in-kernel PIC, I/O APIC and local APICs, and the PIT: interrupts and timers then never
     // leave the kernel, which matters when each exit costs microseconds.
@@ -24,6 +27,11 @@ public:
     // Signalling `fd` raises an edge on interrupt line `gsi` (api.rst KVM_IRQFD).
     Result<void> add_irqfd(int fd, uint32_t gsi) const;
     Result<UniqueFd> create_vcpu(uint32_t index) const;
+
+    // The interrupt controllers, PIT and KVM clock, read with every vCPU stopped.
+    Result<VmPlatformState> save_platform() const;
+    // Loads them into this VM, after create_platform() and before any vCPU runs.
+    Result<void> restore_platform(const VmPlatformState& state) const;
 
 private:
     explicit KvmVm(UniqueFd fd)

@@ -27,19 +27,45 @@ static Result<void> apply_backing(const Mmap& map, MemoryBacking backing)
     return {};
 }
 
+namespace {
+
+Result<void> check_region(const GuestMemory::RegionSpec& spec, const std::vector<GuestRegion>& regions)
+{
+    if (spec.size == 0 || spec.size % 4096 != 0 || spec.start.value() % 4096 != 0)
+        return make_error("guest memory region at {:#x} of {:#x} bytes is not page aligned", spec.start.value(), spec.size);
+    auto end = checked_add(spec.start.value(), spec.size);
+    if (!end)
+        return make_error("guest memory region at {:#x} overflows the address space", spec.start.value());
+    for (const auto& other : regions) {
+        if (spec.start.value() < other.end() && other.start.value() < *end)
+            return make_error("guest memory regions at {:#x} and {:#x} overlap", spec.start.value(), other.start.value());
+    }
+    return {};
+}
+
+}
+
+Result<GuestMemory> GuestMemory::map_file(std::vector<RegionSpec> specs, int fd)
+{
+    // In the file as regions() lists them: by guest address.
+    std::sort(specs.begin(), specs.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    std::vector<GuestRegion> regions;
+    uint64_t offset = 0;
+    for (const auto& spec : specs) {
+        TRY(check_region(spec, regions));
+        auto map = TRY_CONTEXT(Mmap::file_private(fd, offset, spec.size), "mapping guest memory");
+        regions.push_back(GuestRegion { spec.start, spec.size, std::move(map) });
+        offset += spec.size;
+    }
+    std::sort(regions.begin(), regions.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    return GuestMemory(std::move(regions));
+}
+
 Result<GuestMemory> GuestMemory::create(const std::vector<RegionSpec>& specs, MemoryBacking backing)
 {
     std::vector<GuestRegion> regions;
     for (const auto& spec : specs) {
-        if (spec.size == 0 || spec.size % 4096 != 0 || spec.start.value() % 4096 != 0)
-            return make_error("guest memory region at {:#x} of {:#x} bytes is not page aligned", spec.start.value(), spec.size);
-        auto end = checked_add(spec.start.value(), spec.size);
-        if (!end)
-            return make_error("guest memory region at {:#x} overflows the address space", spec.start.value());
-        for (const auto& other : regions) {
-            if (spec.start.value() < other.end() && other.start.value() < *end)
-                return make_error("guest memory regions at {:#x} and {:#x} overlap", spec.start.value(), other.start.value());
-        }
+        TRY(check_region(spec, regions));
         auto map = TRY_CONTEXT(Mmap::anonymous(spec.size), "allocating guest memory");
         TRY(apply_backing(map, backing));
         regions.push_back(GuestRegion { spec.start, spec.size, std::move(map) });

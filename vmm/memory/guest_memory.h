@@ -36,6 +36,10 @@ public:
     };
 
     static Result<GuestMemory> create(const std::vector<RegionSpec>& specs, MemoryBacking backing);
+    // Guest RAM from a memory file (a snapshot's), the regions one after another in it by guest
+    // address: mapped private, so that VMs restored from one file share its pages until they
+    // write them.
+    static Result<GuestMemory> map_file(std::vector<RegionSpec> specs, int fd);
 
     // A span of exactly `length` bytes at `address`, or an error if any byte lies outside RAM.
     Result<std::span<uint8_t>> span(GuestAddress address, uint64_t length) const;

@@ -1,9 +1,10 @@
 #pragma once
 
 #include "vmm/base/result.h"
-#include "vmm/vm/stop_state.h"
+#include "vmm/vm/machine.h"
 #include "vmm/vm/vm_config.h"
 
+#include <memory>
 #include <string>
 
 namespace vmlet {
@@ -12,9 +13,9 @@ namespace vmlet {
 // extra text and the command for init.
 Result<std::string> guest_command_line(const VmConfig& config);
 
-// Builds a microVM from `config` top to bottom (memory, kernel, KVM, devices, vCPUs), runs it
-// until the guest stops or vmlet is told to, and says why it stopped. Errors before the guest
-// starts (bad kernel, no KVM) are returned as errors; everything after is a StopReason.
-Result<StopReason> run_vm(const VmConfig& config);
+// Builds a microVM for a cold boot from `config`, top to bottom: memory, the kernel and initrd in
+// it, KVM, devices, vCPUs, and the boot registers. Everything a user can get wrong fails here,
+// before any guest code runs; run it with run_machine() (run_loop.h).
+Result<std::unique_ptr<Machine>> build_machine(const VmConfig& config);
 
 }

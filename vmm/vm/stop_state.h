@@ -17,6 +17,7 @@ enum class StopKind {
     PowerOff,     // the guest powered off or reset without reporting a status
     Signal,       // vmlet received SIGINT or SIGTERM
     UserQuit,     // the console escape (Ctrl-A x)
+    Requested,    // a stop asked for on the control socket (vmm/api)
     GuestFailure, // triple fault, emulation failure, failed entry: the guest cannot go on
     VmmFailure,   // vmlet's own error
 };

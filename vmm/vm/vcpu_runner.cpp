@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <chrono>
 #include <cstring>
 
 namespace vmlet {
@@ -17,6 +18,9 @@ template<typename... Handlers>
 struct Overloaded : Handlers... {
     using Handlers::operator()...;
 };
+// Spelled out for clang 14 (the fuzz build), which deduces no aggregate's template arguments.
+template<typename... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 VcpuRunner::VcpuRunner(std::vector<KvmVcpu>& vcpus, const Bus& port_bus, const Bus& mmio_bus, StopState& stop)
     : m_vcpus(vcpus)
@@ -43,13 +47,22 @@ Result<void> VcpuRunner::start()
     return {};
 }
 
-void VcpuRunner::stop_and_join()
+void VcpuRunner::kick_all()
 {
     for (size_t index = 0; index < m_threads.size(); ++index) {
         if (!m_threads[index].joinable())
             continue;
         m_vcpus[index].request_immediate_exit();
         ::pthread_kill(m_threads[index].native_handle(), kKickSignal);
+    }
+}
+
+void VcpuRunner::stop_and_join()
+{
+    kick_all();
+    {
+        std::lock_guard lock(m_pause_lock);
+        m_pause_changed.notify_all(); // parked threads see the stop
     }
     for (auto& thread : m_threads) {
         if (thread.joinable())
@@ -65,6 +78,10 @@ void VcpuRunner::run(KvmVcpu& vcpu)
     sigaddset(&kick, kKickSignal);
     ::pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
     while (!m_stop.stopped()) {
+        if (m_pause_requested.load(std::memory_order_acquire)) {
+            park(vcpu);
+            continue;
+        }
         auto exit = vcpu.run();
         if (!exit.ok()) {
             m_stop.request({ StopKind::VmmFailure, 0, exit.error().message() });
@@ -72,6 +89,41 @@ void VcpuRunner::run(KvmVcpu& vcpu)
         }
         handle(vcpu, exit.value());
     }
+}
+
+// A parked vCPU has finished the instruction of its last exit (KvmVcpu::complete_pending_exit), so
+// the state a snapshot reads is the guest's as after it.
+void VcpuRunner::park(KvmVcpu& vcpu)
+{
+    auto completed = vcpu.complete_pending_exit();
+    if (!completed.ok()) {
+        m_stop.request({ StopKind::VmmFailure, 0, completed.error().message() });
+        return;
+    }
+    std::unique_lock lock(m_pause_lock);
+    ++m_parked;
+    m_pause_changed.notify_all();
+    m_pause_changed.wait(lock, [&] { return !m_pause_requested.load(std::memory_order_acquire) || m_stop.stopped(); });
+    --m_parked;
+}
+
+bool VcpuRunner::pause()
+{
+    m_pause_requested.store(true, std::memory_order_release);
+    kick_all();
+    // A vCPU thread that ends (the guest stopped meanwhile) never parks: look at the stop state
+    // now and then, as nothing notifies of it here.
+    std::unique_lock lock(m_pause_lock);
+    while (m_parked < m_threads.size() && !m_stop.stopped())
+        m_pause_changed.wait_for(lock, std::chrono::milliseconds(20));
+    return !m_stop.stopped();
+}
+
+void VcpuRunner::resume()
+{
+    std::lock_guard lock(m_pause_lock);
+    m_pause_requested.store(false, std::memory_order_release);
+    m_pause_changed.notify_all();
 }
 
 static std::string guest_rip(const KvmVcpu& vcpu)

@@ -4,6 +4,9 @@
 #include "vmm/kvm/kvm_vcpu.h"
 #include "vmm/vm/stop_state.h"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -22,16 +25,27 @@ public:
     Result<void> start();
     // Kicks every vCPU out of KVM_RUN and joins its thread. Call after a stop was requested.
     void stop_and_join();
+    // Every vCPU leaves KVM_RUN at a clean point (the I/O it exited for completed, api.rst
+    // "immediate_exit") and waits; returns once all wait, or the VM stopped meanwhile (false).
+    bool pause();
+    void resume();
 
 private:
     void run(KvmVcpu& vcpu);
     void handle(KvmVcpu& vcpu, const VcpuExit& exit);
+    void kick_all();
+    void park(KvmVcpu& vcpu);
 
     std::vector<KvmVcpu>& m_vcpus;
     const Bus& m_port_bus;
     const Bus& m_mmio_bus;
     StopState& m_stop;
     std::vector<std::thread> m_threads;
+
+    std::mutex m_pause_lock;
+    std::condition_variable m_pause_changed;
+    std::atomic<bool> m_pause_requested { false };
+    size_t m_parked { 0 };
 };
 
 }

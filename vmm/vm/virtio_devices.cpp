@@ -114,4 +114,31 @@ Result<void> VirtioDevices::attach(const KvmVm& vm, Bus& mmio_bus, EventLoop& lo
     return {};
 }
 
+void VirtioDevices::save_state(StateWriter& writer) const
+{
+    writer.u32(static_cast<uint32_t>(m_devices.size()));
+    for (size_t index = 0; index < m_devices.size(); ++index)
+        writer.section(fmt::format("virtio {}", index), [&](StateWriter& out) { m_devices[index].transport->save_state(out); });
+}
+
+Result<void> VirtioDevices::restore_state(StateReader& reader)
+{
+    auto count = TRY(reader.u32("device count"));
+    if (count != m_devices.size())
+        return reader.failure("device count", fmt::format("is {}, but the machine has {} virtio devices", count, m_devices.size()));
+    for (size_t index = 0; index < m_devices.size(); ++index) {
+        auto section = TRY(reader.section(fmt::format("virtio {}", index)));
+        TRY(m_devices[index].transport->restore_state(section));
+        TRY(section.expect_end());
+    }
+    return {};
+}
+
+Result<void> VirtioDevices::after_restore()
+{
+    for (auto& device : m_devices)
+        device.transport->after_restore();
+    return {};
+}
+
 }

@@ -2,6 +2,7 @@
 
 #include "devices/console_sink.h"
 #include "devices/virtio/mmio_transport.h"
+#include "vmm/base/state_stream.h"
 #include "vmm/bus/bus.h"
 #include "vmm/event/event_loop.h"
 #include "vmm/kvm/kvm_vm.h"
@@ -34,6 +35,14 @@ public:
     // Maps the windows on the MMIO bus, wires notifications (ioeventfd) and interrupts (irqfd)
     // through KVM and hands the queues and back-ends to the event loop.
     Result<void> attach(const KvmVm& vm, Bus& mmio_bus, EventLoop& loop);
+
+    // Each device's transport and model state, a section per slot ("virtio 0", ...), for a
+    // snapshot of a paused machine; and back, into devices created from the same configuration.
+    void save_state(StateWriter& writer) const;
+    Result<void> restore_state(StateReader& reader);
+    // Once the whole machine is restored and wired, before it runs: what devices owe the guest
+    // then (vsock's transport reset event, interrupts still pending, queues to look at again).
+    Result<void> after_restore();
 
     // The virtio console, when the configuration chose it over the UART.
     ConsoleSink* console() const { return m_console; }

@@ -2,6 +2,7 @@
 
 #include "vmm/base/file.h"
 #include "containers/runtime/process/capabilities.h"
+#include "containers/runtime/run_spec.h"
 #include "containers/runtime/rootfs_path.h"
 #include "containers/runtime/user_lookup.h"
 
@@ -107,15 +108,6 @@ Result<std::string> host_file(int root_fd, std::string_view path)
 
 }
 
-std::string container_path_variable(const std::vector<std::string>& env)
-{
-    for (auto it = env.rbegin(); it != env.rend(); ++it) {
-        if (it->starts_with("PATH="))
-            return it->substr(5);
-    }
-    return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-}
-
 Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string& id, const std::string& rootfs)
 {
     if (spec.args.empty() || spec.args.front().empty())
@@ -147,7 +139,7 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     plan.command = spec.args.front();
     plan.path_search = plan.command.find('/') == std::string::npos;
     if (plan.path_search) {
-        auto path = container_path_variable(spec.env);
+        auto path = path_variable(spec.env);
         size_t start = 0;
         while (start <= path.size()) {
             auto end = std::min(path.find(':', start), path.size());

@@ -14,7 +14,4 @@ namespace vmlet {
 // step the child will take, so that the child only makes system calls. Descriptors are left to the caller.
 Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string& id, const std::string& rootfs);
 
-// PATH from `env`, or the default Docker and runc use when the image sets none.
-std::string container_path_variable(const std::vector<std::string>& env);
-
 }

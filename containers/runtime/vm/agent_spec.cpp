@@ -1,8 +1,9 @@
 #include "containers/runtime/vm/agent_spec.h"
 
-#include "guest/agent/agent_protocol.h"
-
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <sys/random.h>
 
 #include <algorithm>
 
@@ -17,6 +18,18 @@ void field(std::string& out, vmlet_agent_field tag, std::string_view value)
     out += '\0';
 }
 
+}
+
+HostState current_host_state()
+{
+    HostState state;
+    ::clock_gettime(CLOCK_REALTIME, &state.time);
+    for (size_t done = 0; done < state.entropy.size();) {
+        ssize_t got = ::getrandom(state.entropy.data() + done, state.entropy.size() - done, 0);
+        if (got > 0)
+            done += static_cast<size_t>(got);
+    }
+    return state;
 }
 
 std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, const AgentSpecOptions& options)
@@ -46,6 +59,10 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
         field(fields, VMLET_AGENT_FIELD_STREAM_PORT, std::to_string(*options.stream_port));
     if (options.terminal)
         field(fields, VMLET_AGENT_FIELD_TERMINAL, fmt::format("{}:{}", options.terminal->rows, options.terminal->cols));
+    if (options.host_state) {
+        field(fields, VMLET_AGENT_FIELD_TIME, fmt::format("{}.{:09}", options.host_state->time.tv_sec, options.host_state->time.tv_nsec));
+        field(fields, VMLET_AGENT_FIELD_ENTROPY, fmt::format("{:02x}", fmt::join(options.host_state->entropy, "")));
+    }
     auto length = static_cast<uint32_t>(fields.size());
     std::string message;
     for (int shift = 0; shift < 32; shift += 8)

@@ -57,7 +57,6 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     if (error)
         return make_error("cannot create {}: {}", m_socket_dir, error.message());
     m_socket = m_socket_dir + "/v.sock";
-    auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
     AgentStreamListeners streams;
     streams.out = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDOUT));
     streams.err = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDERR));
@@ -68,18 +67,27 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     // The guest's console (kernel and init messages) is the container's business only when
     // something goes wrong: it goes to a file beside the container's record.
     auto console = TRY(open_file(spec.rootfs.state_dir + "/console.log", O_WRONLY | O_CREAT | O_TRUNC));
-    m_vm_pid = TRY(spawn_process({ monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock",
-                                       fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket), "--memory",
-                                       std::to_string(options.memory_mib), "--cpus", std::to_string(options.cpus), "--exit-with-parent", "--", VMLET_AGENT_PATH },
-        { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true }));
-
-    auto agent = TRY(accept_agent(control.get(), options));
+    auto vsock = fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket);
+    SpawnOptions output { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true };
+    UniqueFd agent;
+    if (options.template_dir) {
+        // A restore of the image's template: its agent waits on WAKE with the root mounted
+        // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
+        m_vm_pid = TRY(spawn_process({ monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" }, output));
+        agent = TRY(wake_agent(options));
+    } else {
+        auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
+        m_vm_pid = TRY(spawn_process({ monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
+                                         "--cpus", std::to_string(options.cpus), "--exit-with-parent", "--", VMLET_AGENT_PATH },
+            output));
+        agent = TRY(accept_agent(control.get(), options));
+    }
     auto message = encode_agent_spec(spec, options.user,
-        { .stdin_attached = attach_stdin, .loopback = options.publish_ports, .stream_port = {}, .terminal = spec.terminal });
+        { .stdin_attached = attach_stdin, .loopback = options.publish_ports, .stream_port = {}, .terminal = spec.terminal, .host_state = current_host_state() });
     m_session = TRY(AgentSession::start(std::move(agent), message, std::move(streams), stdio));
     m_start_failure = m_session->start_failure();
     if (m_start_failure) {
-        (void)power_off();
+        stop_vm();
         m_exit_status = m_start_failure;
     }
     return {};
@@ -103,7 +111,38 @@ Result<UniqueFd> VmSandbox::accept_agent(int listener, const VmSandboxOptions& o
     return make_error("the container's VM did not start its agent within {} s", options.boot_timeout.count());
 }
 
-// The agent has its 'A' (or is gone): waits for the VM to power off, and kills it when it does
+// A restored VM's vsock device makes its socket as the monitor starts, and the agent's WAKE listener
+// answers once the guest runs again: tries until it does, or the VM stops.
+Result<UniqueFd> VmSandbox::wake_agent(const VmSandboxOptions& options)
+{
+    auto deadline = std::chrono::steady_clock::now() + options.boot_timeout;
+    Result<UniqueFd> woken = make_error("the container's VM did not wake its agent within {} s", options.boot_timeout.count());
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (auto status = reap_if_ended(m_vm_pid)) {
+            m_vm_pid = 0;
+            return make_error("the container's VM stopped (status {}) before its agent woke; its console is in console.log", *status);
+        }
+        woken = connect_to_guest(m_socket, VMLET_AGENT_PORT_WAKE);
+        if (woken.ok())
+            return woken;
+        ::usleep(2000);
+    }
+    return woken;
+}
+
+// The container's exit status is known and its output drained: nothing in the VM matters any more
+// (its disk is read-only, its writable layer is in its RAM), so it goes at once rather than after
+// the guest has torn its processes down, which is interpreted kernel work on PVM hosts.
+void VmSandbox::stop_vm()
+{
+    if (!m_vm_pid)
+        return;
+    ::kill(m_vm_pid, SIGKILL);
+    (void)wait_process(m_vm_pid);
+    m_vm_pid = 0;
+}
+
+// The agent is gone without a word: waits for the VM to power off, and kills it when it does
 // not. The VM's exit status, when it powered off by itself.
 std::optional<int> VmSandbox::power_off()
 {
@@ -156,7 +195,7 @@ Result<std::optional<int>> VmSandbox::wait_for(std::chrono::milliseconds timeout
     if (!exit)
         return std::optional<int>();
     if (exit->status) {
-        (void)power_off();
+        stop_vm();
         m_exit_status = *exit->status;
     } else {
         // The agent is gone without a word: the VM's own exit status (guest init reports the
@@ -178,11 +217,7 @@ Result<UniqueFd> VmSandbox::connect_port(uint16_t port)
 
 Result<void> VmSandbox::destroy()
 {
-    if (m_vm_pid) {
-        ::kill(m_vm_pid, SIGKILL);
-        (void)wait_process(m_vm_pid);
-        m_vm_pid = 0;
-    }
+    stop_vm();
     m_session.reset();
     if (!m_socket_dir.empty()) {
         std::error_code error;

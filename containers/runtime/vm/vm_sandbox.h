@@ -24,6 +24,8 @@ struct VmSandboxOptions {
     uint32_t cpus { 1 };
     ExecUser user;             // resolved from the image's /etc/passwd by the caller
     bool publish_ports { false };
+    // Restore this template (vm_template.h) instead of booting: its size is its own.
+    std::optional<std::string> template_dir {};
     std::chrono::seconds boot_timeout { 120 };
 };
 
@@ -59,7 +61,9 @@ private:
     }
     Result<void> launch(const ContainerSpec& spec, const StdioFds& stdio, const VmSandboxOptions& options);
     Result<UniqueFd> accept_agent(int listener, const VmSandboxOptions& options);
+    Result<UniqueFd> wake_agent(const VmSandboxOptions& options);
     std::optional<int> power_off();
+    void stop_vm();
 
     std::string m_id;
     std::string m_socket_dir; // $TMPDIR/vmlet-<id>: unix socket paths must stay under 108 bytes

@@ -70,3 +70,23 @@ TEST(CpuidBuffer, NeverReadsMoreEntriesThanItHolds)
 }
 
 }
+
+namespace vmlet {
+
+// KVM hands out leaf 0x1f with the x2APIC ID of whichever host CPU answered: the guest gets its
+// own in leaves 0xb and 0x1f alike, whatever the host's was, so that every run's CPUID is the same.
+TEST(Cpuid, ExtendedTopologyV2CarriesTheVcpusOwnId)
+{
+    auto host_leaf = [](uint32_t index, uint32_t host_apic_id) {
+        auto entry = leaf(0x1f, index, 0, 0);
+        entry.edx = host_apic_id;
+        return entry;
+    };
+    auto one = vcpu_cpuid({ host_leaf(0, 5), host_leaf(1, 5) }, 1, 2, GuestHypercalls::Available);
+    auto two = vcpu_cpuid({ host_leaf(0, 0), host_leaf(1, 0) }, 1, 2, GuestHypercalls::Available);
+    EXPECT_EQ(one[0].edx, 1u);
+    EXPECT_EQ(one[1].edx, 1u);
+    EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(kvm_cpuid_entry2)), 0);
+}
+
+}

@@ -217,3 +217,50 @@ TEST(BlockDeviceOpen, MissingFileIsNamed)
     ASSERT_FALSE(opened.ok());
     EXPECT_NE(opened.error().message().find("/nonexistent/disk.img"), std::string::npos);
 }
+
+// Snapshots: the disk reopened in a new process (the old device gone, its lock released).
+TEST_F(BlockDeviceTest, RestoredDiskContinuesWithTheNextRequest)
+{
+    auto driver = start(false);
+    EXPECT_EQ(submit(*driver, { driver->readable_object(Header { kOut, 0, 2 }), driver->readable(std::vector<uint8_t>(512, 0x5a)) }).first, kOk);
+    EXPECT_EQ(submit(*driver, { driver->readable_object(Header { kIn, 0, 2 }), driver->writable(512) }).first, kOk);
+    auto state = driver->save_state();
+    device.reset();
+
+    auto reopened = BlockDevice::open(path, false).release_value();
+    auto restored = driver->copy_guest(*reopened);
+    auto result = restored->restore_state(state);
+    ASSERT_TRUE(result.ok()) << result.error().message();
+    restored->transport->after_restore();
+    EXPECT_TRUE(restored->take_used(0).empty()) << "no request was waiting: none is answered twice";
+    auto data = restored->writable(512, 0);
+    auto [status, written] = submit(*restored, { restored->readable_object(Header { kIn, 0, 2 }), data });
+    EXPECT_EQ(status, kOk);
+    EXPECT_EQ(written, 513u);
+    EXPECT_EQ(restored->bytes(data.address, 512), std::vector<uint8_t>(512, 0x5a));
+    EXPECT_EQ(restored->used_index(0), 3);
+}
+
+TEST_F(BlockDeviceTest, RestoreRefusesADiskTheGuestWouldSeeChange)
+{
+    auto driver = start(false);
+    auto state = driver->save_state();
+    device.reset();
+
+    ASSERT_EQ(::truncate(path.c_str(), kDiskBytes + 512), 0);
+    auto larger = BlockDevice::open(path, false).release_value();
+    auto restored = driver->copy_guest(*larger);
+    auto result = restored->restore_state(state);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().message(), "snapshot: device: 'capacity' is 128 sectors, but the disk given now has 129");
+    EXPECT_FALSE(larger->active());
+    larger.reset();
+    restored.reset();
+
+    ASSERT_EQ(::truncate(path.c_str(), kDiskBytes), 0);
+    auto read_only = BlockDevice::open(path, true).release_value();
+    restored = driver->copy_guest(*read_only);
+    result = restored->restore_state(state);
+    ASSERT_FALSE(result.ok());
+    EXPECT_NE(result.error().message().find("'read-only' is clear, but the disk given now is read-only"), std::string::npos);
+}

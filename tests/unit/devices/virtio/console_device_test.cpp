@@ -65,3 +65,46 @@ TEST_F(ConsoleDeviceTest, InputWaitsForReceiveBuffers)
     auto second_bytes = driver->bytes(second.address, 2);
     EXPECT_EQ(std::string(first_bytes.begin(), first_bytes.end()) + std::string(second_bytes.begin(), second_bytes.end()), text);
 }
+
+TEST_F(ConsoleDeviceTest, InputNotYetReadAndTheQueuesSurviveASnapshot)
+{
+    ASSERT_EQ(driver->initialise(kModern), kLiveStatus);
+    std::string early = "echo hi\n";
+    driver->add_chain(ConsoleDevice::kTransmitQueue, { driver->readable(std::span(reinterpret_cast<const uint8_t*>(early.data()), early.size())) });
+    driver->kick(ConsoleDevice::kTransmitQueue);
+    ASSERT_EQ(printed(), early);
+    std::string typed = "typed";
+    ASSERT_EQ(device->push_input(std::span(reinterpret_cast<const uint8_t*>(typed.data()), typed.size())), 5u);
+    auto state = driver->save_state();
+
+    ConsoleDevice fresh(write_end.get());
+    auto restored = driver->copy_guest(fresh);
+    auto result = restored->restore_state(state);
+    ASSERT_TRUE(result.ok()) << result.error().message();
+    restored->transport->after_restore();
+    EXPECT_EQ(fresh.input_space(), 4096u - 5);
+    auto buffer = restored->writable(16, 0);
+    restored->add_chain(ConsoleDevice::kReceiveQueue, { buffer });
+    restored->kick(ConsoleDevice::kReceiveQueue);
+    auto used = restored->take_used(ConsoleDevice::kReceiveQueue);
+    ASSERT_EQ(used.size(), 1u);
+    EXPECT_EQ(used[0].length, 5u);
+    auto bytes = restored->bytes(buffer.address, 5);
+    EXPECT_EQ(std::string(bytes.begin(), bytes.end()), typed);
+
+    std::string later = "ls\n";
+    restored->add_chain(ConsoleDevice::kTransmitQueue, { restored->readable(std::span(reinterpret_cast<const uint8_t*>(later.data()), later.size())) });
+    restored->kick(ConsoleDevice::kTransmitQueue);
+    EXPECT_EQ(printed(), later);
+    EXPECT_EQ(restored->used_index(ConsoleDevice::kTransmitQueue), 2);
+}
+
+TEST_F(ConsoleDeviceTest, RestoreRefusesMoreInputThanTheDeviceHolds)
+{
+    StateWriter writer;
+    writer.bytes(std::vector<uint8_t>(4097, 'x'));
+    StateReader reader(writer.data(), "console");
+    auto result = device->restore_state(reader);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().message(), "console: 'pending input' is 4097 bytes, more than 4096");
+}

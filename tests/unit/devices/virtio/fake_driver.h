@@ -170,6 +170,37 @@ public:
         transport->process_notify(queue);
     }
 
+    // The transport's saved state (with its device's), as vmm/snapshot would write it.
+    std::vector<uint8_t> save_state() const
+    {
+        StateWriter writer;
+        transport->save_state(writer);
+        return writer.data();
+    }
+    // Restores a saved state into this driver's transport; every byte must be used.
+    Result<void> restore_state(std::span<const uint8_t> state)
+    {
+        StateReader reader(state, "snapshot");
+        TRY(transport->restore_state(reader));
+        return reader.expect_end();
+    }
+    // The same guest in a new VMM process: a copy of this RAM and of the driver's bookkeeping
+    // (which a real driver keeps in guest RAM too), in front of a fresh transport for `device`,
+    // which the caller then restores.
+    std::unique_ptr<FakeDriver> copy_guest(VirtioDevice& device) const
+    {
+        auto copy = std::make_unique<FakeDriver>(device);
+        std::vector<uint8_t> ram(kRamSize);
+        EXPECT_TRUE(memory.read(GuestAddress(0), ram).ok());
+        EXPECT_TRUE(copy->memory.write(GuestAddress(0), ram).ok());
+        copy->m_next_buffer = m_next_buffer;
+        copy->m_sizes = m_sizes;
+        copy->m_next_descriptor = m_next_descriptor;
+        copy->m_avail_index = m_avail_index;
+        copy->m_used_seen = m_used_seen;
+        return copy;
+    }
+
     uint16_t used_index(uint16_t queue) { return read16(used(queue) + 2); }
     // The used elements the device added since the last call.
     std::vector<UsedElement> take_used(uint16_t queue)

@@ -161,3 +161,42 @@ TEST_F(NetDeviceTest, NothingIsReadBeforeTheDriverIsReady)
     driver->kick(NetDevice::kReceiveQueue);
     EXPECT_EQ(driver->take_used(NetDevice::kReceiveQueue).size(), 1u) << "the frame waited in the socket";
 }
+
+TEST_F(NetDeviceTest, RestoredDeviceKeepsTheMacAndReceivesFromItsNewTap)
+{
+    ASSERT_EQ(driver->initialise(kModern | kMergeable), kLiveStatus);
+    auto first = driver->writable(2048, 0);
+    driver->add_chain(NetDevice::kReceiveQueue, { first });
+    auto second = driver->writable(2048, 0);
+    driver->add_chain(NetDevice::kReceiveQueue, { second });
+    host_sends(frame(0x17, 60));
+    device->on_packets_readable();
+    ASSERT_EQ(driver->take_used(NetDevice::kReceiveQueue).size(), 1u);
+    auto state = driver->save_state();
+
+    int ends[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends), 0);
+    UniqueFd new_host(ends[1]);
+    std::vector<unsigned> offloads;
+    NetDevice fresh(UniqueFd(ends[0]), NetDevice::MacAddress { 2, 9, 9, 9, 9, 9 }, [&](unsigned offload) -> Result<void> {
+        offloads.push_back(offload);
+        return {};
+    });
+    auto restored = driver->copy_guest(fresh);
+    auto result = restored->restore_state(state);
+    ASSERT_TRUE(result.ok()) << result.error().message();
+    EXPECT_EQ(offloads.size(), 1u) << "the new tap learns the offloads once, as at DRIVER_OK";
+    uint8_t mac[6] = {};
+    restored->transport->read(mmio::kConfig, mac);
+    EXPECT_EQ(std::vector<uint8_t>(mac, mac + 6), (std::vector<uint8_t> { 2, 0, 0, 0, 0, 7 })) << "the guest's interface uses this one";
+    restored->transport->after_restore();
+
+    auto bytes = frame(0x29, 80);
+    ASSERT_EQ(::write(new_host.get(), bytes.data(), bytes.size()), ssize_t(bytes.size()));
+    fresh.on_packets_readable();
+    auto used = restored->take_used(NetDevice::kReceiveQueue);
+    ASSERT_EQ(used.size(), 1u);
+    EXPECT_EQ(used[0].length, kHeader + 80);
+    EXPECT_EQ(restored->bytes(second.address + kHeader, 80), std::vector<uint8_t>(80, 0x29)) << "into the buffer still waiting";
+    EXPECT_EQ(restored->used_index(NetDevice::kReceiveQueue), 2);
+}

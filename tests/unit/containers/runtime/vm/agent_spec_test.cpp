@@ -86,3 +86,21 @@ TEST(AgentProtocol, TagsAreTheDocumentedLetters)
                   char(VMLET_AGENT_MSG_WINDOW), char(VMLET_AGENT_MSG_ACK) }),
         "SFXKWA");
 }
+
+// The container's spec carries the host's clock and randomness: nanoseconds as 9 digits, the
+// bytes as 64 hex digits.
+TEST(AgentSpec, TheHostsClockAndRandomness)
+{
+    ContainerSpec spec;
+    spec.args = { "true" };
+    HostState state;
+    state.time = { 1796640000, 5 };
+    for (size_t i = 0; i < state.entropy.size(); ++i)
+        state.entropy[i] = static_cast<uint8_t>(i * 9);
+    auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, { .host_state = state }));
+    EXPECT_EQ(fields[fields.size() - 2], field(VMLET_AGENT_FIELD_TIME, "1796640000.000000005"));
+    EXPECT_EQ(fields.back(), field(VMLET_AGENT_FIELD_ENTROPY, "0009121b242d363f48515a636c757e879099a2abb4bdc6cfd8e1eaf3fc050e17"));
+    auto fresh = current_host_state();
+    EXPECT_NE(fresh.time.tv_sec, 0);
+    EXPECT_NE(fresh.entropy, current_host_state().entropy);
+}

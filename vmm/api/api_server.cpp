@@ -1,0 +1,157 @@
+#include "vmm/api/api_server.h"
+
+#include "vmm/base/file.h"
+#include "vmm/base/unix_socket.h"
+#include "vmm/snapshot/save.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace vmlet {
+
+namespace {
+
+// A request is one short line: a client that sends more without a newline is not speaking this.
+constexpr size_t kMaxRequest = 64 << 10;
+// A few tools at once (vmlet vm ..., a template builder); more wait in the backlog.
+constexpr size_t kMaxClients = 8;
+
+using Json = nlohmann::json;
+
+std::string reply(const Json& body)
+{
+    return body.dump() + "\n";
+}
+
+std::string refusal(const std::string& why)
+{
+    return reply({ { "ok", false }, { "error", why } });
+}
+
+Result<UniqueFd> listen_at(const std::string& path)
+{
+    auto address = TRY(unix_socket_address(path));
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) == 0) {
+        if (!S_ISSOCK(status.st_mode))
+            return make_error("--api-socket {}: exists and is not a socket", path);
+        UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 || errno != ECONNREFUSED)
+            return make_error("--api-socket {}: another process is listening on this socket", path);
+        ::unlink(path.c_str()); // left behind by a vmlet-vmm that was killed
+    }
+    UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!listener.valid())
+        return errno_error("socket");
+    if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) < 0)
+        return errno_error(fmt::format("--api-socket {}", path));
+    ::chmod(path.c_str(), 0600); // the VM's owner alone controls it
+    if (::listen(listener.get(), 8) < 0) {
+        auto error = errno_error(fmt::format("--api-socket {}", path));
+        ::unlink(path.c_str());
+        return error;
+    }
+    return listener;
+}
+
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::listen(const std::string& path, Machine& machine)
+{
+    auto listener = TRY(listen_at(path));
+    return std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine));
+}
+
+ApiServer::~ApiServer()
+{
+    ::unlink(m_path.c_str());
+}
+
+std::vector<int> ApiServer::fds() const
+{
+    std::vector<int> fds { m_listener.get() };
+    for (const auto& [fd, client] : m_clients)
+        fds.push_back(fd);
+    return fds;
+}
+
+void ApiServer::serve(int fd)
+{
+    if (fd == m_listener.get())
+        return accept_client();
+    auto client = m_clients.find(fd);
+    if (client == m_clients.end())
+        return;
+    if (!read_requests(fd, client->second.second))
+        m_clients.erase(client);
+}
+
+void ApiServer::accept_client()
+{
+    UniqueFd client(::accept4(m_listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!client.valid() || m_clients.size() >= kMaxClients)
+        return;
+    int fd = client.get();
+    m_clients.emplace(fd, std::pair { std::move(client), std::string() });
+}
+
+bool ApiServer::read_requests(int fd, std::string& buffer)
+{
+    char chunk[4096];
+    ssize_t count = ::recv(fd, chunk, sizeof chunk, 0);
+    if (count < 0)
+        return errno == EAGAIN || errno == EINTR;
+    if (count == 0)
+        return false;
+    buffer.append(chunk, static_cast<size_t>(count));
+    for (size_t newline; (newline = buffer.find('\n')) != std::string::npos;) {
+        auto response = answer(buffer.substr(0, newline));
+        buffer.erase(0, newline + 1);
+        // The client waits for its answer; a blocking send of a short line, as the socket is ours.
+        if (::send(fd, response.data(), response.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(response.size()))
+            return false;
+    }
+    return buffer.size() <= kMaxRequest;
+}
+
+std::string ApiServer::answer(const std::string& line)
+{
+    auto request = Json::parse(line, nullptr, false);
+    if (request.is_discarded() || !request.is_object() || !request.contains("op") || !request["op"].is_string())
+        return refusal("a request is a JSON object with an \"op\"");
+    auto op = request["op"].get<std::string>();
+    if (op == "status") {
+        return reply({ { "ok", true }, { "state", m_machine.paused() ? "paused" : "running" }, { "vcpus", m_machine.config().cpus },
+            { "memory_mib", m_machine.config().memory_mib }, { "pid", ::getpid() } });
+    }
+    if (op == "pause")
+        return m_machine.pause() ? reply({ { "ok", true } }) : refusal("the VM has stopped");
+    if (op == "resume") {
+        auto resumed = m_machine.resume();
+        return resumed.ok() ? reply({ { "ok", true } }) : refusal(resumed.error().message());
+    }
+    if (op == "snapshot") {
+        if (!request.contains("path") || !request["path"].is_string() || request["path"].get<std::string>().empty())
+            return refusal("snapshot needs a \"path\": the directory to save the VM in");
+        bool was_paused = m_machine.paused();
+        if (!m_machine.pause())
+            return refusal("the VM has stopped");
+        auto saved = save_snapshot(m_machine, request["path"].get<std::string>());
+        if (!was_paused) {
+            auto resumed = m_machine.resume();
+            if (!resumed.ok() && saved.ok())
+                return refusal(resumed.error().message());
+        }
+        return saved.ok() ? reply({ { "ok", true } }) : refusal(saved.error().message());
+    }
+    if (op == "stop") {
+        m_machine.stop().request({ StopKind::Requested, 0, {} });
+        return reply({ { "ok", true } });
+    }
+    return refusal(fmt::format("unknown op \"{}\" (status, pause, resume, snapshot, stop)", op));
+}
+
+}

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "vmm/base/result.h"
+#include "vmm/base/unique_fd.h"
+#include "vmm/vm/control_channel.h"
+#include "vmm/vm/machine.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace vmlet {
+
+// vmlet-vmm's control socket (`--api-socket PATH`), served on the VM's main thread: a Unix stream
+// socket on which each request is one line of JSON and gets one line of JSON back.
+//   {"op":"status"}                  {"ok":true,"state":"running"|"paused","vcpus":N,"memory_mib":M,"pid":P}
+//   {"op":"pause"}, {"op":"resume"}  {"ok":true}
+//   {"op":"snapshot","path":DIR}     {"ok":true}: the VM saved in DIR (vmm/snapshot), paused for it
+//                                    and then left as it was
+//   {"op":"stop"}                    {"ok":true}, and the VM stops (vmlet-vmm exits 0)
+// Anything else gets {"ok":false,"error":"..."}. The socket file is the caller's to name and is
+// removed when the server goes; one that holds a live listener is never taken over.
+class ApiServer final : public ControlChannel {
+public:
+    static Result<std::unique_ptr<ApiServer>> listen(const std::string& path, Machine& machine);
+    ~ApiServer() override;
+
+    std::vector<int> fds() const override;
+    void serve(int fd) override;
+
+private:
+    ApiServer(std::string path, UniqueFd listener, Machine& machine)
+        : m_path(std::move(path))
+        , m_listener(std::move(listener))
+        , m_machine(machine)
+    {
+    }
+    void accept_client();
+    // Reads what the client sent; false when it has gone (or broke the protocol).
+    bool read_requests(int fd, std::string& buffer);
+    std::string answer(const std::string& request);
+
+    std::string m_path;
+    UniqueFd m_listener;
+    Machine& m_machine;
+    std::map<int, std::pair<UniqueFd, std::string>> m_clients; // by fd: the socket, unread input
+};
+
+}
