@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <charconv>
 #include <cerrno>
 #include <filesystem>
+#include <sstream>
+#include <vector>
 
 namespace vmlet::image {
 
@@ -61,11 +64,49 @@ Result<Store::Lock> Store::lock(int operation) const
     return Lock(std::move(fd));
 }
 
+namespace {
+
+// The mount points at or below `directory` (proc(5), /proc/self/mountinfo: the fifth field, with
+// space, tab, newline and backslash written as octal escapes).
+std::vector<std::string> mounts_below(const std::string& directory)
+{
+    std::vector<std::string> found;
+    auto table = read_small_file("/proc/self/mountinfo", 16 << 20);
+    if (!table.ok())
+        return found;
+    std::istringstream lines(table.value());
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string field, point;
+        for (int index = 0; index < 5 && fields >> field; ++index)
+            point = field;
+        std::string decoded;
+        for (size_t at = 0; at < point.size(); ++at) {
+            if (point[at] == '\\' && at + 3 < point.size()) {
+                decoded += static_cast<char>(std::stoi(point.substr(at + 1, 3), nullptr, 8));
+                at += 3;
+            } else {
+                decoded += point[at];
+            }
+        }
+        if (decoded.starts_with(directory + "/"))
+            found.push_back(decoded);
+    }
+    return found;
+}
+
+}
+
 Result<Store::Lock> Store::lock_exclusive() const
 {
     auto held = TRY(lock(LOCK_EX));
+    // What commands that were killed left: their files, and mounts an older vmlet made here (a disk
+    // build's overlay) that would otherwise keep them from going.
+    auto tmp = m_root + "/tmp";
+    for (const auto& point : mounts_below(tmp))
+        ::umount2(point.c_str(), MNT_DETACH);
     std::error_code error;
-    for (const auto& entry : fs::directory_iterator(m_root + "/tmp", error))
+    for (const auto& entry : fs::directory_iterator(tmp, error))
         TRY(remove_tree(entry.path().string()));
     return held;
 }

@@ -9,20 +9,75 @@
 #include <unistd.h>
 
 #include <array>
+#include <list>
+#include <string>
 
 namespace vmlet {
 
 namespace {
 
-// Waits for `fd` to have `events`, or for the stop event; false when stopping.
-bool wait_for(int fd, short events, int stop_event)
-{
-    std::array<pollfd, 2> fds { { { fd, events, 0 }, { stop_event, POLLIN, 0 } } };
-    while (::poll(fds.data(), fds.size(), -1) < 0) {
-        if (errno != EINTR)
-            return false;
+// The bytes on their way from one side of a connection to the other.
+struct Flow {
+    std::string buffer;
+    bool ended { false }; // the source side sent its end (or failed)
+    bool passed { false }; // ... and the end went on to the sink (shutdown(SHUT_WR))
+};
+
+// One forwarded connection: side 0 the host's client, side 1 the container. flows[i] carries
+// side i's bytes to side 1 - i.
+struct Connection {
+    std::array<UniqueFd, 2> sides;
+    std::array<Flow, 2> flows;
+    bool failed { false };
+
+    bool done() const { return failed || (flows[0].passed && flows[1].passed); }
+
+    short events(size_t side) const
+    {
+        short wanted = 0;
+        if (!flows[side].ended && flows[side].buffer.size() < PortForwarder::kBufferBytes)
+            wanted |= POLLIN;
+        if (!flows[1 - side].buffer.empty())
+            wanted |= POLLOUT;
+        return wanted;
     }
-    return fds[1].revents == 0;
+
+    // Moves what `side` is ready for, never waiting: its readable bytes into its flow, and the other
+    // flow's bytes out to it; a half-close goes on as a half-close, so request-then-response
+    // protocols work.
+    void serve(size_t side, short ready)
+    {
+        auto& in = flows[side];
+        if ((ready & (POLLIN | POLLHUP | POLLERR)) && !in.ended) {
+            char chunk[16 << 10];
+            size_t room = PortForwarder::kBufferBytes - in.buffer.size();
+            ssize_t count = ::recv(sides[side].get(), chunk, std::min(room, sizeof chunk), MSG_DONTWAIT);
+            if (count > 0)
+                in.buffer.append(chunk, static_cast<size_t>(count));
+            else if (count == 0 || (errno != EAGAIN && errno != EINTR))
+                in.ended = true;
+        }
+        auto& out = flows[1 - side];
+        if ((ready & (POLLOUT | POLLERR)) && !out.buffer.empty()) {
+            ssize_t sent = ::send(sides[side].get(), out.buffer.data(), out.buffer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (sent > 0)
+                out.buffer.erase(0, static_cast<size_t>(sent));
+            else if (sent < 0 && errno != EAGAIN && errno != EINTR)
+                failed = true;
+        }
+        for (size_t from = 0; from < 2; ++from) {
+            if (flows[from].ended && flows[from].buffer.empty() && !flows[from].passed) {
+                ::shutdown(sides[1 - from].get(), SHUT_WR);
+                flows[from].passed = true;
+            }
+        }
+    }
+};
+
+bool set_nonblocking(int fd)
+{
+    int flags = ::fcntl(fd, F_GETFL);
+    return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
 }
@@ -40,81 +95,80 @@ Result<std::unique_ptr<PortForwarder>> PortForwarder::bind(const PortMapping& ma
     ::inet_pton(AF_INET, mapping.host_ip.c_str(), &address.sin_addr);
     if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0 || ::listen(listener.get(), 64) < 0)
         return errno_error(fmt::format("cannot publish {}:{}", mapping.host_ip, mapping.host_port));
-    std::unique_ptr<PortForwarder> forwarder(new PortForwarder(mapping, std::move(listener)));
-    forwarder->m_stop_event.reset(::eventfd(0, EFD_CLOEXEC));
-    if (!forwarder->m_stop_event.valid())
+    UniqueFd stop_event(::eventfd(0, EFD_CLOEXEC));
+    if (!stop_event.valid())
         return errno_error("eventfd");
-    return forwarder;
+    return std::unique_ptr<PortForwarder>(new PortForwarder(mapping, std::move(listener), std::move(stop_event)));
 }
 
 void PortForwarder::start(ContainerConnector connect)
 {
     m_connect = std::move(connect);
-    m_acceptor = std::thread([this] { accept_loop(); });
+    m_thread = std::thread([this] { serve(); });
+}
+
+uint16_t PortForwarder::host_port() const
+{
+    sockaddr_in address {};
+    socklen_t length = sizeof address;
+    if (::getsockname(m_listener.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0)
+        return 0;
+    return ntohs(address.sin_port);
 }
 
 PortForwarder::~PortForwarder()
 {
     uint64_t one = 1;
-    if (m_stop_event.valid())
-        (void)::write(m_stop_event.get(), &one, sizeof one);
-    if (m_acceptor.joinable())
-        m_acceptor.join();
-    std::lock_guard lock(m_mutex);
-    for (auto& relay : m_relays)
-        relay.join();
+    (void)::write(m_stop_event.get(), &one, sizeof one);
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
-void PortForwarder::accept_loop()
+void PortForwarder::serve()
 {
-    while (wait_for(m_listener.get(), POLLIN, m_stop_event.get())) {
-        UniqueFd host(::accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        if (!host.valid())
-            continue;
-        auto container = m_connect(m_mapping.container_port);
-        // Nothing listens in the container (yet): the host side sees the connection closed, as
-        // with docker-proxy.
-        if (!container.ok())
-            continue;
-        std::lock_guard lock(m_mutex);
-        m_relays.emplace_back([this, host = std::move(host), container = container.release_value()]() mutable {
-            relay(std::move(host), std::move(container));
-        });
-    }
-}
-
-// Copies bytes both ways; an end-of-file on one side is passed on as a half-close
-// (shutdown(SHUT_WR)), so request-then-response protocols work, until both sides are done.
-void PortForwarder::relay(UniqueFd host, UniqueFd container)
-{
-    std::array<int, 2> from { host.get(), container.get() };
-    std::array<bool, 2> open { true, true };
-    std::array<char, 1 << 16> buffer;
-    while (open[0] || open[1]) {
-        std::array<pollfd, 3> fds { { { open[0] ? from[0] : -1, POLLIN, 0 }, { open[1] ? from[1] : -1, POLLIN, 0 }, { m_stop_event.get(), POLLIN, 0 } } };
+    std::list<Connection> connections;
+    std::vector<pollfd> fds;
+    std::vector<std::pair<Connection*, size_t>> owners; // fds[i + 2] belongs to this connection's side
+    for (;;) {
+        fds.assign({ { m_stop_event.get(), POLLIN, 0 }, { m_listener.get(), POLLIN, 0 } });
+        owners.clear();
+        for (auto& connection : connections) {
+            for (size_t side = 0; side < 2; ++side) {
+                // A side with nothing to read or write is not watched: poll(2) would report its
+                // hang-up over and over.
+                short events = connection.events(side);
+                fds.push_back({ events ? connection.sides[side].get() : -1, events, 0 });
+                owners.emplace_back(&connection, side);
+            }
+        }
         if (::poll(fds.data(), fds.size(), -1) < 0) {
             if (errno == EINTR)
                 continue;
             return;
         }
-        if (fds[2].revents)
-            return;
-        for (size_t side = 0; side < 2; side++) {
-            if (!open[side] || !fds[side].revents)
-                continue;
-            ssize_t count = ::read(from[side], buffer.data(), buffer.size());
-            if (count <= 0) {
-                open[side] = false;
-                ::shutdown(from[1 - side], SHUT_WR);
-                continue;
-            }
-            for (ssize_t written = 0; written < count;) {
-                ssize_t sent = ::send(from[1 - side], buffer.data() + written, static_cast<size_t>(count - written), MSG_NOSIGNAL);
-                if (sent <= 0)
-                    return;
-                written += sent;
-            }
+        if (fds[0].revents)
+            return; // the container has exited: whatever is still open goes with the forwarder
+        for (size_t index = 2; index < fds.size(); ++index) {
+            if (fds[index].revents)
+                owners[index - 2].first->serve(owners[index - 2].second, fds[index].revents);
         }
+        connections.remove_if([](const Connection& connection) { return connection.done(); });
+        if (!(fds[1].revents & POLLIN))
+            continue;
+        UniqueFd host(::accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+        if (!host.valid() || connections.size() >= kMaxConnections)
+            continue; // over the limit: the client sees its connection closed at once
+        // The connection into the container is made here, on this thread: it answers at once
+        // (process isolation) or within the vsock device's time limit (a VM), and a container that
+        // is slow to answer holds up only its own forwarder.
+        auto container = m_connect(m_mapping.container_port);
+        // Nothing listens in the container (yet): the host side sees the connection closed, as
+        // with docker-proxy.
+        if (!container.ok() || !set_nonblocking(container.value().get()))
+            continue;
+        auto& connection = connections.emplace_back();
+        connection.sides[0] = std::move(host);
+        connection.sides[1] = container.release_value();
     }
 }
 

@@ -113,12 +113,19 @@ Result<std::string> host_path_of(int fd)
 
 Result<std::optional<std::string>> read_file_in_root(int root_fd, std::string_view path, size_t limit)
 {
-    int fd = raw_open_in_root(root_fd, std::string(path), O_RDONLY | O_NOCTTY, 0);
+    // O_NONBLOCK: an image's /etc/passwd may be a FIFO, whose open would wait for a writer forever.
+    int fd = raw_open_in_root(root_fd, std::string(path), O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
     if (fd < 0 && errno == ENOENT)
         return std::optional<std::string>();
     if (fd < 0)
         return errno_error(fmt::format("cannot open {} in the container", path));
     UniqueFd file(fd);
+    // Only a regular file is read: anything else (a FIFO, a device, a socket) counts as absent.
+    struct stat status {};
+    if (::fstat(file.get(), &status) < 0)
+        return errno_error(fmt::format("cannot read {} in the container", path));
+    if (!S_ISREG(status.st_mode))
+        return std::optional<std::string>();
     std::string bytes;
     char buffer[16384];
     for (;;) {

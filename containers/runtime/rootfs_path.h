@@ -29,7 +29,8 @@ Result<UniqueFd> make_file_in_root(int root_fd, std::string_view path);
 // The file's path as the host sees it, for mount(2): the resolution above, done once.
 Result<std::string> host_path_of(int fd);
 
-// The whole small file at `path`, or nullopt when it does not exist.
+// The whole small file at `path`, or nullopt when it does not exist or is not a regular file (an
+// image's /etc/passwd may be a FIFO or a device: it is never opened for blocking nor read).
 Result<std::optional<std::string>> read_file_in_root(int root_fd, std::string_view path, size_t limit);
 
 }

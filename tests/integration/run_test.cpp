@@ -35,6 +35,15 @@ ImageSpec app_image()
     return spec;
 }
 
+// An image whose /etc/passwd is a FIFO: reading it would wait forever for a writer.
+ImageSpec fifo_passwd_image()
+{
+    ImageSpec spec;
+    spec.cmd = { "echo", "ran" };
+    spec.extra_layer_tar = make_tar({ { "etc/passwd", TarEntry::Kind::Fifo, {} } });
+    return spec;
+}
+
 ImageSpec entrypoint_image()
 {
     ImageSpec spec;
@@ -51,7 +60,7 @@ RunTest::Store* RunTest::s_store = nullptr;
 void RunTest::SetUpTestSuite()
 {
     s_store = new Store;
-    for (const auto& [name, spec] : { std::pair { "app:1", app_image() }, std::pair { "entry:1", entrypoint_image() } }) {
+    for (const auto& [name, spec] : { std::pair { "app:1", app_image() }, std::pair { "entry:1", entrypoint_image() }, std::pair { "fifo:1", fifo_passwd_image() } }) {
         auto archive = s_store->scratch.file(std::string(name).substr(0, std::string(name).find(':')) + ".tar");
         write_docker_save_archive(archive, spec, name);
         auto loaded = run_vmlet({ "--root", s_store->root(), "load", "-i", archive }, { .timeout = std::chrono::seconds(60) });
@@ -495,6 +504,107 @@ TEST_P(RunTest, VmContainersRestoreTheirImagesTemplate)
     auto rebuilt = vmlet({ "template", "build", "app:1" });
     EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
     EXPECT_EQ(rebuilt.out, key + "\n");
+}
+
+}
+
+namespace vmlet::test {
+
+// A hostile image's /etc/passwd is a FIFO: vmlet never waits on it (run and exec, as root by number
+// and by a name it then cannot find), and the store's lock is not held up either.
+TEST_P(RunTest, AnImagesFifoPasswdHoldsNothingUp)
+{
+    auto ran = run({ "--rm", "fifo:1" }, { .timeout = std::chrono::seconds(GetParam() == "vm" ? 300 : 30) });
+    EXPECT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_EQ(ran.out, "ran\n");
+    auto named = run({ "--rm", "-u", "app", "fifo:1" }, { .timeout = std::chrono::seconds(GetParam() == "vm" ? 300 : 30) });
+    EXPECT_FALSE(named.timed_out);
+    EXPECT_NE(named.exit_code, 0);
+    EXPECT_NE(named.err.find("app"), std::string::npos) << named.err;
+    EXPECT_EQ(vmlet({ "images", "-q" }, { .timeout = std::chrono::seconds(30) }).exit_code, 0);
+}
+
+}
+
+namespace vmlet::test {
+
+// A container that takes no notice of `stop` (here: its VM, or its first process, frozen with
+// SIGSTOP, as a hostile guest would ignore the agent) is killed once the grace period is over.
+TEST_P(RunTest, AContainerThatIgnoresStopIsKilledAfterTheGracePeriod)
+{
+    auto started = run({ "-d", "--name", "frozen", "app:1", "sleep", "600" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto id = started.out.substr(0, 64);
+    auto container = static_cast<pid_t>(record_number(s_store->root(), id, "container_pid"));
+    ASSERT_GT(container, 0);
+    ASSERT_EQ(::kill(container, SIGSTOP), 0);
+    auto stopped = vmlet({ "stop", "-t", "2", "frozen" });
+    EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+    EXPECT_FALSE(process_runs(container));
+    auto listing = vmlet({ "ps", "-a" }).out;
+    EXPECT_NE(listing.find("Exited (137)"), std::string::npos) << listing;
+    EXPECT_EQ(vmlet({ "rm", "frozen" }).exit_code, 0);
+}
+
+}
+
+namespace vmlet::test {
+
+namespace {
+
+// The pid of a running mkfs.ext4 whose command line names `text`, or 0.
+pid_t mkfs_naming(const std::string& text)
+{
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        std::ifstream file(entry.path() / "cmdline");
+        std::string cmdline((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        if (cmdline.starts_with("mkfs.ext4") && cmdline.find(text) != std::string::npos)
+            return static_cast<pid_t>(std::stol(name));
+    }
+    return 0;
+}
+
+}
+
+// vmlet killed while it builds an image's disk for vm isolation leaves no mount behind (the
+// overlay it builds from lives in a mount namespace of the build's own) and no mkfs running, and the
+// next command that changes the store works. The disk is built on the host before any VM runs, so
+// this runs once, in the process suite.
+TEST_P(RunTest, AKilledDiskBuildLeavesNoMountBehind)
+{
+    if (GetParam() != "process")
+        GTEST_SKIP() << "the disk build is the same for both suites";
+    ImageSpec spec;
+    spec.cmd = { "true" };
+    // Big enough that mkfs.ext4 runs a while.
+    spec.extra_files = { { "/srv/bulk", std::string(48 << 20, 'b'), 0644 } };
+    auto archive = s_store->scratch.file("disk.tar");
+    write_docker_save_archive(archive, spec, "disk:1");
+    ASSERT_EQ(vmlet({ "load", "-i", archive }).exit_code, 0);
+
+    BackgroundProcess building({ vmlet_binary(), "--root", s_store->root(), "run", "--rm", "--isolation=vm", "--no-template", "disk:1" },
+        s_store->scratch.file("building.log"));
+    pid_t mkfs = 0;
+    for (int attempt = 0; attempt < 600 && !(mkfs = mkfs_naming(s_store->root())); ++attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_GT(mkfs, 0) << "the disk build never started";
+    ASSERT_EQ(::kill(building.pid(), SIGKILL), 0);
+    for (int attempt = 0; attempt < 500 && process_runs(mkfs); ++attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_FALSE(process_runs(mkfs)) << "mkfs.ext4 outlived the vmlet that started it";
+    std::ifstream mounts("/proc/self/mountinfo");
+    for (std::string line; std::getline(mounts, line);)
+        EXPECT_EQ(line.find(s_store->root()), std::string::npos) << "left mounted: " << line;
+    // Exclusive commands clear the killed build's leftovers and go on: the container it had
+    // created, then its image.
+    auto left = vmlet({ "ps", "-a", "-q" }).out;
+    ASSERT_EQ(left.size(), 13u) << left;
+    EXPECT_EQ(vmlet({ "rm", left.substr(0, 12) }).exit_code, 0);
+    auto removed = vmlet({ "rmi", "disk:1" });
+    EXPECT_EQ(removed.exit_code, 0) << removed.err;
 }
 
 }

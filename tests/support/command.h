@@ -31,6 +31,7 @@ public:
 
     // False once the child has exited (and then it is reaped).
     bool running();
+    pid_t pid() const { return m_pid; }
 
 private:
     pid_t m_pid { -1 };

@@ -351,6 +351,9 @@ std::string make_tar(const std::vector<TarEntry>& entries)
         case TarEntry::Kind::BlockDevice:
             archive.device(entry.path, AE_IFBLK);
             break;
+        case TarEntry::Kind::Fifo:
+            archive.device(entry.path, AE_IFIFO);
+            break;
         }
     }
     return std::move(archive).finish();

@@ -35,7 +35,7 @@ struct ImageSpec {
 
 // One entry of a hand-made tar, for layers with hostile or unusual entries.
 struct TarEntry {
-    enum class Kind { File, Directory, Symlink, Hardlink, CharDevice, BlockDevice };
+    enum class Kind { File, Directory, Symlink, Hardlink, CharDevice, BlockDevice, Fifo };
     std::string path; // exactly as written into the tar: may be "../x" or "/etc/x"
     Kind kind { Kind::File };
     std::string content; // a file's bytes, or a link's target

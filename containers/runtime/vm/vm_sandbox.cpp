@@ -138,7 +138,8 @@ void VmSandbox::stop_vm()
     if (!m_vm_pid)
         return;
     ::kill(m_vm_pid, SIGKILL);
-    (void)wait_process(m_vm_pid);
+    auto status = wait_process(m_vm_pid);
+    m_vm_status = status.ok() ? status.value() : 128 + SIGKILL;
     m_vm_pid = 0;
 }
 
@@ -146,6 +147,8 @@ void VmSandbox::stop_vm()
 // not. The VM's exit status, when it powered off by itself.
 std::optional<int> VmSandbox::power_off()
 {
+    if (!m_vm_pid)
+        return m_vm_status; // stopped here already: killed, 137
     auto deadline = std::chrono::steady_clock::now() + kPowerOffTimeout;
     std::optional<int> status;
     while (m_vm_pid && !(status = reap_if_ended(m_vm_pid))) {
@@ -169,6 +172,12 @@ Result<void> VmSandbox::kill(int signal)
 {
     if (m_exit_status || !m_session)
         return {};
+    // SIGKILL cannot wait for a guest that may not listen (a hostile one, or a stuck one): the VM
+    // itself goes, and the container with it (137, as a killed process; wait_for() sees its end).
+    if (signal == SIGKILL) {
+        stop_vm();
+        return {};
+    }
     return m_session->kill(signal);
 }
 

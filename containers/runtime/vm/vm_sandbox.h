@@ -69,6 +69,7 @@ private:
     std::string m_socket_dir; // $TMPDIR/vmlet-<id>: unix socket paths must stay under 108 bytes
     std::string m_socket;     // the vsock device's base path
     pid_t m_vm_pid { 0 };
+    std::optional<int> m_vm_status; // the VM's exit status, once stop_vm() has waited for it
     std::unique_ptr<AgentSession> m_session;
     std::optional<int> m_exit_status;
     std::optional<int> m_start_failure;
