@@ -44,10 +44,24 @@ Result<void> remove_tree(const std::string& path)
 
 }
 
-Result<Store> Store::open(const std::string& root)
+Result<void> Store::make_private_root(const std::string& root)
 {
     if (root.empty())
         return make_error("the store root is empty");
+    TRY(make_directory(root));
+    struct stat status {};
+    if (::stat(root.c_str(), &status) < 0)
+        return errno_error(fmt::format("cannot open the store {}", root));
+    // A root another user owns is theirs to guard; ours is made private, also when an older vmlet
+    // made it 0755.
+    if (status.st_uid == ::geteuid() && (status.st_mode & 07777) != 0700 && ::chmod(root.c_str(), 0700) < 0)
+        return errno_error(fmt::format("cannot make the store {} private", root));
+    return {};
+}
+
+Result<Store> Store::open(const std::string& root)
+{
+    TRY(make_private_root(root));
     for (const char* sub : { "blobs/sha256", "layers", "tmp" })
         TRY_CONTEXT(make_directory(root + "/" + sub), "opening the image store");
     return Store(fs::absolute(root).lexically_normal().string());

@@ -23,6 +23,12 @@ class Store {
 public:
     static Result<Store> open(const std::string& root);
 
+    // Creates the store's root when missing and makes it its owner's alone (0700): an image's
+    // setuid files, or those a container writes into its writable layer, and every container's
+    // logs live below it, and no other local user may run, read or change them. Every command that
+    // opens the store (images or containers) calls it first.
+    static Result<void> make_private_root(const std::string& root);
+
     class Lock {
     public:
         explicit Lock(UniqueFd fd)

@@ -122,7 +122,7 @@ Result<DetachedStart> Container::run_detached()
 {
     if (!m_start)
         return make_error("container {} was not created by this vmlet", m_record.name);
-    auto monitor_log = TRY(open_file(directory() + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND));
+    auto monitor_log = TRY(open_file(directory() + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND, 0640));
     int report[2];
     if (::pipe2(report, O_CLOEXEC) < 0)
         return errno_error("pipe2");

@@ -252,7 +252,8 @@ Result<std::string> parse_log_since(std::string_view text, std::time_t now)
 
 Result<std::unique_ptr<ContainerLogWriter>> ContainerLogWriter::open(const std::string& directory, int screen_out, int screen_err)
 {
-    auto log = TRY(open_file(directory + "/" + std::string(kContainerLogFile), O_WRONLY | O_CREAT | O_APPEND));
+    // The container's output is its owner's, and their group's to read (as Docker's json-file logs).
+    auto log = TRY(open_file(directory + "/" + std::string(kContainerLogFile), O_WRONLY | O_CREAT | O_APPEND, 0640));
     int out[2], err[2];
     if (::pipe2(out, O_CLOEXEC) < 0)
         return errno_error("pipe2");

@@ -2,6 +2,7 @@
 
 #include "vmm/base/file.h"
 #include "containers/image/json_fields.h"
+#include "containers/image/store.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -132,6 +133,7 @@ bool monitor_alive(const ContainerRecord& record)
 
 Result<ContainerStore> ContainerStore::open(const std::string& root)
 {
+    TRY(image::Store::make_private_root(root));
     for (const char* sub : { "containers", "names" }) {
         std::error_code error;
         fs::create_directories(root + "/" + sub, error);

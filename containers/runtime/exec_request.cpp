@@ -29,6 +29,7 @@ Result<ContainerSpec> exec_process(const ContainerRecord& record, const ExecRequ
     if (!process.working_dir.starts_with('/'))
         return make_error("the working directory '{}' is invalid: it needs to be an absolute path", process.working_dir);
     process.user = request.user.value_or(record.user);
+    TRY(check_process_strings(process));
     return process;
 }
 

@@ -84,7 +84,26 @@ Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const R
     spec.user = options.user.value_or(config.user);
     if (options.tty)
         spec.terminal = TerminalSize {}; // the caller knows its terminal's size
+    TRY(check_process_strings(spec));
     return spec;
+}
+
+Result<void> check_process_strings(const ContainerSpec& spec)
+{
+    auto has_nul = [](std::string_view text) { return text.find('\0') != std::string_view::npos; };
+    for (const auto& arg : spec.args) {
+        if (has_nul(arg))
+            return make_error("the command has a NUL byte in an argument");
+    }
+    for (const auto& variable : spec.env) {
+        if (has_nul(variable))
+            return make_error("the environment has a NUL byte in {}", variable.substr(0, variable.find('\0')));
+    }
+    for (auto [name, value] : { std::pair { "working directory", &spec.working_dir }, std::pair { "user", &spec.user }, std::pair { "hostname", &spec.hostname } }) {
+        if (has_nul(*value))
+            return make_error("the {} has a NUL byte", name);
+    }
+    return {};
 }
 
 Result<std::vector<std::string>> parse_env_file(std::string_view text)

@@ -43,6 +43,11 @@ using HostEnvironment = std::function<std::optional<std::string>(const std::stri
 Result<ContainerSpec> resolve_run_spec(const image::ImageConfig& config, const RunOptions& options, const std::string& container_id,
     const HostEnvironment& host_environment);
 
+// A process's strings (arguments, environment, working directory, user, hostname) reach execve(2)
+// and the guest agent's NUL-terminated fields: one with a NUL byte in it, which an image's JSON can
+// hold ("\u0000"), would be cut there or smuggle in another field. Refused, naming which.
+Result<void> check_process_strings(const ContainerSpec& spec);
+
 // Applies -e values to `env` by name, in order: KEY=VALUE sets, KEY alone passes the host's value
 // (and nothing when the host has none).
 Result<void> apply_environment_overrides(std::vector<std::string>& env, const std::vector<std::string>& overrides,

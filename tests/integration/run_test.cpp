@@ -7,7 +7,9 @@
 #include "tests/support/oci_image_builder.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <ctime>
@@ -605,6 +607,34 @@ TEST_P(RunTest, AKilledDiskBuildLeavesNoMountBehind)
     EXPECT_EQ(vmlet({ "rm", left.substr(0, 12) }).exit_code, 0);
     auto removed = vmlet({ "rmi", "disk:1" });
     EXPECT_EQ(removed.exit_code, 0) << removed.err;
+}
+
+}
+
+namespace vmlet::test {
+
+// The store is its owner's alone: another local user can neither run an image's (or a container's
+// writable layer's) setuid files nor read a container's logs.
+TEST_P(RunTest, TheStoreIsItsOwnersAlone)
+{
+    auto started = run({ "-d", "--name", "private", "app:1", "sh", "-c", "echo out; sleep 60" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto id = started.out.substr(0, 64);
+    struct stat root {};
+    ASSERT_EQ(::stat(s_store->root().c_str(), &root), 0);
+    EXPECT_EQ(root.st_mode & 07777, 0700u);
+    struct stat log {};
+    ASSERT_EQ(::stat((s_store->root() + "/containers/" + id + "/container.log").c_str(), &log), 0);
+    EXPECT_EQ(log.st_mode & 07777, 0640u);
+    pid_t child = ::fork();
+    if (child == 0) {
+        bool refused = ::setgid(65534) == 0 && ::setuid(65534) == 0 && ::access((s_store->root() + "/layers").c_str(), X_OK) < 0 && errno == EACCES;
+        ::_exit(refused ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "another user reached into the store";
+    EXPECT_EQ(vmlet({ "rm", "-f", "private" }).exit_code, 0);
 }
 
 }

@@ -9,10 +9,9 @@
 
 namespace vmlet {
 
-Result<UniqueFd> open_file(const std::string& path, int flags)
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode)
 {
-    // The mode only matters with O_CREAT: files vmlet creates are readable by all, as Docker's.
-    int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
     if (fd < 0)
         return errno_error(fmt::format("cannot open {}", path));
     return UniqueFd(fd);

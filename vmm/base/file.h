@@ -30,7 +30,8 @@ private:
     Mmap m_map;
 };
 
-Result<UniqueFd> open_file(const std::string& path, int flags);
+// open(2) with O_CLOEXEC; a file it creates gets `mode` (less the umask).
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0644);
 
 // Writes all of `bytes`, retrying on short writes and EINTR.
 Result<void> write_all(int fd, std::span<const uint8_t> bytes);

@@ -66,7 +66,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
 
     // The guest's console (kernel and init messages) is the container's business only when
     // something goes wrong: it goes to a file beside the container's record.
-    auto console = TRY(open_file(spec.rootfs.state_dir + "/console.log", O_WRONLY | O_CREAT | O_TRUNC));
+    auto console = TRY(open_file(spec.rootfs.state_dir + "/console.log", O_WRONLY | O_CREAT | O_TRUNC, 0640));
     auto vsock = fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket);
     SpawnOptions output { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true };
     UniqueFd agent;

@@ -229,7 +229,7 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
     auto vsock = scratch.socket("v.sock");
     auto api = scratch.socket("api.sock");
     auto ready = TRY(listen_for_guest(vsock, VMLET_AGENT_PORT_READY));
-    auto console = TRY(open_file(scratch.work() + "/console.log", O_WRONLY | O_CREAT | O_TRUNC));
+    auto console = TRY(open_file(scratch.work() + "/console.log", O_WRONLY | O_CREAT | O_TRUNC, 0640));
     std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
         "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus), "--exit-with-parent", "--",
         VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG };

@@ -116,3 +116,27 @@ TEST(RunSpec, EnvFileLines)
     EXPECT_FALSE(parse_env_file("=1\n").ok());
     EXPECT_FALSE(parse_env_file("BAD KEY=1\n").ok());
 }
+
+// An image's JSON can hold a NUL byte ("\u0000"), which execve(2) would cut at and which would
+// smuggle another field into the guest agent's NUL-terminated spec: refused wherever it is.
+TEST(RunSpec, ANulByteAnywhereInTheProcessIsRefused)
+{
+    using namespace std::string_literals;
+    auto refused = [](const image::ImageConfig& config, const RunOptions& options) {
+        auto spec = resolve_run_spec(config, options, kId, no_host_env);
+        return spec.ok() ? std::string("accepted") : spec.error().message();
+    };
+    auto config = config_with({ "/bin/sh" }, { "-c", "true" });
+    EXPECT_EQ(refused(config, {}), "accepted");
+    auto in_env = config;
+    in_env.env.push_back("EVIL=x\0uroot"s);
+    EXPECT_EQ(refused(in_env, {}), "the environment has a NUL byte in EVIL=x");
+    auto in_args = config_with({ "/bin/sh\0x"s }, {});
+    EXPECT_EQ(refused(in_args, {}), "the command has a NUL byte in an argument");
+    auto in_user = config;
+    in_user.user = "app\0root"s;
+    EXPECT_EQ(refused(in_user, {}), "the user has a NUL byte");
+    auto in_workdir = config;
+    in_workdir.working_dir = "/srv\0x"s;
+    EXPECT_EQ(refused(in_workdir, {}), "the working directory has a NUL byte");
+}
