@@ -39,7 +39,7 @@ uint8_t identification(uint8_t interrupt_enable, bool data_ready, bool transmit_
 
 Serial8250::Serial8250(InterruptLine& interrupt, int output_fd)
     : m_interrupt(interrupt)
-    , m_output_fd(output_fd)
+    , m_output(output_fd)
 {
 }
 
@@ -189,7 +189,7 @@ void Serial8250::write_register(uint64_t offset, uint8_t value)
             m_divisor_low = value;
         } else {
             if (!(m_modem_control & kMcrLoopback))
-                (void)::write(m_output_fd, &value, 1);
+                m_output.write({ &value, 1 });
             m_transmit_interrupt_pending = true;
         }
         break;

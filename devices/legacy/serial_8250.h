@@ -1,5 +1,6 @@
 #pragma once
 
+#include "devices/console_output.h"
 #include "devices/console_sink.h"
 #include "vmm/base/state_stream.h"
 #include "vmm/bus/bus_device.h"
@@ -49,7 +50,7 @@ private:
 
     mutable std::mutex m_lock;
     InterruptLine& m_interrupt;
-    int m_output_fd;
+    ConsoleOutput m_output;
     std::deque<uint8_t> m_input;
     bool m_transmit_interrupt_pending { false };
     bool m_line_asserted { false };

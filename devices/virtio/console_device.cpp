@@ -8,24 +8,6 @@
 
 namespace vmlet::virtio {
 
-namespace {
-
-// Writes all of `data` to `fd`; output the terminal cannot take is dropped, never retried forever.
-void write_output(int fd, std::span<const uint8_t> data)
-{
-    while (!data.empty()) {
-        ssize_t written = ::write(fd, data.data(), data.size());
-        if (written <= 0) {
-            if (written < 0 && errno == EINTR)
-                continue;
-            return;
-        }
-        data = data.subspan(size_t(written));
-    }
-}
-
-}
-
 void ConsoleDevice::read_config(uint64_t offset, std::span<uint8_t> data) const
 {
     // §5.3.4: cols, rows (only with VIRTIO_CONSOLE_F_SIZE), max_nr_ports (with MULTIPORT): one port.
@@ -59,7 +41,7 @@ Result<void> ConsoleDevice::transmit()
         if (!chain)
             break;
         for (auto segment : chain->readable)
-            write_output(m_output_fd, segment);
+            m_output.write(segment);
         TRY(queue.push_used(chain->head, 0));
     }
     return notify_used(kTransmitQueue);

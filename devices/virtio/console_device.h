@@ -1,5 +1,6 @@
 #pragma once
 
+#include "devices/console_output.h"
 #include "devices/console_sink.h"
 #include "devices/virtio/virtio_device.h"
 #include "devices/virtio/virtio_spec.h"
@@ -18,7 +19,7 @@ public:
     static constexpr uint16_t kTransmitQueue = 1;
 
     explicit ConsoleDevice(int output_fd)
-        : m_output_fd(output_fd)
+        : m_output(output_fd)
     {
     }
 
@@ -41,7 +42,7 @@ private:
 
     static constexpr size_t kInputCapacity = 4096;
 
-    int m_output_fd;
+    ConsoleOutput m_output;
     std::deque<uint8_t> m_input;
 };
 
