@@ -55,11 +55,18 @@ Result<void> make_file_system(const std::string& options, const std::string& mer
     if (::pipe2(errors, O_CLOEXEC) < 0)
         return errno_error("pipe2");
     UniqueFd read_end(errors[0]), write_end(errors[1]);
+    // mkfs.ext4 says "Creating regular file" on standard output even with -q: that is vmlet's
+    // output (a detached run's container id), so it goes nowhere.
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!null.valid())
+        return errno_error("/dev/null");
     pid_t child = ::fork();
     if (child < 0)
         return errno_error("fork");
     if (child == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        ::dup2(null.get(), STDIN_FILENO);
+        ::dup2(null.get(), STDOUT_FILENO);
         ::dup2(write_end.get(), STDERR_FILENO);
         auto die = [](const char* what) {
             dprintf(STDERR_FILENO, "%s: %s\n", what, strerrordesc_np(errno));
