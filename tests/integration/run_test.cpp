@@ -46,6 +46,12 @@ ImageSpec fifo_passwd_image()
     return spec;
 }
 
+std::string read_text(const fs::path& path)
+{
+    std::ifstream file(path);
+    return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
 ImageSpec entrypoint_image()
 {
     ImageSpec spec;
@@ -635,6 +641,67 @@ TEST_P(RunTest, TheStoreIsItsOwnersAlone)
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "another user reached into the store";
     EXPECT_EQ(vmlet({ "rm", "-f", "private" }).exit_code, 0);
+}
+
+}
+
+namespace vmlet::test {
+
+namespace {
+
+// The "cgroups" of a container's record: where its processes, or its VM's monitor, run.
+std::vector<std::string> record_cgroups(const std::string& root, const std::string& id)
+{
+    std::ifstream file(root + "/containers/" + id + "/container.json");
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    std::vector<std::string> directories;
+    static const std::regex quoted("\"(/[^\"]+)\"");
+    auto list = text.find("\"cgroups\": [");
+    if (list == std::string::npos)
+        return directories;
+    auto end = text.find(']', list);
+    std::string entries = text.substr(list, end - list);
+    for (std::sregex_iterator at(entries.begin(), entries.end(), quoted), none; at != none; ++at)
+        directories.push_back((*at)[1]);
+    return directories;
+}
+
+}
+
+// --cpus 0.5 holds the whole container to half a CPU: its processes, or in vm isolation the VM's
+// monitor with every vCPU, run in a cgroup whose CFS quota throttles a busy loop (cpu.stat's
+// nr_throttled counts the periods it was held back). A VM container's monitor is bounded in memory
+// too: guest RAM and the monitor's own need, not unlimited.
+TEST_P(RunTest, TheCpusLimitThrottlesTheWholeContainer)
+{
+    auto started = run({ "-d", "--cpus", "0.5", "app:1", "sh", "-c", "echo spinning; while :; do :; done" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto id = started.out.substr(0, 64);
+    for (int attempt = 0; attempt < 600 && vmlet({ "logs", id }).out.find("spinning") == std::string::npos; attempt++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto container = record_number(s_store->root(), id, "container_pid");
+    auto directories = record_cgroups(s_store->root(), id);
+    ASSERT_FALSE(directories.empty()) << "the container runs in no cgroup";
+    long throttled = -1;
+    std::optional<uint64_t> memory_limit;
+    for (const auto& directory : directories) {
+        auto procs = read_text(fs::path(directory) / "cgroup.procs");
+        EXPECT_NE(("\n" + procs).find("\n" + std::to_string(container) + "\n"), std::string::npos) << directory << " lacks " << container;
+        auto stat = read_text(fs::path(directory) / "cpu.stat");
+        if (auto at = stat.find("nr_throttled "); at != std::string::npos)
+            throttled = std::stol(stat.substr(at + 13));
+        for (auto name : { "memory.limit_in_bytes", "memory.max" }) {
+            if (fs::exists(fs::path(directory) / name))
+                memory_limit = std::stoull(read_text(fs::path(directory) / name));
+        }
+    }
+    EXPECT_GT(throttled, 0) << "a busy loop under --cpus 0.5 was never throttled";
+    if (GetParam() == "vm") {
+        ASSERT_TRUE(memory_limit.has_value());
+        EXPECT_LE(*memory_limit, uint64_t(1) << 30) << "the VM's monitor may use any amount of memory";
+    }
+    EXPECT_EQ(vmlet({ "rm", "-f", id }).exit_code, 0);
 }
 
 }

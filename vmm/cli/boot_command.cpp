@@ -1,5 +1,6 @@
 #include "vmm/cli/boot_command.h"
 
+#include "vmm/cli/cgroup_flag.h"
 #include "vmm/cli/machine_session.h"
 #include "vmm/vm/builder.h"
 #include "vmm/vm/device_options.h"
@@ -61,6 +62,7 @@ struct BootOptions {
     bool print_command_line = false;
     bool exit_with_parent = false;
     std::string api_socket;
+    std::vector<std::string> cgroups;
 };
 
 int run_boot_command(BootOptions& options)
@@ -68,6 +70,8 @@ int run_boot_command(BootOptions& options)
     // vmlet run's VMs: a container's VM lives no longer than its monitor.
     if (options.exit_with_parent && !exit_with_parent())
         return fail("--exit-with-parent: the parent has exited");
+    if (auto joined = join_cgroups(options.cgroups); !joined.ok())
+        return fail(joined.error().message());
     auto& config = options.config;
     if (!options.no_initrd)
         config.initrd_path = options.initrd_path;
@@ -126,6 +130,7 @@ Command add_boot_command(CLI::App& app)
     boot->add_flag("--print-cmdline", options->print_command_line, "Print the guest kernel command line vmlet would use, and exit");
     boot->add_flag("--exit-with-parent", options->exit_with_parent, "Stop the VM when the process that started vmlet exits");
     boot->add_option("--api-socket", options->api_socket, "Serve the control API on this Unix socket (status, pause, resume, snapshot, stop; see 'vmlet vm')");
+    add_cgroup_flag(*boot, options->cgroups);
     boot->add_option("command", config.command, "Command run by the guest's init, after --");
     boot->footer(kBootFooter);
     return { boot, [options] { return run_boot_command(*options); } };

@@ -1,5 +1,6 @@
 #include "vmm/cli/restore_command.h"
 
+#include "vmm/cli/cgroup_flag.h"
 #include "vmm/cli/machine_session.h"
 #include "vmm/snapshot/restore.h"
 #include "vmm/vm/device_options.h"
@@ -37,6 +38,7 @@ struct RestoreFlags {
     std::vector<std::string> disks, nets;
     std::string vsock, api_socket;
     bool exit_with_parent = false;
+    std::vector<std::string> cgroups;
 };
 
 Result<RestoreOverrides> overrides_of(const RestoreFlags& flags)
@@ -63,6 +65,8 @@ int run_restore(const RestoreFlags& flags)
 {
     if (flags.exit_with_parent && !exit_with_parent())
         return fail("--exit-with-parent: the parent has exited");
+    if (auto joined = join_cgroups(flags.cgroups); !joined.ok())
+        return fail(joined.error().message());
     auto started = std::chrono::steady_clock::now();
     auto overrides = overrides_of(flags);
     if (!overrides.ok())
@@ -88,6 +92,7 @@ Command add_restore_command(CLI::App& app)
     restore->add_option("--vsock", flags->vsock, "The vsock device's host side anew: cid=N,uds=PATH");
     restore->add_option("--api-socket", flags->api_socket, "Serve the control API on this Unix socket");
     restore->add_flag("--exit-with-parent", flags->exit_with_parent, "Stop the VM when the process that started vmlet exits");
+    add_cgroup_flag(*restore, flags->cgroups);
     restore->footer(kRestoreFooter);
     return { restore, [flags] { return run_restore(*flags); } };
 }

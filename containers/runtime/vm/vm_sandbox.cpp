@@ -23,6 +23,18 @@ namespace {
 
 constexpr auto kPowerOffTimeout = std::chrono::seconds(30);
 
+// Memory of the VM process besides guest RAM: the monitor's own (about 2 MiB, README "Numbers"),
+// KVM's page tables and per-vCPU structures charged to its cgroup, with room to spare.
+constexpr uint64_t kMonitorOverheadMib = 64;
+constexpr uint64_t kMonitorThreads = 8; // main, device and spare; one per vCPU besides
+
+std::vector<std::string> concat(std::vector<std::string> first, const std::vector<std::string>& second, const std::vector<std::string>& third = {})
+{
+    first.insert(first.end(), second.begin(), second.end());
+    first.insert(first.end(), third.begin(), third.end());
+    return first;
+}
+
 // The exit status of the VM process, if it has ended.
 std::optional<int> reap_if_ended(pid_t pid)
 {
@@ -32,6 +44,11 @@ std::optional<int> reap_if_ended(pid_t pid)
     return exit_status_from_wait_status(status);
 }
 
+}
+
+ResourceLimits vm_cgroup_limits(const ResourceLimits& container, const VmSandboxOptions& options)
+{
+    return { .memory_bytes = (options.memory_mib + kMonitorOverheadMib) << 20, .pids_max = kMonitorThreads + options.cpus, .cpus = container.cpus };
 }
 
 Result<std::unique_ptr<VmSandbox>> VmSandbox::start(const std::string& id, const ContainerSpec& spec, const StdioFds& stdio,
@@ -69,16 +86,23 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     auto console = TRY(open_file(spec.rootfs.state_dir + "/console.log", O_WRONLY | O_CREAT | O_TRUNC, 0640));
     auto vsock = fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket);
     SpawnOptions output { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true };
+    auto layout = TRY(find_cgroup_layout());
+    m_cgroup.emplace(TRY(Cgroup::create(layout, m_id, vm_cgroup_limits(spec.limits, options))));
+    std::vector<std::string> in_cgroup;
+    for (const auto& directory : m_cgroup->directories())
+        in_cgroup.insert(in_cgroup.end(), { "--cgroup", directory });
     UniqueFd agent;
     if (options.template_dir) {
         // A restore of the image's template: its agent waits on WAKE with the root mounted
         // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
-        m_vm_pid = TRY(spawn_process({ monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" }, output));
+        m_vm_pid = TRY(spawn_process(concat({ monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" }, in_cgroup),
+            output));
         agent = TRY(wake_agent(options));
     } else {
         auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
-        m_vm_pid = TRY(spawn_process({ monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
-                                         "--cpus", std::to_string(options.cpus), "--exit-with-parent", "--", VMLET_AGENT_PATH },
+        m_vm_pid = TRY(spawn_process(concat({ monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
+                                                "--cpus", std::to_string(options.cpus), "--exit-with-parent" },
+                                         in_cgroup, { "--", VMLET_AGENT_PATH }),
             output));
         agent = TRY(accept_agent(control.get(), options));
     }
@@ -228,6 +252,8 @@ Result<void> VmSandbox::destroy()
 {
     stop_vm();
     m_session.reset();
+    if (m_cgroup)
+        (void)m_cgroup->remove();
     if (!m_socket_dir.empty()) {
         std::error_code error;
         std::filesystem::remove_all(m_socket_dir, error);

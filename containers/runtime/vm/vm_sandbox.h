@@ -2,6 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
+#include "containers/runtime/process/cgroup.h"
 #include "containers/runtime/vm/agent_session.h"
 #include "containers/runtime/container_spec.h"
 #include "containers/runtime/sandbox.h"
@@ -29,6 +30,13 @@ struct VmSandboxOptions {
     std::chrono::seconds boot_timeout { 120 };
 };
 
+// The limits of the cgroup a VM container's monitor runs in (the VM process: its RAM, vCPUs and
+// device thread): --cpus as CPU time for all its threads (a fraction of a vCPU is throttled, not
+// rounded up), and its memory bounded by the guest's RAM and what the monitor and the kernel's KVM
+// structures need besides, so a monitor that leaked or a guest that made the kernel allocate for it
+// meets a limit. Few threads: one per vCPU, the device thread and the main one.
+ResourceLimits vm_cgroup_limits(const ResourceLimits& container, const VmSandboxOptions& options);
+
 // A container in a microVM of its own (DESIGN.md "Containers"): `vmlet-vmm boot` in a child process,
 // with the image as /dev/vda, runs the guest agent, which gets the process spec over vsock and
 // runs it in an overlay whose writable layer is a tmpfs in the VM. The container's standard
@@ -49,7 +57,7 @@ public:
     std::optional<int> start_failure() const override { return m_start_failure; }
     Result<UniqueFd> connect_port(uint16_t port) override;
     pid_t host_pid() const override { return m_vm_pid; }
-    std::vector<std::string> cgroup_paths() const override { return {}; }
+    std::vector<std::string> cgroup_paths() const override { return m_cgroup ? m_cgroup->directories() : std::vector<std::string> {}; }
     std::string agent_socket() const override { return m_socket; }
     Result<void> resize_terminal(TerminalSize size) override;
     Result<void> destroy() override;
@@ -68,6 +76,7 @@ private:
     std::string m_id;
     std::string m_socket_dir; // $TMPDIR/vmlet-<id>: unix socket paths must stay under 108 bytes
     std::string m_socket;     // the vsock device's base path
+    std::optional<Cgroup> m_cgroup; // the VM's monitor process and all it uses: vm_cgroup_limits()
     pid_t m_vm_pid { 0 };
     std::optional<int> m_vm_status; // the VM's exit status, once stop_vm() has waited for it
     std::unique_ptr<AgentSession> m_session;
