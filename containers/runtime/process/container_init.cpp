@@ -2,6 +2,7 @@
 
 #include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/process/container_terminal.h"
+#include "containers/runtime/process/descriptors.h"
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -180,11 +181,8 @@ void run_container_init(const InitPlan& plan)
         check(plan, set_capabilities(plan.capabilities), "set the capabilities");
 
     check(plan, ::chdir(plan.working_dir.c_str()) == 0, "chdir to the working directory");
-    // The parent's descriptors stay out of the container (only error_fd lives until the exec).
-    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-        for (int fd = 3; fd < 4096; ++fd)
-            ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    // The parent's descriptors stay out of the container (error_fd, close-on-exec, lives until the exec).
+    check(plan, close_other_descriptors({ plan.error_fd }), "close vmlet's descriptors");
     exec_command(plan);
 }
 

@@ -5,6 +5,7 @@
 #include "vmm/base/subprocess.h"
 #include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/process/container_terminal.h"
+#include "containers/runtime/process/descriptors.h"
 #include "containers/runtime/process/pty_relay.h"
 #include "containers/runtime/rootfs_path.h"
 #include "containers/runtime/user_lookup.h"
@@ -15,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -83,12 +85,19 @@ struct ExecPlan {
 // namespaces, then a fork, since only children enter a pid namespace (pid_namespaces(7)).
 [[noreturn]] void enter_container(int pidfd, const ExecPlan& plan)
 {
+    // Not dumpable until the execve(2), which makes the command dumpable again: until then no
+    // process of the container may open this one's /proc/PID/fd or /proc/PID/exe (ptrace access
+    // mode checks, ptrace(2)), the way runc's CVE-2019-5736 reached the host's binary.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // vmlet ignores SIGPIPE (main.cpp); an ignored signal stays ignored across execve(2).
     ::signal(SIGPIPE, SIG_DFL);
     if (!plan.terminal && !plan.interactive) {
-        int null = ::open("/dev/null", O_RDONLY);
+        int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         ::dup2(null, STDIN_FILENO);
     }
+    // Only the standard streams go in, and the console until the terminal is made.
+    if (!close_other_descriptors({ pidfd, plan.console }))
+        die(125, "cannot close vmlet's descriptors", errno);
     for (const auto& procs : plan.cgroup_procs) {
         int fd = ::open(procs.c_str(), O_WRONLY);
         if (fd < 0 || ::write(fd, "0", 1) != 1)
