@@ -74,9 +74,11 @@ void add_masks(std::vector<InitStep>& steps, const std::string& proc, const std:
 
 // /dev as Docker and runc lay it out: a small tmpfs with the safe host devices bound in, a private devpts
 // instance, shared memory, and the usual links (OCI runtime spec, "Default Devices" and "Default Filesystems").
+// Unlike theirs, the tmpfs is nodev, as every other mount of the container but devpts: each bound device
+// is a mount of its own, which keeps the host's /dev's flags, and no other node there can be opened.
 void add_dev_steps(std::vector<InitStep>& steps, const std::string& dev)
 {
-    steps.push_back(mount_step("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "mount tmpfs on /dev"));
+    steps.push_back(mount_step("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=755,size=65536k", "mount tmpfs on /dev"));
     for (const char* name : { "null", "zero", "full", "random", "urandom", "tty" }) {
         auto target = fmt::format("{}/{}", dev, name);
         steps.push_back(simple_step(InitStep::Kind::MakeFile, {}, target, fmt::format("create /dev/{}", name)));
