@@ -39,12 +39,15 @@ TEST_P(RunTest, TheContainerCanNeitherMakeNorOpenTheHostsDevices)
         GTEST_SKIP() << "this host lets the test open none of its block devices";
     // Docker's default capabilities keep CAP_MKNOD: the device cgroup refuses the nodes (EPERM),
     // and the mounts outside /dev are nodev (EACCES).
+    const std::string confined = "mknod: /tmp/disk: Operation not permitted\nmknod: /dev/disk: Operation not permitted\n"
+                                 "mknod: /tmp/kmsg: Operation not permitted\nmade\nsh: can't create /tmp/null: Permission denied\n"
+                                 "4\nnull ok\n";
     auto result = run({ "--rm", "app:1", "sh", "-c", "{ " + device_probe(*disk) + "; } 2>&1" });
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    EXPECT_EQ(result.out,
-        "mknod: /tmp/disk: Operation not permitted\nmknod: /dev/disk: Operation not permitted\n"
-        "mknod: /tmp/kmsg: Operation not permitted\nmade\nsh: can't create /tmp/null: Permission denied\n"
-        "4\nnull ok\n");
+    EXPECT_EQ(result.out, confined);
+    // The capability asked for explicitly, and alone: the cgroup still refuses.
+    auto with_mknod = run({ "--rm", "--cap-drop", "ALL", "--cap-add", "MKNOD", "app:1", "sh", "-c", "{ " + device_probe(*disk) + "; } 2>&1" });
+    EXPECT_EQ(with_mknod.out, confined) << with_mknod.err;
 }
 
 TEST_P(RunTest, ExecHandsTheContainerOnlyTheStandardStreams)
@@ -60,6 +63,58 @@ TEST_P(RunTest, ExecHandsTheContainerOnlyTheStandardStreams)
     EXPECT_EQ(listed.exit_code, 0) << listed.err;
     EXPECT_EQ(listed.out, "0\n1\n2\n3\n");
     EXPECT_EQ(vmlet({ "rm", "-f", "fds" }).exit_code, 0);
+}
+
+}
+
+namespace vmlet::test {
+
+namespace {
+
+// The capability lines of /proc/self/status, as the container's command sees them.
+constexpr const char* kCapabilityLines = "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status | tr -s '\\t' ' '";
+
+std::string capability_lines(const std::string& mask)
+{
+    return "CapInh: 0000000000000000\nCapPrm: " + mask + "\nCapEff: " + mask + "\nCapBnd: " + mask + "\nCapAmb: 0000000000000000\n";
+}
+
+}
+
+TEST_P(RunTest, CapabilitiesAreDockersDefaultsChangedByCapAddAndCapDrop)
+{
+    if (GetParam() != "process")
+        GTEST_SKIP() << kProcessOnly;
+    // Docker's fourteen; nothing inheritable or ambient, so nothing passes to a program by inheritance.
+    auto defaults = run({ "--rm", "app:1", "sh", "-c", kCapabilityLines });
+    EXPECT_EQ(defaults.out, capability_lines("00000000a80425fb")) << defaults.err;
+    // NET_ADMIN (12) in, MKNOD (27) and NET_RAW (13) out; Docker's names, any case, CAP_ optional.
+    auto changed = run({ "--rm", "--cap-add", "net_admin", "--cap-drop", "CAP_MKNOD", "--cap-drop", "NET_RAW", "app:1", "sh", "-c", kCapabilityLines });
+    EXPECT_EQ(changed.out, capability_lines("00000000a00415fb")) << changed.err;
+    // ALL dropped: nothing at all, for exec'd processes too.
+    ASSERT_EQ(run({ "-d", "--name", "bare", "--cap-drop", "ALL", "app:1", "sleep", "60" }).exit_code, 0);
+    auto exec = vmlet({ "exec", "bare", "sh", "-c", kCapabilityLines });
+    EXPECT_EQ(exec.out, capability_lines("0000000000000000")) << exec.err;
+    EXPECT_NE(vmlet({ "exec", "bare", "chown", "1:1", "/tmp" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "rm", "-f", "bare" }).exit_code, 0);
+    // A user other than root holds none, whatever the set (setuid(2) empties them).
+    auto user = run({ "--rm", "-u", "app", "--cap-add", "ALL", "app:1", "sh", "-c", "grep CapEff /proc/self/status" });
+    EXPECT_EQ(user.out, "CapEff:\t0000000000000000\n") << user.err;
+
+    auto unknown = run({ "--rm", "--cap-add", "SUPERPOWER", "app:1", "true" });
+    EXPECT_EQ(unknown.exit_code, 125);
+    EXPECT_EQ(unknown.err, "vmlet: --cap-add: unknown capability: \"CAP_SUPERPOWER\"\n");
+}
+
+TEST_P(RunTest, VmIsolationRefusesTheRestrictionsItWouldNotApply)
+{
+    // The refusal comes before any VM: run from the process instance, which needs no KVM.
+    if (GetParam() != "process")
+        GTEST_SKIP() << "checked without a VM by the process instance";
+    auto refused = vmlet({ "run", "--isolation", "vm", "--rm", "--cap-drop", "ALL", "app:1", "true" });
+    EXPECT_EQ(refused.exit_code, 125);
+    EXPECT_EQ(refused.err, "vmlet: vm isolation does not apply --cap-drop (the VM is the container's boundary there): use --isolation=process\n");
+    EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "") << "a refused run left a container";
 }
 
 }

@@ -1,8 +1,8 @@
 #include "containers/runtime/process/container_init.h"
 
-#include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/process/container_terminal.h"
 #include "containers/runtime/process/descriptors.h"
+#include "containers/runtime/process/process_security.h"
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -170,15 +170,8 @@ void run_container_init(const InitPlan& plan)
     if (plan.tty)
         check(plan, ::ioctl(0, TIOCSCTTY, 0) == 0, "make the terminal the controlling terminal");
 
-    check(plan, drop_bounding_capabilities(plan.capabilities, plan.last_capability), "drop capabilities from the bounding set");
-    // Raw system calls: glibc's wrappers would broadcast the change to the parent's other threads, which
-    // its copied bookkeeping still lists but which do not exist here (nptl's setxid).
-    check(plan, ::syscall(SYS_setgroups, plan.supplementary_gids.size(), plan.supplementary_gids.data()) == 0, "setgroups");
-    check(plan, ::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) == 0, "setgid");
-    check(plan, ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) == 0, "setuid");
-    // setuid(2) to a non-zero uid clears the capabilities; root keeps Docker's default set only.
-    if (plan.uid == 0)
-        check(plan, set_capabilities(plan.capabilities), "set the capabilities");
+    if (const char* failed = take_container_identity(plan.security, plan.uid, plan.gid, plan.supplementary_gids))
+        fail(plan, 125, errno, failed);
 
     check(plan, ::chdir(plan.working_dir.c_str()) == 0, "chdir to the working directory");
     // The parent's descriptors stay out of the container (error_fd, close-on-exec, lives until the exec).

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/process/process_security.h"
 #include "containers/runtime/terminal_size.h"
 
 #include <sys/types.h>
@@ -50,8 +51,7 @@ struct InitPlan {
     uint32_t uid { 0 };
     uint32_t gid { 0 };
     std::vector<gid_t> supplementary_gids;
-    uint64_t capabilities { 0 };  // what root in the container keeps (bounding, permitted, effective)
-    int last_capability { 0 };    // /proc/sys/kernel/cap_last_cap
+    ProcessSecurity security;
 
     std::string working_dir;
     std::vector<std::string> exec_candidates; // the command, or it joined to each entry of PATH

@@ -1,7 +1,6 @@
 #include "containers/runtime/process/rootfs_setup.h"
 
 #include "vmm/base/file.h"
-#include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/run_spec.h"
 #include "containers/runtime/rootfs_path.h"
 #include "containers/runtime/user_lookup.h"
@@ -131,8 +130,7 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     plan.uid = user.uid;
     plan.gid = user.gid;
     plan.supplementary_gids.assign(user.supplementary_gids.begin(), user.supplementary_gids.end());
-    plan.capabilities = default_container_capabilities();
-    plan.last_capability = TRY(last_capability());
+    plan.security = TRY(resolve_process_security(spec.security));
     plan.working_dir = working_dir;
     plan.args = spec.args;
     plan.env = spec.env;
