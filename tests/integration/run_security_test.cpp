@@ -5,9 +5,13 @@
 
 #include "tests/support/command.h"
 #include "tests/support/host_devices.h"
+#include "tests/support/oci_image_builder.h"
 
 #include <gtest/gtest.h>
 #include <sys/sysmacros.h>
+
+#include <fstream>
+#include <iterator>
 
 namespace vmlet::test {
 
@@ -115,6 +119,61 @@ TEST_P(RunTest, VmIsolationRefusesTheRestrictionsItWouldNotApply)
     EXPECT_EQ(refused.exit_code, 125);
     EXPECT_EQ(refused.err, "vmlet: vm isolation does not apply --cap-drop (the VM is the container's boundary there): use --isolation=process\n");
     EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "") << "a refused run left a container";
+}
+
+}
+
+namespace vmlet::test {
+
+namespace {
+
+// probe:1, app:1's files and /bin/probe, a static build of probes/syscall_probe.c, loaded into
+// the suite's store on first use.
+void load_probe_image(const std::string& root)
+{
+    static std::string loaded_into;
+    if (loaded_into == root)
+        return;
+    TemporaryDirectory scratch;
+    auto built = run_command({ "gcc", "-static", "-O2", "-o", scratch.file("probe"), std::string(VMLET_SOURCE_DIR) + "/tests/integration/probes/syscall_probe.c" });
+    ASSERT_EQ(built.exit_code, 0) << built.err;
+    std::ifstream binary(scratch.file("probe"), std::ios::binary);
+    ImageSpec spec;
+    spec.extra_files = { { "/bin/probe", std::string(std::istreambuf_iterator<char>(binary), {}), 0755 } };
+    write_docker_save_archive(scratch.file("probe.tar"), spec, "probe:1");
+    auto loaded = run_vmlet({ "--root", root, "load", "-i", scratch.file("probe.tar") }, { .timeout = std::chrono::seconds(60) });
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+    loaded_into = root;
+}
+
+}
+
+TEST_P(RunTest, SeccompAndNoNewPrivsByDefault)
+{
+    if (GetParam() != "process")
+        GTEST_SKIP() << kProcessOnly;
+    load_probe_image(s_store->root());
+    const std::string status = "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\\t' ' '";
+    auto confined = run({ "--rm", "app:1", "sh", "-c", status });
+    EXPECT_EQ(confined.out, "NoNewPrivs: 1\nSeccomp: 2\n") << confined.err;
+    // Docker's default profile: no user namespace, no keyring, no BPF, no vsock to the host.
+    auto refused = run({ "--rm", "probe:1", "sh", "-c", "unshare -U true; probe keyctl add_key bpf vsock" });
+    EXPECT_EQ(refused.out, "keyctl: Operation not permitted\nadd_key: Operation not permitted\nbpf: Operation not permitted\nvsock: Operation not permitted\n");
+    EXPECT_EQ(refused.err, "unshare: unshare(0x10000000): Operation not permitted\n");
+    // `vmlet exec` joins under the same filter and no_new_privs.
+    ASSERT_EQ(run({ "-d", "--name", "filtered", "probe:1", "sleep", "60" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "exec", "filtered", "sh", "-c", status }).out, "NoNewPrivs: 1\nSeccomp: 2\n");
+    EXPECT_EQ(vmlet({ "exec", "filtered", "probe", "keyctl" }).out, "keyctl: Operation not permitted\n");
+    EXPECT_EQ(vmlet({ "rm", "-f", "filtered" }).exit_code, 0);
+
+    // Asked otherwise: no filter (the keyring answers), or no no_new_privs.
+    auto unconfined = run({ "--rm", "--security-opt", "seccomp=unconfined", "probe:1", "sh", "-c", status + "; probe keyctl" });
+    EXPECT_EQ(unconfined.out, "NoNewPrivs: 1\nSeccomp: 0\nkeyctl: ok\n") << unconfined.err;
+    auto privileges = run({ "--rm", "--security-opt", "no-new-privileges=false", "app:1", "sh", "-c", status });
+    EXPECT_EQ(privileges.out, "NoNewPrivs: 0\nSeccomp: 2\n") << privileges.err;
+    // A capability brings back what it governs: CAP_SYS_ADMIN, unshare.
+    auto admin = run({ "--rm", "--cap-add", "SYS_ADMIN", "app:1", "sh", "-c", "unshare -U true" });
+    EXPECT_EQ(admin.exit_code, 0) << admin.err;
 }
 
 }

@@ -176,6 +176,8 @@ void run_container_init(const InitPlan& plan)
     check(plan, ::chdir(plan.working_dir.c_str()) == 0, "chdir to the working directory");
     // The parent's descriptors stay out of the container (error_fd, close-on-exec, lives until the exec).
     check(plan, close_other_descriptors({ plan.error_fd }), "close vmlet's descriptors");
+    if (const char* failed = restrict_system_calls(plan.security))
+        fail(plan, 125, errno, failed);
     exec_command(plan);
 }
 

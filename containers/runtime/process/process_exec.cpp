@@ -67,6 +67,8 @@ struct ExecPlan {
         die(125, failed, errno);
     if (::chdir(plan.working_dir.c_str()) < 0)
         die(125, plan.working_dir.c_str(), errno);
+    if (const char* failed = restrict_system_calls(plan.security))
+        die(125, failed, errno);
     // execvp searches the PATH of `environ`: the container's, not vmlet's.
     environ = const_cast<char**>(plan.envp.data());
     ::execvp(plan.argv[0], plan.argv.data());

@@ -1,7 +1,9 @@
 #include "containers/runtime/process/process_security.h"
 
 #include "containers/runtime/process/capabilities.h"
+#include "containers/runtime/process/seccomp_default.h"
 
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,11 +15,20 @@ Result<ProcessSecurity> resolve_process_security(const SecurityOptions& options)
     auto available = TRY(available_capabilities());
     security.capabilities = TRY(container_capabilities(options, available));
     security.last_capability = TRY(last_capability());
+    security.no_new_privileges = options.no_new_privileges.value_or(true);
+    if (options.privileged || options.seccomp == SeccompMode::Unconfined)
+        return security;
+    if (options.seccomp == SeccompMode::Profile)
+        return make_error("seccomp profiles from a file are not supported yet");
+    auto host = TRY(seccomp_host(security.capabilities));
+    security.seccomp = TRY(compile_seccomp(default_seccomp_profile(), host));
     return security;
 }
 
 const char* take_container_identity(const ProcessSecurity& security, uid_t uid, gid_t gid, std::span<const gid_t> groups)
 {
+    if (security.seccomp && !security.no_new_privileges && !load_seccomp(*security.seccomp))
+        return "load the seccomp filter";
     if (!drop_bounding_capabilities(security.capabilities, security.last_capability))
         return "drop capabilities from the bounding set";
     // Raw system calls: glibc's wrappers would broadcast the change to the parent's other threads, which
@@ -31,6 +42,17 @@ const char* take_container_identity(const ProcessSecurity& security, uid_t uid, 
     // setuid(2) to a non-zero uid has emptied the permitted and effective sets already.
     if (!set_capabilities(uid == 0 ? security.capabilities : 0))
         return "set the capabilities";
+    return nullptr;
+}
+
+const char* restrict_system_calls(const ProcessSecurity& security)
+{
+    if (!security.no_new_privileges)
+        return nullptr;
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return "set no_new_privs";
+    if (security.seccomp && !load_seccomp(*security.seccomp))
+        return "load the seccomp filter";
     return nullptr;
 }
 
