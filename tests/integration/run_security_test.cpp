@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sys/sysmacros.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -52,6 +53,28 @@ TEST_P(RunTest, TheContainerCanNeitherMakeNorOpenTheHostsDevices)
     // The capability asked for explicitly, and alone: the cgroup still refuses.
     auto with_mknod = run({ "--rm", "--cap-drop", "ALL", "--cap-add", "MKNOD", "app:1", "sh", "-c", "{ " + device_probe(*disk) + "; } 2>&1" });
     EXPECT_EQ(with_mknod.out, confined) << with_mknod.err;
+}
+
+TEST_P(RunTest, ProcAndSysHideWhatDockerHidesUnlessPrivileged)
+{
+    if (GetParam() != "process")
+        GTEST_SKIP() << kProcessOnly;
+    // A masked file reads empty and a masked directory lists nothing (moby's maskedPaths); /proc/sys
+    // refuses writes (readonlyPaths). The write tried is the hostname's, which would stay in the
+    // container's UTS namespace should the mount let it through.
+    const std::string probe = "{ wc -c < /proc/interrupts; ls -A /sys/firmware | wc -l; "
+                              "echo changed > /proc/sys/kernel/hostname; hostname; } 2>&1";
+    auto masked = run({ "--rm", "--hostname", "box", "app:1", "sh", "-c", probe });
+    EXPECT_EQ(masked.out, "0\n0\nsh: can't create /proc/sys/kernel/hostname: Read-only file system\nbox\n") << masked.err;
+    // Also for a process vmlet exec starts: the masks are mounts in the container's namespace.
+    ASSERT_EQ(run({ "-d", "--name", "masked", "app:1", "sleep", "60" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "exec", "masked", "sh", "-c", "wc -c < /proc/interrupts" }).out, "0\n");
+    EXPECT_EQ(vmlet({ "rm", "-f", "masked" }).exit_code, 0);
+    // --privileged has none of them, as Docker's.
+    auto privileged = run({ "--rm", "--privileged", "--hostname", "box", "app:1", "sh", "-c",
+        "grep -q CPU0 /proc/interrupts && echo shown; ls -A /sys/firmware | grep -c .; echo changed > /proc/sys/kernel/hostname; hostname" });
+    EXPECT_EQ(privileged.out, "shown\n" + std::to_string(std::distance(std::filesystem::directory_iterator("/sys/firmware"), {})) + "\nchanged\n")
+        << privileged.err;
 }
 
 TEST_P(RunTest, ExecHandsTheContainerOnlyTheStandardStreams)

@@ -112,6 +112,19 @@ bool reset_signals()
 
 }
 
+InitStep mount_step(std::string source, std::string target, std::string fstype, unsigned long flags, std::string data,
+    std::string what)
+{
+    return { .kind = InitStep::Kind::Mount, .source = std::move(source), .target = std::move(target),
+        .fstype = std::move(fstype), .flags = flags, .data = std::move(data), .fallback_source = {}, .what = std::move(what), .optional = false };
+}
+
+InitStep simple_step(InitStep::Kind kind, std::string source, std::string target, std::string what)
+{
+    return { .kind = kind, .source = std::move(source), .target = std::move(target), .fstype = {}, .flags = 0,
+        .data = {}, .fallback_source = {}, .what = std::move(what), .optional = false };
+}
+
 void finish_init_plan(InitPlan& plan)
 {
     plan.argv.clear();

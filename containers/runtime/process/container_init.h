@@ -32,6 +32,11 @@ struct InitStep {
     bool optional { false };     // a missing target (ENOENT) is skipped: what a kernel lacks needs no mask
 };
 
+// A Mount step; and a step of another kind, which takes no file system type, flags or data.
+InitStep mount_step(std::string source, std::string target, std::string fstype, unsigned long flags, std::string data,
+    std::string what);
+InitStep simple_step(InitStep::Kind kind, std::string source, std::string target, std::string what);
+
 // Everything the child needs, prepared by the parent. The child is a copy of a possibly multi-threaded
 // process made by clone(2): another thread may have held the malloc lock at that instant, so the child
 // must not allocate (signal-safety(7)). It only reads this plan and makes system calls.

@@ -1,6 +1,7 @@
 #include "containers/runtime/process/rootfs_setup.h"
 
 #include "vmm/base/file.h"
+#include "containers/runtime/process/masked_paths.h"
 #include "containers/runtime/run_spec.h"
 #include "containers/runtime/rootfs_path.h"
 #include "containers/runtime/user_lookup.h"
@@ -31,44 +32,6 @@ Result<void> write_state_files(const std::string& state_dir, const std::string& 
     auto resolv = read_small_file("/etc/resolv.conf", max_etc_file);
     TRY(replace_file(state_dir + "/resolv.conf", resolv.ok() ? resolv.value() : std::string()));
     return {};
-}
-
-InitStep mount_step(std::string source, std::string target, std::string fstype, unsigned long flags, std::string data,
-    std::string what)
-{
-    return { .kind = InitStep::Kind::Mount, .source = std::move(source), .target = std::move(target),
-        .fstype = std::move(fstype), .flags = flags, .data = std::move(data), .fallback_source = {}, .what = std::move(what), .optional = false };
-}
-
-InitStep simple_step(InitStep::Kind kind, std::string source, std::string target, std::string what)
-{
-    return { .kind = kind, .source = std::move(source), .target = std::move(target), .fstype = {}, .flags = 0,
-        .data = {}, .fallback_source = {}, .what = std::move(what), .optional = false };
-}
-
-// What Docker hides from the container's root (moby oci/defaults.go, maskedPaths and readonlyPaths):
-// without CAP_SYS_ADMIN it still owns files like /proc/sysrq-trigger, whose writes act on the host.
-void add_masks(std::vector<InitStep>& steps, const std::string& proc, const std::string& sys)
-{
-    for (const char* name : { "asound", "bus", "fs", "irq", "sys", "sysrq-trigger" }) {
-        auto step = simple_step(InitStep::Kind::BindReadOnly, fmt::format("{}/{}", proc, name),
-            fmt::format("{}/{}", proc, name), fmt::format("make /proc/{} read-only", name));
-        step.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        step.optional = true;
-        steps.push_back(std::move(step));
-    }
-    for (const char* name : { "kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug" }) {
-        auto step = mount_step("/dev/null", fmt::format("{}/{}", proc, name), "", MS_BIND, "", fmt::format("mask /proc/{}", name));
-        step.optional = true;
-        steps.push_back(std::move(step));
-    }
-    for (auto [directory, shown] : { std::pair { proc + "/acpi", "/proc/acpi" }, { proc + "/scsi", "/proc/scsi" },
-             { sys + "/firmware", "/sys/firmware" } }) {
-        auto step = mount_step("tmpfs", directory, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0",
-            fmt::format("mask {}", shown));
-        step.optional = true;
-        steps.push_back(std::move(step));
-    }
 }
 
 // /dev as Docker and runc lay it out: a small tmpfs with the safe host devices bound in, a private devpts
@@ -167,7 +130,10 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     auto sysfs = mount_step("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "mount sysfs on /sys");
     sysfs.fallback_source = "/sys";
     plan.steps.push_back(std::move(sysfs));
-    add_masks(plan.steps, proc, sys);
+    if (!spec.security.privileged) {
+        auto protections = path_protection_steps(proc, sys);
+        plan.steps.insert(plan.steps.end(), protections.begin(), protections.end());
+    }
     add_dev_steps(plan.steps, dev);
     for (const char* name : { "hosts", "hostname", "resolv.conf" }) {
         auto target = TRY(host_file(root.get(), fmt::format("/etc/{}", name)));
