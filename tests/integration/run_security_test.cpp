@@ -200,3 +200,34 @@ TEST_P(RunTest, SeccompAndNoNewPrivsByDefault)
 }
 
 }
+
+namespace vmlet::test {
+
+TEST_P(RunTest, SeccompProfileFromAFileForRunAndExec)
+{
+    if (GetParam() != "process")
+        GTEST_SKIP() << kProcessOnly;
+    TemporaryDirectory scratch;
+    // Everything allowed but making directories, which fails with EACCES.
+    std::ofstream(scratch.file("no-mkdir.json")) << R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]})";
+    auto profile = "seccomp=" + scratch.file("no-mkdir.json");
+    auto result = run({ "--rm", "--security-opt", profile, "app:1", "sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/d" });
+    EXPECT_EQ(result.out, "Seccomp:\t2\n");
+    EXPECT_EQ(result.err, "mkdir: can't create directory '/tmp/d': Permission denied\n");
+    // The profile was read at creation: exec applies it even once the file is gone.
+    ASSERT_EQ(run({ "-d", "--name", "profiled", "--security-opt", profile, "app:1", "sleep", "60" }).exit_code, 0);
+    std::filesystem::remove(scratch.file("no-mkdir.json"));
+    auto exec = vmlet({ "exec", "profiled", "mkdir", "/tmp/e" });
+    EXPECT_NE(exec.exit_code, 0);
+    EXPECT_EQ(exec.err, "mkdir: can't create directory '/tmp/e': Permission denied\n");
+    EXPECT_EQ(vmlet({ "rm", "-f", "profiled" }).exit_code, 0);
+
+    std::ofstream(scratch.file("bad.json")) << R"({"defaultAction": "SCMP_ACT_SOMETIMES"})";
+    auto bad = run({ "--rm", "--security-opt", "seccomp=" + scratch.file("bad.json"), "app:1", "true" });
+    EXPECT_EQ(bad.exit_code, 125);
+    EXPECT_EQ(bad.err, "vmlet: the seccomp profile: unknown seccomp action \"SCMP_ACT_SOMETIMES\"\n");
+    EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "") << "a refused run left a container";
+}
+
+}

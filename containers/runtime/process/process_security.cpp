@@ -2,6 +2,7 @@
 
 #include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/process/seccomp_default.h"
+#include "containers/runtime/process/seccomp_json.h"
 
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -18,10 +19,13 @@ Result<ProcessSecurity> resolve_process_security(const SecurityOptions& options)
     security.no_new_privileges = options.no_new_privileges.value_or(true);
     if (options.privileged || options.seccomp == SeccompMode::Unconfined)
         return security;
-    if (options.seccomp == SeccompMode::Profile)
-        return make_error("seccomp profiles from a file are not supported yet");
     auto host = TRY(seccomp_host(security.capabilities));
-    security.seccomp = TRY(compile_seccomp(default_seccomp_profile(), host));
+    if (options.seccomp == SeccompMode::Profile) {
+        auto profile = TRY(parse_seccomp_profile(options.seccomp_profile));
+        security.seccomp = TRY_CONTEXT(compile_seccomp(profile, host), "the seccomp profile");
+    } else {
+        security.seccomp = TRY(compile_seccomp(default_seccomp_profile(), host));
+    }
     return security;
 }
 

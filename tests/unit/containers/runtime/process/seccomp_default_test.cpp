@@ -4,6 +4,7 @@
 #include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/process/seccomp_default.h"
 #include "containers/runtime/process/seccomp_filter.h"
+#include "tests/unit/containers/runtime/process/seccomp_child.h"
 
 #include <gtest/gtest.h>
 
@@ -11,10 +12,8 @@
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <sys/personality.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,43 +44,21 @@ bool has_argument_rule(const std::vector<SeccompRule>& rules, const std::string&
     return std::any_of(rules.begin(), rules.end(), [&](const SeccompRule& rule) { return rule.names == std::vector<std::string> { name } && !rule.args.empty(); });
 }
 
-// In a child that loads `program` under no_new_privs: the errno of each probe (0 for success),
-// as bytes on a pipe.
+// getppid; keyctl, unshare(CLONE_NEWUSER), setns(-1), clone3 without arguments; an AF_VSOCK and
+// an AF_UNIX socket; personality(PER_BSD), and asking for the personality.
 std::vector<int> errors_under(const SeccompProgram& program)
 {
-    int report[2];
-    EXPECT_EQ(::pipe(report), 0);
-    pid_t child = ::fork();
-    if (child == 0) {
-        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || !load_seccomp(program))
-            ::_exit(1);
-        auto probe = [&](long result) {
-            unsigned char error = result < 0 ? static_cast<unsigned char>(errno) : 0;
-            [[maybe_unused]] auto written = ::write(report[1], &error, 1);
-            if (result >= 0 && result < 1024)
-                ::close(static_cast<int>(result));
-        };
-        probe(::getppid() > 0 ? 0 : -1);
-        probe(::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
-        probe(::syscall(SYS_unshare, CLONE_NEWUSER));
-        probe(::syscall(SYS_setns, -1, 0));
-        probe(::syscall(SYS_clone3, nullptr, 0));
-        probe(::syscall(SYS_socket, AF_VSOCK, SOCK_STREAM, 0));
-        probe(::syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0));
-        probe(::syscall(SYS_personality, PER_BSD));
-        probe(::syscall(SYS_personality, 0xffffffff));
-        ::_exit(0);
-    }
-    ::close(report[1]);
-    std::vector<int> errors;
-    unsigned char error;
-    while (::read(report[0], &error, 1) == 1)
-        errors.push_back(error);
-    ::close(report[0]);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child could not load the filter";
-    return errors;
+    return test::errors_under_filter(program, {
+        [] { return long(::getppid()); },
+        [] { return ::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0); },
+        [] { return ::syscall(SYS_unshare, CLONE_NEWUSER); },
+        [] { return ::syscall(SYS_setns, -1, 0); },
+        [] { return ::syscall(SYS_clone3, nullptr, 0); },
+        [] { return ::syscall(SYS_socket, AF_VSOCK, SOCK_STREAM, 0); },
+        [] { return ::syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0); },
+        [] { return ::syscall(SYS_personality, PER_BSD); },
+        [] { return ::syscall(SYS_personality, 0xffffffff); },
+    });
 }
 
 }
