@@ -231,3 +231,30 @@ TEST_P(RunTest, SeccompProfileFromAFileForRunAndExec)
 }
 
 }
+
+namespace vmlet::test {
+
+TEST_P(RunTest, ReadOnlyRootRefusesWritesForRunAndExec)
+{
+    if (GetParam() != "process")
+        GTEST_SKIP() << kProcessOnly;
+    // Docker's --read-only: the root, /tmp with it, and the files vmlet binds into /etc refuse
+    // writes; /dev (a tmpfs) and /dev/shm stay writable. The root stays nodev, too (its first two
+    // options in /proc/mounts).
+    const std::string probe = "{ touch /x; touch /tmp/x; echo 1 > /etc/hosts; echo shm > /dev/shm/x && cat /dev/shm/x; "
+                              "echo > /dev/null && echo null; awk '$2 == \"/\" { split($4, o, \",\"); print o[1], o[2] }' /proc/mounts; } 2>&1";
+    auto read_only = run({ "--rm", "--read-only", "app:1", "sh", "-c", probe });
+    EXPECT_EQ(read_only.out, "touch: /x: Read-only file system\ntouch: /tmp/x: Read-only file system\n"
+                             "sh: can't create /etc/hosts: Read-only file system\nshm\nnull\nro nodev\n") << read_only.err;
+    // A process vmlet exec starts meets the same root.
+    ASSERT_EQ(run({ "-d", "--name", "frozen", "--read-only", "app:1", "sleep", "60" }).exit_code, 0);
+    auto exec = vmlet({ "exec", "frozen", "touch", "/y" });
+    EXPECT_NE(exec.exit_code, 0);
+    EXPECT_EQ(exec.err, "touch: /y: Read-only file system\n");
+    EXPECT_EQ(vmlet({ "rm", "-f", "frozen" }).exit_code, 0);
+    // Without it, the same writes go through.
+    auto writable = run({ "--rm", "app:1", "sh", "-c", "touch /x /tmp/x && echo 1 >> /etc/hosts && echo written" });
+    EXPECT_EQ(writable.out, "written\n") << writable.err;
+}
+
+}

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,6 +64,17 @@ bool run_step(const InitStep& step)
         return ::symlink(step.source.c_str(), step.target.c_str()) == 0;
     }
     return false;
+}
+
+// A bind remount sets the mount's flags to those given (mount(2), MS_REMOUNT | MS_BIND): the ones it
+// has (nodev, nosuid...; statfs(2)'s ST_* are MS_*'s values) are given again, with MS_RDONLY.
+bool remount_read_only(const char* path)
+{
+    struct statfs current {};
+    if (::statfs(path, &current) < 0)
+        return false;
+    constexpr unsigned long kept = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
+    return ::mount(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | (current.f_flags & kept), nullptr) == 0;
 }
 
 // The network namespace starts with only "lo", and down (network_namespaces(7)).
@@ -166,6 +178,8 @@ void run_container_init(const InitPlan& plan)
     check(plan, ::syscall(SYS_pivot_root, ".", ".") == 0, "pivot_root into the container's root");
     check(plan, ::umount2(".", MNT_DETACH) == 0, "detach the host's root");
     check(plan, ::chdir("/") == 0, "chdir /");
+    if (plan.read_only_root)
+        check(plan, remount_read_only("/"), "make the root read-only");
 
     check(plan, ::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, "set the hostname");
     check(plan, bring_up_loopback(), "bring up the loopback interface");

@@ -47,6 +47,7 @@ struct InitPlan {
     int parent_fds[2] { -1, -1 }; // the parent's ends of those two pipes, which the child closes first
 
     std::string rootfs;          // the overlay's host path, the new root
+    bool read_only_root { false }; // --read-only: the root is remounted read-only once it is the root
     std::vector<InitStep> steps;
     std::string hostname;
     bool tty { false };          // make a terminal of the container's devpts (container_terminal.h)

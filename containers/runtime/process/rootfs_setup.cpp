@@ -87,6 +87,7 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
 
     InitPlan plan;
     plan.rootfs = rootfs;
+    plan.read_only_root = spec.security.read_only_rootfs;
     plan.hostname = spec.hostname.empty() ? id.substr(0, 12) : spec.hostname;
     plan.tty = spec.terminal.has_value();
     plan.terminal_size = spec.terminal.value_or(TerminalSize {});
@@ -135,10 +136,19 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
         plan.steps.insert(plan.steps.end(), protections.begin(), protections.end());
     }
     add_dev_steps(plan.steps, dev);
+    // With --read-only these are read-only too, as Docker's (moby container.NetworkMounts: writable
+    // unless ReadonlyRootfs).
     for (const char* name : { "hosts", "hostname", "resolv.conf" }) {
         auto target = TRY(host_file(root.get(), fmt::format("/etc/{}", name)));
-        plan.steps.push_back(mount_step(fmt::format("{}/{}", spec.rootfs.state_dir, name), target, "", MS_BIND, "",
-            fmt::format("bind /etc/{}", name)));
+        auto source = fmt::format("{}/{}", spec.rootfs.state_dir, name);
+        auto what = fmt::format("bind /etc/{}", name);
+        if (spec.security.read_only_rootfs) {
+            auto step = simple_step(InitStep::Kind::BindReadOnly, source, target, what);
+            step.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+            plan.steps.push_back(std::move(step));
+        } else {
+            plan.steps.push_back(mount_step(source, target, "", MS_BIND, "", what));
+        }
     }
     return plan;
 }
