@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -255,6 +256,30 @@ TEST_P(RunTest, ReadOnlyRootRefusesWritesForRunAndExec)
     // Without it, the same writes go through.
     auto writable = run({ "--rm", "app:1", "sh", "-c", "touch /x /tmp/x && echo 1 >> /etc/hosts && echo written" });
     EXPECT_EQ(writable.out, "written\n") << writable.err;
+}
+
+}
+
+namespace vmlet::test {
+
+TEST_P(RunTest, TheContainersCgroupsAreTheRootOfItsCgroupNamespace)
+{
+    if (GetParam() != "process")
+        GTEST_SKIP() << kProcessOnly;
+    // Each hierarchy's line of /proc/self/cgroup reads "/" (cgroup_namespaces(7)): where the
+    // container's cgroups sit in the host's hierarchy (vmlet/<id> below vmlet's own) is hidden.
+    const std::string paths = "cut -d: -f3 /proc/self/cgroup | sort -u";
+    auto first = run({ "--rm", "app:1", "sh", "-c", paths });
+    EXPECT_EQ(first.out, "/\n") << first.err;
+    // vmlet exec joins the first process's namespace (pid 1's, one line once uniq), not the host's.
+    ASSERT_EQ(run({ "-d", "--name", "scoped", "app:1", "sleep", "60" }).exit_code, 0);
+    auto exec = vmlet({ "exec", "scoped", "sh", "-c", paths + "; for pid in self 1; do readlink /proc/$pid/ns/cgroup; done | uniq | wc -l" });
+    EXPECT_EQ(exec.out, "/\n1\n") << exec.err;
+    char host[64] {};
+    ASSERT_GT(::readlink("/proc/self/ns/cgroup", host, sizeof host - 1), 0);
+    EXPECT_NE(vmlet({ "exec", "scoped", "readlink", "/proc/self/ns/cgroup" }).out, std::string(host) + "\n")
+        << "the container shares the host's cgroup namespace";
+    EXPECT_EQ(vmlet({ "rm", "-f", "scoped" }).exit_code, 0);
 }
 
 }

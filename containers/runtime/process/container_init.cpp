@@ -5,6 +5,7 @@
 #include "containers/runtime/process/process_security.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -165,6 +166,9 @@ void run_container_init(const InitPlan& plan)
     if (count != 1)
         ::_exit(125); // the parent is gone, or gave up on us
     ::close(plan.sync_fd);
+    // Now in its cgroups: a cgroup namespace of its own shows them as its root (cgroup_namespaces(7)),
+    // and hides where they sit in the host's hierarchy.
+    check(plan, ::unshare(CLONE_NEWCGROUP) == 0, "make a cgroup namespace");
 
     check(plan, reset_signals(), "reset the signal dispositions");
     // Nothing mounted from here on may propagate back to the host (sharedsubtree.rst).

@@ -98,7 +98,7 @@ struct ExecPlan {
             die(125, procs.c_str(), errno);
         ::close(fd);
     }
-    if (::setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID) < 0)
+    if (::setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP) < 0)
         die(125, "cannot enter the container's namespaces", errno);
     pid_t inside = ::fork();
     if (inside < 0)
