@@ -21,8 +21,9 @@ namespace {
 struct RunFlags {
     std::string isolation;
     bool remove = false, detach = false, interactive = false, tty = false, no_template = false;
+    bool privileged = false, read_only = false;
     std::string name, entrypoint, working_dir, user, hostname, memory, pull = "missing", platform;
-    std::vector<std::string> env, env_files, publish;
+    std::vector<std::string> env, env_files, publish, cap_add, cap_drop, security_opts;
     double cpus = 0;
     uint64_t pids_limit = 0;
     CLI::Option* entrypoint_option = nullptr;
@@ -41,6 +42,19 @@ Result<ResourceLimits> limits_of(const RunFlags& flags)
     if (flags.cpus > 0)
         limits.cpus = flags.cpus;
     return limits;
+}
+
+// A seccomp profile is read when the container is created, as Docker does: later changes to the
+// file do not reach it, nor `vmlet exec`s into it.
+constexpr size_t kMaxSeccompProfile = 1 << 20;
+
+Result<SecurityOptions> security_of(const RunFlags& flags)
+{
+    SecurityOptions security { .privileged = flags.privileged, .cap_add = flags.cap_add, .cap_drop = flags.cap_drop,
+        .no_new_privileges = {}, .seccomp = SeccompMode::Default, .seccomp_profile = {}, .read_only_rootfs = flags.read_only };
+    for (const auto& option : flags.security_opts)
+        TRY(apply_security_opt(security, option, [](const std::string& path) { return read_small_file(path, kMaxSeccompProfile); }));
+    return security;
 }
 
 Result<RunOptions> run_options_of(const RunFlags& flags, const std::vector<std::string>& command)
@@ -72,6 +86,7 @@ Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& imag
     config.isolation = flags.isolation.empty() ? TRY(default_isolation()) : TRY(parse_isolation(flags.isolation));
     config.process = TRY(run_options_of(flags, command));
     config.limits = TRY(limits_of(flags));
+    config.security = TRY(security_of(flags));
     for (const auto& publish : flags.publish)
         config.ports.push_back(TRY_CONTEXT(PortMapping::parse(publish), "--publish"));
     config.auto_remove = flags.remove;
@@ -191,6 +206,13 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global)
     command->add_option("-h,--hostname", flags->hostname, "The container's host name (default: its short id)");
     command->add_option("--pull", flags->pull, "Pull the image: missing (default) or never")->check(CLI::IsMember({ "missing", "never" }));
     command->add_option("--platform", flags->platform, "The platform to pull when the image is missing");
+    command->add_flag("--privileged", flags->privileged, "Every capability and device, no seccomp filter and no masked /proc or /sys paths");
+    command->add_option("--cap-add", flags->cap_add, "Add a capability: NET_ADMIN or CAP_NET_ADMIN, or ALL")->allow_extra_args(false);
+    command->add_option("--cap-drop", flags->cap_drop, "Drop a capability of the default set, or ALL")->allow_extra_args(false);
+    command->add_option("--security-opt", flags->security_opts,
+               "seccomp=unconfined, seccomp=PROFILE.json (moby's format), no-new-privileges[=true|false] (default: true)")
+        ->allow_extra_args(false);
+    command->add_flag("--read-only", flags->read_only, "Mount the container's root read-only");
     return { command, [flags, &global] { return run(global, *flags); } };
 }
 

@@ -52,6 +52,7 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     record.isolation = config.isolation;
     record.created = now_rfc3339();
     record.auto_remove = config.auto_remove;
+    record.security = config.security;
     record = TRY(containers.create(record));
     Container container(std::move(containers), std::move(record));
     container.m_reserved = true;
@@ -64,6 +65,7 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     container.m_record.user = spec.user;
     TRY(container.m_store.save(container.m_record));
     spec.limits = config.limits;
+    spec.security = config.security;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = container.directory();
     auto sandbox = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty(), .use_template = config.use_template }, store, image, spec));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/security_options.h"
 #include "containers/runtime/terminal_size.h"
 
 #include <cstdint>
@@ -36,6 +37,7 @@ struct ContainerSpec {
     // the sandbox relays to StdioFds::in and ::out (stderr is the terminal too); its controlling one.
     std::optional<TerminalSize> terminal;
     ResourceLimits limits;
+    SecurityOptions security;
     RootfsSpec rootfs;
 };
 

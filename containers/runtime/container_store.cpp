@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <ctime>
@@ -53,6 +54,52 @@ bool valid_name(std::string_view name)
     return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; });
 }
 
+constexpr std::pair<SeccompMode, const char*> seccomp_modes[] = {
+    { SeccompMode::Default, "default" }, { SeccompMode::Unconfined, "unconfined" }, { SeccompMode::Profile, "profile" }
+};
+
+Json security_json(const SecurityOptions& security)
+{
+    Json json {
+        { "privileged", security.privileged }, { "cap_add", security.cap_add }, { "cap_drop", security.cap_drop },
+        { "seccomp", std::find_if(std::begin(seccomp_modes), std::end(seccomp_modes), [&](const auto& entry) { return entry.first == security.seccomp; })->second },
+        { "seccomp_profile", security.seccomp_profile },
+        { "read_only_rootfs", security.read_only_rootfs },
+    };
+    if (security.no_new_privileges)
+        json["no_new_privileges"] = *security.no_new_privileges;
+    return json;
+}
+
+// A record without "security" is one of a vmlet before these options: Docker's defaults apply.
+Result<SecurityOptions> parse_security(const Json& record)
+{
+    SecurityOptions security;
+    auto object = TRY(object_or_null(record, "security"));
+    if (!object)
+        return security;
+    auto boolean = [&](const char* field) -> Result<bool> {
+        if (!object->contains(field))
+            return false;
+        if (!(*object)[field].is_boolean())
+            return make_error("the field {} is not a boolean", field);
+        return (*object)[field].get<bool>();
+    };
+    security.privileged = TRY(boolean("privileged"));
+    security.read_only_rootfs = TRY(boolean("read_only_rootfs"));
+    if (object->contains("no_new_privileges"))
+        security.no_new_privileges = TRY(boolean("no_new_privileges"));
+    security.cap_add = TRY(strings_or_empty(*object, "cap_add"));
+    security.cap_drop = TRY(strings_or_empty(*object, "cap_drop"));
+    auto mode = TRY(string_or_empty(*object, "seccomp"));
+    auto known = std::find_if(std::begin(seccomp_modes), std::end(seccomp_modes), [&](const auto& entry) { return mode == entry.second; });
+    if (!mode.empty() && known == std::end(seccomp_modes))
+        return make_error("unknown seccomp mode \"{}\"", mode);
+    security.seccomp = mode.empty() ? SeccompMode::Default : known->first;
+    security.seccomp_profile = TRY(string_or_empty(*object, "seccomp_profile"));
+    return security;
+}
+
 Json record_json(const ContainerRecord& record)
 {
     return {
@@ -62,6 +109,7 @@ Json record_json(const ContainerRecord& record)
         { "agent_socket", record.agent_socket },
         { "state", std::string(state_name(record.state)) }, { "monitor_pid", record.monitor_pid }, { "started", record.started },
         { "finished", record.finished }, { "exit_code", record.exit_code }, { "auto_remove", record.auto_remove },
+        { "security", security_json(record.security) },
     };
 }
 
@@ -93,6 +141,7 @@ Result<ContainerRecord> parse_record(std::string_view text)
     if (object.contains("exit_code") && object["exit_code"].is_number_integer())
         record.exit_code = object["exit_code"].get<int>();
     record.auto_remove = object.value("auto_remove", false);
+    record.security = TRY(parse_security(object));
     return record;
 }
 

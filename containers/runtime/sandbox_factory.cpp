@@ -4,6 +4,7 @@
 #include "containers/runtime/layer_files.h"
 #include "containers/runtime/run_spec.h"
 #include "containers/runtime/process/process_sandbox.h"
+#include "containers/runtime/process/process_security.h"
 #include "containers/runtime/vm/image_disk.h"
 #include "containers/runtime/vm/vm_sandbox.h"
 #include "containers/runtime/vm/vm_template.h"
@@ -82,11 +83,14 @@ Result<PreparedSandbox> prepare_sandbox(const SandboxPlan& plan, const image::St
     PreparedSandbox prepared;
     switch (plan.isolation) {
     case Isolation::Process:
+        // Refused now, with the record still a reservation, rather than as the container's 125.
+        TRY(resolve_process_security(spec.security));
         prepared.start = [](const std::string& id, const ContainerSpec& container, const StdioFds& stdio) -> Result<std::unique_ptr<Sandbox>> {
             return std::unique_ptr<Sandbox>(TRY(ProcessSandbox::start(id, container, stdio)));
         };
         return prepared;
     case Isolation::Vm: {
+        TRY(check_vm_security(spec.security));
         auto options = TRY(vm_options(store, image, spec, plan.publish_ports));
         if (plan.use_template) {
             std::string why_not;

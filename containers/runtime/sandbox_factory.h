@@ -30,7 +30,9 @@ struct PreparedSandbox {
 // as Hyper-V isolation sizes its utility VM; --cpus rounds up to whole vCPUs). The starter it
 // returns runs without the lock. A VM container restores its image's template (vm_template.h),
 // which is built here on the image's first VM container; where this host cannot restore VMs it
-// boots cold, and says so once in the notices.
+// boots cold, and says so once in the notices. The spec's security options are checked here for
+// the isolation: resolved for a process container (unknown capabilities, a bad seccomp profile),
+// and for a VM refused where they ask what the VM would not do (check_vm_security).
 // `vmlet template build`: the template that VM containers of `image` with `limits` restore, built
 // now when missing. The caller holds the image store's lock.
 Result<std::string> build_vm_template(const image::Store& store, const image::ImageRecord& image, const ResourceLimits& limits);

@@ -6,12 +6,14 @@ layout of fuzz_common.h (queue q: descriptors at q*0x1000, avail ring at +0x800,
 +0xa00; readable buffers at 0x100..0x7ff, writable ones at 0x8000+). Only the RAM prefix that
 holds something is written, so every seed stays a few KiB. fuzz_vsock_packets writes its rings
 itself: its seeds are operation lists. fuzz_device_state's hold saved device states in the format
-save_state writes. fuzz_www_authenticate's are header values. fuzz_snapshot_state's one seed is
-not made here: it is the state file of a real 1-vCPU VM that `vmlet vm snapshot` wrote (make a new
-one after changing the snapshot format). Rerun after changing a format:
+save_state writes. fuzz_www_authenticate's are header values, fuzz_seccomp_profile's JSON
+profiles. fuzz_snapshot_state's one seed is not made here: it is the state file of a real 1-vCPU
+VM that `vmlet vm snapshot` wrote (make a new one after changing the snapshot format). Rerun after
+changing a format:
     python3 tests/fuzz/make_seeds.py
 """
 
+import json
 import pathlib
 import struct
 
@@ -362,6 +364,49 @@ def www_authenticate():
         write("fuzz_www_authenticate", name, field)
 
 
+def seccomp_profile():
+    # profiles in moby's JSON format (--security-opt seccomp=FILE): an allowlist with each kind of
+    # rule, a denylist in the older single-name form, and near misses
+    allowlist = {
+        "defaultAction": "SCMP_ACT_ERRNO",
+        "defaultErrnoRet": 1,
+        "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+                    {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+        "syscalls": [
+            {"names": ["read", "write", "close", "exit_group", "execve", "brk", "mmap"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_NE"}]},
+            {"names": ["clone"], "action": "SCMP_ACT_ALLOW",
+             "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}],
+             "excludes": {"caps": ["CAP_SYS_ADMIN"], "arches": ["s390x"]}},
+            {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38, "excludes": {"caps": ["CAP_SYS_ADMIN"]}},
+            {"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4.8"}},
+            {"names": ["arch_prctl"], "action": "SCMP_ACT_ALLOW", "includes": {"arches": ["amd64", "x32"]}},
+            {"names": ["mount", "umount2"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+        ],
+    }
+    denylist = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+        "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+        "syscalls": [
+            {"name": "keyctl", "action": "SCMP_ACT_ERRNO", "errnoRet": 13, "comment": "the older form"},
+            {"name": "personality", "action": "SCMP_ACT_KILL_PROCESS",
+             "args": [{"index": 0, "value": 4294967295, "op": "SCMP_CMP_NE"}, {"index": 1, "value": 7, "op": "SCMP_CMP_LE"}]},
+            {"name": "bpf", "action": "SCMP_ACT_LOG"},
+        ],
+    }
+    seeds = {
+        "allowlist": json.dumps(allowlist, indent=1).encode(),
+        "denylist": json.dumps(denylist).encode(),
+        "unconfined_meaning_nothing": b"{}",
+        "both_name_and_names": b'{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"name":"a","names":["b"],"action":"SCMP_ACT_TRAP"}]}',
+        "bad_kernel_and_index": b'{"defaultAction":"SCMP_ACT_TRACE","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO",'
+                                b'"includes":{"minKernel":"4.8.1"},"args":[{"index":9,"value":1,"op":"SCMP_CMP_GT"}]}]}',
+    }
+    for name, profile in seeds.items():
+        write("fuzz_seccomp_profile", name, profile)
+
+
 if __name__ == "__main__":
     descriptor_chain()
     mmio_transport()
@@ -371,5 +416,6 @@ if __name__ == "__main__":
     vsock_packets()
     device_state()
     www_authenticate()
+    seccomp_profile()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")

@@ -134,7 +134,7 @@ protected:
     {
         auto state = fmt::format("{}/containers/{}", s_image->root(), next_id());
         return { .args = std::move(args), .env = { "PATH=/bin" }, .working_dir = {}, .user = {}, .hostname = {},
-            .terminal = {}, .limits = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state } };
+            .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state } };
     }
 
     std::string next_id() { return fmt::format("test-{}-{}", ::getpid(), ++s_counter); }
@@ -492,7 +492,7 @@ TEST(CgroupV2, CreatesPlacesAndRemovesOnTheUnifiedHierarchy)
     auto available = read_text(layout.controllers.front().caller_dir + "/cgroup.controllers");
 
     auto id = fmt::format("v2-test-{}", ::getpid());
-    auto cgroup = Cgroup::create(layout, id, {});
+    auto cgroup = Cgroup::create(layout, id, {}, DeviceAccess::All);
     ASSERT_TRUE(cgroup.ok()) << cgroup.error().message();
     ASSERT_EQ(cgroup.value().directories().size(), 1u);
     auto directory = cgroup.value().directories().front();
@@ -510,7 +510,7 @@ TEST(CgroupV2, CreatesPlacesAndRemovesOnTheUnifiedHierarchy)
     EXPECT_FALSE(fs::exists(directory));
 
     if (available.find("memory") == std::string::npos) {
-        auto limited = Cgroup::create(layout, id, { .memory_bytes = 1 << 20, .pids_max = {}, .cpus = {} });
+        auto limited = Cgroup::create(layout, id, { .memory_bytes = 1 << 20, .pids_max = {}, .cpus = {} }, DeviceAccess::All);
         ASSERT_FALSE(limited.ok());
         EXPECT_NE(limited.error().message().find("controller memory is not available"), std::string::npos)
             << limited.error().message();

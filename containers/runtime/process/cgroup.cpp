@@ -2,6 +2,7 @@
 
 #include "vmm/base/file.h"
 #include "vmm/base/unique_fd.h"
+#include "containers/runtime/process/device_cgroup.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,22 +20,6 @@ namespace {
 
 // CFS bandwidth period, as Docker's --cpus (Documentation/scheduler/sched-bwc.rst).
 constexpr uint64_t cpu_period_us = 100000;
-
-// One write(2) of the whole value, as the kernel takes a control file's value; the error's code()
-// is the errno, which callers tell apart (EBUSY below).
-Result<void> write_value(const std::string& path, std::string_view value)
-{
-    auto what = fmt::format("cannot write \"{}\" to {}", value, path);
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd.valid())
-        return errno_error(what);
-    ssize_t written = ::write(fd.get(), value.data(), value.size());
-    if (written < 0)
-        return errno_error(what);
-    if (written != static_cast<ssize_t>(value.size()))
-        return errno_error(what, EIO);
-    return {};
-}
 
 Result<void> make_directory(const std::string& path)
 {
@@ -81,7 +66,7 @@ Result<std::string> v2_parent(const CgroupLayout& layout, const ResourceLimits& 
                     return make_error("the cgroup v2 controller {} is not available in {}", name, base);
                 continue;
             }
-            auto enabled = write_value(base + "/cgroup.subtree_control", fmt::format("+{}", name));
+            auto enabled = write_cgroup_file(base + "/cgroup.subtree_control", fmt::format("+{}", name));
             busy = !enabled.ok() && enabled.error().code() == EBUSY && base != layout.v2_mount_point;
             if (busy)
                 break;
@@ -105,7 +90,7 @@ Result<std::string> create_leaf(CgroupVersion version, const std::string& parent
             auto available = TRY(read_small_file(parent + "/vmlet/cgroup.controllers", 4096));
             for (auto name : cgroup_controller_names) {
                 if (has_word(available, name))
-                    TRY(write_value(parent + "/vmlet/cgroup.subtree_control", fmt::format("+{}", name)));
+                    TRY(write_cgroup_file(parent + "/vmlet/cgroup.subtree_control", fmt::format("+{}", name)));
             }
         }
         if (::mkdir(directory.c_str(), 0755) == 0)
@@ -115,6 +100,20 @@ Result<std::string> create_leaf(CgroupVersion version, const std::string& parent
     }
 }
 
+}
+
+Result<void> write_cgroup_file(const std::string& path, std::string_view value)
+{
+    auto what = fmt::format("cannot write \"{}\" to {}", value, path);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid())
+        return errno_error(what);
+    ssize_t written = ::write(fd.get(), value.data(), value.size());
+    if (written < 0)
+        return errno_error(what);
+    if (written != static_cast<ssize_t>(value.size()))
+        return errno_error(what, EIO);
+    return {};
 }
 
 std::vector<std::pair<std::string, std::string>> cgroup_limit_files(CgroupVersion version, const ResourceLimits& limits)
@@ -141,8 +140,10 @@ std::vector<std::pair<std::string, std::string>> cgroup_limit_files(CgroupVersio
     return files;
 }
 
-Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& id, const ResourceLimits& limits)
+Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& id, const ResourceLimits& limits,
+    DeviceAccess devices)
 {
+    bool confine_devices = devices == DeviceAccess::Allowlist;
     // The directories, one per hierarchy (v1 may mount several controllers together, "cpu,cpuacct").
     std::vector<std::string> parents;
     if (layout.version == CgroupVersion::V2) {
@@ -157,6 +158,11 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& id,
                 && std::find(parents.begin(), parents.end(), found->caller_dir) == parents.end())
                 parents.push_back(found->caller_dir);
         }
+        // Without the controller, nothing would keep the container's root from the host's disks.
+        if (confine_devices && layout.v1_devices_dir.empty())
+            return make_error("the cgroup v1 devices controller is not mounted: containers would reach every device of the host");
+        if (confine_devices && std::find(parents.begin(), parents.end(), layout.v1_devices_dir) == parents.end())
+            parents.push_back(layout.v1_devices_dir);
     }
 
     Cgroup cgroup({});
@@ -169,13 +175,20 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& id,
             auto path = directory + "/" + file;
             if (::access(path.c_str(), F_OK) < 0)
                 continue;
-            TRY(write_value(path, value));
+            TRY(write_cgroup_file(path, value));
             written = true;
         }
         // memory+swap files exist only with swap accounting; the memory limit alone then holds.
         bool optional = file == "memory.memsw.limit_in_bytes" || file == "memory.swap.max";
         if (!written && !optional)
             return make_error("no cgroup of {} has {}", id, file);
+    }
+    if (confine_devices && layout.version == CgroupVersion::V2)
+        TRY(confine_devices_v2(cgroup.m_directories.front(), default_device_rules()));
+    else if (confine_devices) {
+        // The leaf made below the devices hierarchy's parent: the directories follow the parents.
+        auto parent = std::find(parents.begin(), parents.end(), layout.v1_devices_dir) - parents.begin();
+        TRY(confine_devices_v1(cgroup.m_directories[static_cast<size_t>(parent)], default_device_rules()));
     }
     return cgroup;
 }
@@ -197,7 +210,7 @@ Cgroup::~Cgroup()
 Result<void> Cgroup::add_process(pid_t pid) const
 {
     for (const auto& directory : m_directories)
-        TRY(write_value(directory + "/cgroup.procs", std::to_string(pid)));
+        TRY(write_cgroup_file(directory + "/cgroup.procs", std::to_string(pid)));
     return {};
 }
 

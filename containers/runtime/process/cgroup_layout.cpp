@@ -88,19 +88,27 @@ std::string directory(const CgroupMount& mount, const std::string& path)
 Result<CgroupLayout> find_cgroup_layout(std::string_view mountinfo, std::string_view proc_self_cgroup)
 {
     auto mounts = cgroup_mounts(mountinfo);
-    CgroupLayout layout;
-    for (auto name : cgroup_controller_names) {
+    // The caller's directory in the v1 hierarchy of controller `name`; empty when none is mounted.
+    auto v1_directory = [&](std::string_view name) -> Result<std::string> {
         auto mount = std::find_if(mounts.begin(), mounts.end(),
             [&](const CgroupMount& candidate) { return !candidate.v2 && has_token(candidate.super_options, name); });
         if (mount == mounts.end())
-            continue;
+            return std::string();
         auto path = caller_path(proc_self_cgroup, [&](std::string_view list) { return has_token(list, name); });
         if (!path)
             return make_error("/proc/self/cgroup has no line for the cgroup v1 controller {}", name);
-        layout.controllers.push_back({ .name = std::string(name), .caller_dir = directory(*mount, *path) });
+        return directory(*mount, *path);
+    };
+    CgroupLayout layout;
+    for (auto name : cgroup_controller_names) {
+        auto found = TRY(v1_directory(name));
+        if (!found.empty())
+            layout.controllers.push_back({ .name = std::string(name), .caller_dir = std::move(found) });
     }
-    if (!layout.controllers.empty())
+    if (!layout.controllers.empty()) {
+        layout.v1_devices_dir = TRY(v1_directory("devices"));
         return layout;
+    }
 
     auto unified = std::find_if(mounts.begin(), mounts.end(), [](const CgroupMount& mount) { return mount.v2; });
     if (unified == mounts.end())

@@ -26,6 +26,9 @@ struct CgroupLayout {
     CgroupVersion version { CgroupVersion::V1 };
     std::vector<CgroupController> controllers; // V1: those mounted; V2: all three, checked at creation
     std::string v2_mount_point;                // V2 only: the hierarchy's root, the fallback parent
+    // V1 only: the caller's cgroup in the devices hierarchy, empty when none is mounted. (v2 has no
+    // devices controller: a cgroup's devices are confined by a BPF program, device_cgroup.h.)
+    std::string v1_devices_dir {};
 };
 
 // The controllers vmlet uses, in the order it sets them up.
@@ -33,7 +36,8 @@ inline constexpr std::string_view cgroup_controller_names[] = { "memory", "pids"
 
 // Decides from the texts of /proc/self/mountinfo and /proc/self/cgroup (parsed, not read, so the choice is
 // testable). A host with any of the three controllers on a v1 hierarchy is treated as v1 (a "hybrid" host's
-// cgroup2 mount then holds no controllers); otherwise the cgroup2 mount is used.
+// cgroup2 mount then holds no controllers), its devices hierarchy found too; otherwise the cgroup2 mount is
+// used.
 Result<CgroupLayout> find_cgroup_layout(std::string_view mountinfo, std::string_view proc_self_cgroup);
 
 // Reads the two files of the calling process.

@@ -1,9 +1,11 @@
 #include "containers/runtime/process/container_init.h"
 
-#include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/process/container_terminal.h"
+#include "containers/runtime/process/descriptors.h"
+#include "containers/runtime/process/process_security.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -11,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,6 +67,17 @@ bool run_step(const InitStep& step)
     return false;
 }
 
+// A bind remount sets the mount's flags to those given (mount(2), MS_REMOUNT | MS_BIND): the ones it
+// has (nodev, nosuid...; statfs(2)'s ST_* are MS_*'s values) are given again, with MS_RDONLY.
+bool remount_read_only(const char* path)
+{
+    struct statfs current {};
+    if (::statfs(path, &current) < 0)
+        return false;
+    constexpr unsigned long kept = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
+    return ::mount(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | (current.f_flags & kept), nullptr) == 0;
+}
+
 // The network namespace starts with only "lo", and down (network_namespaces(7)).
 bool bring_up_loopback()
 {
@@ -111,6 +125,19 @@ bool reset_signals()
 
 }
 
+InitStep mount_step(std::string source, std::string target, std::string fstype, unsigned long flags, std::string data,
+    std::string what)
+{
+    return { .kind = InitStep::Kind::Mount, .source = std::move(source), .target = std::move(target),
+        .fstype = std::move(fstype), .flags = flags, .data = std::move(data), .fallback_source = {}, .what = std::move(what), .optional = false };
+}
+
+InitStep simple_step(InitStep::Kind kind, std::string source, std::string target, std::string what)
+{
+    return { .kind = kind, .source = std::move(source), .target = std::move(target), .fstype = {}, .flags = 0,
+        .data = {}, .fallback_source = {}, .what = std::move(what), .optional = false };
+}
+
 void finish_init_plan(InitPlan& plan)
 {
     plan.argv.clear();
@@ -139,6 +166,9 @@ void run_container_init(const InitPlan& plan)
     if (count != 1)
         ::_exit(125); // the parent is gone, or gave up on us
     ::close(plan.sync_fd);
+    // Now in its cgroups: a cgroup namespace of its own shows them as its root (cgroup_namespaces(7)),
+    // and hides where they sit in the host's hierarchy.
+    check(plan, ::unshare(CLONE_NEWCGROUP) == 0, "make a cgroup namespace");
 
     check(plan, reset_signals(), "reset the signal dispositions");
     // Nothing mounted from here on may propagate back to the host (sharedsubtree.rst).
@@ -152,6 +182,8 @@ void run_container_init(const InitPlan& plan)
     check(plan, ::syscall(SYS_pivot_root, ".", ".") == 0, "pivot_root into the container's root");
     check(plan, ::umount2(".", MNT_DETACH) == 0, "detach the host's root");
     check(plan, ::chdir("/") == 0, "chdir /");
+    if (plan.read_only_root)
+        check(plan, remount_read_only("/"), "make the root read-only");
 
     check(plan, ::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, "set the hostname");
     check(plan, bring_up_loopback(), "bring up the loopback interface");
@@ -169,22 +201,14 @@ void run_container_init(const InitPlan& plan)
     if (plan.tty)
         check(plan, ::ioctl(0, TIOCSCTTY, 0) == 0, "make the terminal the controlling terminal");
 
-    check(plan, drop_bounding_capabilities(plan.capabilities, plan.last_capability), "drop capabilities from the bounding set");
-    // Raw system calls: glibc's wrappers would broadcast the change to the parent's other threads, which
-    // its copied bookkeeping still lists but which do not exist here (nptl's setxid).
-    check(plan, ::syscall(SYS_setgroups, plan.supplementary_gids.size(), plan.supplementary_gids.data()) == 0, "setgroups");
-    check(plan, ::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) == 0, "setgid");
-    check(plan, ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) == 0, "setuid");
-    // setuid(2) to a non-zero uid clears the capabilities; root keeps Docker's default set only.
-    if (plan.uid == 0)
-        check(plan, set_capabilities(plan.capabilities), "set the capabilities");
+    if (const char* failed = take_container_identity(plan.security, plan.uid, plan.gid, plan.supplementary_gids))
+        fail(plan, 125, errno, failed);
 
     check(plan, ::chdir(plan.working_dir.c_str()) == 0, "chdir to the working directory");
-    // The parent's descriptors stay out of the container (only error_fd lives until the exec).
-    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-        for (int fd = 3; fd < 4096; ++fd)
-            ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    // The parent's descriptors stay out of the container (error_fd, close-on-exec, lives until the exec).
+    check(plan, close_other_descriptors({ plan.error_fd }), "close vmlet's descriptors");
+    if (const char* failed = restrict_system_calls(plan.security))
+        fail(plan, 125, errno, failed);
     exec_command(plan);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/process/process_security.h"
 #include "containers/runtime/terminal_size.h"
 
 #include <sys/types.h>
@@ -31,6 +32,11 @@ struct InitStep {
     bool optional { false };     // a missing target (ENOENT) is skipped: what a kernel lacks needs no mask
 };
 
+// A Mount step; and a step of another kind, which takes no file system type, flags or data.
+InitStep mount_step(std::string source, std::string target, std::string fstype, unsigned long flags, std::string data,
+    std::string what);
+InitStep simple_step(InitStep::Kind kind, std::string source, std::string target, std::string what);
+
 // Everything the child needs, prepared by the parent. The child is a copy of a possibly multi-threaded
 // process made by clone(2): another thread may have held the malloc lock at that instant, so the child
 // must not allocate (signal-safety(7)). It only reads this plan and makes system calls.
@@ -41,6 +47,7 @@ struct InitPlan {
     int parent_fds[2] { -1, -1 }; // the parent's ends of those two pipes, which the child closes first
 
     std::string rootfs;          // the overlay's host path, the new root
+    bool read_only_root { false }; // --read-only: the root is remounted read-only once it is the root
     std::vector<InitStep> steps;
     std::string hostname;
     bool tty { false };          // make a terminal of the container's devpts (container_terminal.h)
@@ -50,8 +57,7 @@ struct InitPlan {
     uint32_t uid { 0 };
     uint32_t gid { 0 };
     std::vector<gid_t> supplementary_gids;
-    uint64_t capabilities { 0 };  // what root in the container keeps (bounding, permitted, effective)
-    int last_capability { 0 };    // /proc/sys/kernel/cap_last_cap
+    ProcessSecurity security;
 
     std::string working_dir;
     std::vector<std::string> exec_candidates; // the command, or it joined to each entry of PATH

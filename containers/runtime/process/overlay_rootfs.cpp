@@ -60,7 +60,7 @@ Result<OverlayRootfs> OverlayRootfs::mount(const RootfsSpec& spec)
         if (error)
             return make_error("cannot create {}{}: {}", spec.state_dir, name, error.message());
     }
-    if (::mount("overlay", rootfs.c_str(), "overlay", 0, options.c_str()) < 0)
+    if (::mount("overlay", rootfs.c_str(), "overlay", MS_NODEV, options.c_str()) < 0)
         return errno_error(fmt::format("cannot mount the container's overlay filesystem on {}", rootfs));
     return OverlayRootfs(std::move(rootfs));
 }

@@ -11,6 +11,8 @@ namespace vmlet {
 // container's own upper/ directory, mounted on <state>/rootfs. It is mounted on the host side, not only in
 // the container's mount namespace, so that vmlet prepares it (mount points, the user lookup, the working
 // directory) before the container starts, and can inspect it while it runs, as Docker's overlay2 does.
+// It is mounted nodev: a device node on it, one that came in an image layer or one the container made,
+// cannot be opened (mount(2), MS_NODEV).
 class OverlayRootfs {
 public:
     static Result<OverlayRootfs> mount(const RootfsSpec& spec);

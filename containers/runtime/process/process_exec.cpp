@@ -3,18 +3,19 @@
 
 #include "vmm/base/file.h"
 #include "vmm/base/subprocess.h"
-#include "containers/runtime/process/capabilities.h"
 #include "containers/runtime/process/container_terminal.h"
+#include "containers/runtime/process/descriptors.h"
+#include "containers/runtime/process/process_security.h"
 #include "containers/runtime/process/pty_relay.h"
 #include "containers/runtime/rootfs_path.h"
 #include "containers/runtime/user_lookup.h"
 
 #include <fcntl.h>
 #include <sched.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,8 +38,7 @@ struct ExecPlan {
     std::vector<char*> argv, envp;
     std::string working_dir;
     ExecUser user;
-    uint64_t capabilities { 0 };
-    int last_capability { 0 };
+    ProcessSecurity security;
     bool interactive { false };
     std::optional<TerminalSize> terminal;
     int console { -1 }; // with a terminal: where its master side goes to vmlet
@@ -63,16 +63,12 @@ struct ExecPlan {
         if (::setsid() < 0 || ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
             die(125, "cannot take the terminal", errno);
     }
+    if (const char* failed = take_container_identity(plan.security, plan.user.uid, plan.user.gid, plan.user.supplementary_gids))
+        die(125, failed, errno);
     if (::chdir(plan.working_dir.c_str()) < 0)
         die(125, plan.working_dir.c_str(), errno);
-    if (!drop_bounding_capabilities(plan.capabilities, plan.last_capability))
-        die(125, "cannot drop capabilities from the bounding set", errno);
-    std::vector<gid_t> groups(plan.user.supplementary_gids.begin(), plan.user.supplementary_gids.end());
-    if (::setgroups(groups.size(), groups.data()) < 0 || ::setresgid(plan.user.gid, plan.user.gid, plan.user.gid) < 0
-        || ::setresuid(plan.user.uid, plan.user.uid, plan.user.uid) < 0)
-        die(125, "cannot become the container's user", errno);
-    if (plan.user.uid == 0 && !set_capabilities(plan.capabilities))
-        die(125, "cannot set the capabilities", errno);
+    if (const char* failed = restrict_system_calls(plan.security))
+        die(125, failed, errno);
     // execvp searches the PATH of `environ`: the container's, not vmlet's.
     environ = const_cast<char**>(plan.envp.data());
     ::execvp(plan.argv[0], plan.argv.data());
@@ -83,19 +79,26 @@ struct ExecPlan {
 // namespaces, then a fork, since only children enter a pid namespace (pid_namespaces(7)).
 [[noreturn]] void enter_container(int pidfd, const ExecPlan& plan)
 {
+    // Not dumpable until the execve(2), which makes the command dumpable again: until then no
+    // process of the container may open this one's /proc/PID/fd or /proc/PID/exe (ptrace access
+    // mode checks, ptrace(2)), the way runc's CVE-2019-5736 reached the host's binary.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // vmlet ignores SIGPIPE (main.cpp); an ignored signal stays ignored across execve(2).
     ::signal(SIGPIPE, SIG_DFL);
     if (!plan.terminal && !plan.interactive) {
-        int null = ::open("/dev/null", O_RDONLY);
+        int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         ::dup2(null, STDIN_FILENO);
     }
+    // Only the standard streams go in, and the console until the terminal is made.
+    if (!close_other_descriptors({ pidfd, plan.console }))
+        die(125, "cannot close vmlet's descriptors", errno);
     for (const auto& procs : plan.cgroup_procs) {
         int fd = ::open(procs.c_str(), O_WRONLY);
         if (fd < 0 || ::write(fd, "0", 1) != 1)
             die(125, procs.c_str(), errno);
         ::close(fd);
     }
-    if (::setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID) < 0)
+    if (::setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP) < 0)
         die(125, "cannot enter the container's namespaces", errno);
     pid_t inside = ::fork();
     if (inside < 0)
@@ -159,8 +162,7 @@ Result<ExecPlan> plan_exec(const ContainerRecord& record, const ExecRequest& req
     plan.envp.push_back(nullptr);
     for (const auto& directory : record.cgroups)
         plan.cgroup_procs.push_back(directory + "/cgroup.procs");
-    plan.capabilities = default_container_capabilities();
-    plan.last_capability = TRY(last_capability());
+    plan.security = TRY(resolve_process_security(record.security));
     plan.interactive = request.interactive;
     plan.terminal = request.terminal;
     return plan;

@@ -104,7 +104,7 @@ Result<std::unique_ptr<ProcessSandbox>> ProcessSandbox::start(const std::string&
     if (spec.args.empty())
         return make_error("no command to run");
     auto layout = TRY(find_cgroup_layout());
-    auto cgroup = TRY(Cgroup::create(layout, id, spec.limits));
+    auto cgroup = TRY(Cgroup::create(layout, id, spec.limits, DeviceAccess::Allowlist));
     auto rootfs = TRY(OverlayRootfs::mount(spec.rootfs));
     std::unique_ptr<ProcessSandbox> sandbox(new ProcessSandbox(id, std::move(cgroup), std::move(rootfs)));
     TRY(sandbox->launch(spec, stdio));

@@ -16,10 +16,12 @@
 
 namespace vmlet {
 
-// A container as a process tree on this kernel: new mount, pid, UTS, IPC and network namespaces (only a
-// loopback interface), an overlay of the image's layers as its root, Docker's default capabilities, and
-// cgroup vmlet/<id> with the spec's limits. With spec.terminal, its streams are a pty of its own
-// devpts, relayed to stdio (PtyRelay).
+// A container as a process tree on this kernel: new mount, pid, UTS, IPC, network (only a loopback
+// interface) and cgroup namespaces, an overlay of the image's layers as its root, the capabilities,
+// no_new_privs, seccomp filter, masked paths and read-only root of spec.security
+// (process_security.h, masked_paths.h), and cgroup vmlet/<id> with the spec's limits and the
+// default devices only. With spec.terminal, its streams are a pty of its own devpts, relayed to
+// stdio (PtyRelay).
 class ProcessSandbox final : public Sandbox {
 public:
     // `id` names the cgroup and, by default, the hostname: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 bytes.

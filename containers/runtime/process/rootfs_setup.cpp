@@ -1,7 +1,7 @@
 #include "containers/runtime/process/rootfs_setup.h"
 
 #include "vmm/base/file.h"
-#include "containers/runtime/process/capabilities.h"
+#include "containers/runtime/process/masked_paths.h"
 #include "containers/runtime/run_spec.h"
 #include "containers/runtime/rootfs_path.h"
 #include "containers/runtime/user_lookup.h"
@@ -34,49 +34,13 @@ Result<void> write_state_files(const std::string& state_dir, const std::string& 
     return {};
 }
 
-InitStep mount_step(std::string source, std::string target, std::string fstype, unsigned long flags, std::string data,
-    std::string what)
-{
-    return { .kind = InitStep::Kind::Mount, .source = std::move(source), .target = std::move(target),
-        .fstype = std::move(fstype), .flags = flags, .data = std::move(data), .fallback_source = {}, .what = std::move(what), .optional = false };
-}
-
-InitStep simple_step(InitStep::Kind kind, std::string source, std::string target, std::string what)
-{
-    return { .kind = kind, .source = std::move(source), .target = std::move(target), .fstype = {}, .flags = 0,
-        .data = {}, .fallback_source = {}, .what = std::move(what), .optional = false };
-}
-
-// What Docker hides from the container's root (moby oci/defaults.go, maskedPaths and readonlyPaths):
-// without CAP_SYS_ADMIN it still owns files like /proc/sysrq-trigger, whose writes act on the host.
-void add_masks(std::vector<InitStep>& steps, const std::string& proc, const std::string& sys)
-{
-    for (const char* name : { "asound", "bus", "fs", "irq", "sys", "sysrq-trigger" }) {
-        auto step = simple_step(InitStep::Kind::BindReadOnly, fmt::format("{}/{}", proc, name),
-            fmt::format("{}/{}", proc, name), fmt::format("make /proc/{} read-only", name));
-        step.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        step.optional = true;
-        steps.push_back(std::move(step));
-    }
-    for (const char* name : { "kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug" }) {
-        auto step = mount_step("/dev/null", fmt::format("{}/{}", proc, name), "", MS_BIND, "", fmt::format("mask /proc/{}", name));
-        step.optional = true;
-        steps.push_back(std::move(step));
-    }
-    for (auto [directory, shown] : { std::pair { proc + "/acpi", "/proc/acpi" }, { proc + "/scsi", "/proc/scsi" },
-             { sys + "/firmware", "/sys/firmware" } }) {
-        auto step = mount_step("tmpfs", directory, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0",
-            fmt::format("mask {}", shown));
-        step.optional = true;
-        steps.push_back(std::move(step));
-    }
-}
-
 // /dev as Docker and runc lay it out: a small tmpfs with the safe host devices bound in, a private devpts
 // instance, shared memory, and the usual links (OCI runtime spec, "Default Devices" and "Default Filesystems").
+// Unlike theirs, the tmpfs is nodev, as every other mount of the container but devpts: each bound device
+// is a mount of its own, which keeps the host's /dev's flags, and no other node there can be opened.
 void add_dev_steps(std::vector<InitStep>& steps, const std::string& dev)
 {
-    steps.push_back(mount_step("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "mount tmpfs on /dev"));
+    steps.push_back(mount_step("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=755,size=65536k", "mount tmpfs on /dev"));
     for (const char* name : { "null", "zero", "full", "random", "urandom", "tty" }) {
         auto target = fmt::format("{}/{}", dev, name);
         steps.push_back(simple_step(InitStep::Kind::MakeFile, {}, target, fmt::format("create /dev/{}", name)));
@@ -123,14 +87,14 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
 
     InitPlan plan;
     plan.rootfs = rootfs;
+    plan.read_only_root = spec.security.read_only_rootfs;
     plan.hostname = spec.hostname.empty() ? id.substr(0, 12) : spec.hostname;
     plan.tty = spec.terminal.has_value();
     plan.terminal_size = spec.terminal.value_or(TerminalSize {});
     plan.uid = user.uid;
     plan.gid = user.gid;
     plan.supplementary_gids.assign(user.supplementary_gids.begin(), user.supplementary_gids.end());
-    plan.capabilities = default_container_capabilities();
-    plan.last_capability = TRY(last_capability());
+    plan.security = TRY(resolve_process_security(spec.security));
     plan.working_dir = working_dir;
     plan.args = spec.args;
     plan.env = spec.env;
@@ -167,12 +131,24 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     auto sysfs = mount_step("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "mount sysfs on /sys");
     sysfs.fallback_source = "/sys";
     plan.steps.push_back(std::move(sysfs));
-    add_masks(plan.steps, proc, sys);
+    if (!spec.security.privileged) {
+        auto protections = path_protection_steps(proc, sys);
+        plan.steps.insert(plan.steps.end(), protections.begin(), protections.end());
+    }
     add_dev_steps(plan.steps, dev);
+    // With --read-only these are read-only too, as Docker's (moby container.NetworkMounts: writable
+    // unless ReadonlyRootfs).
     for (const char* name : { "hosts", "hostname", "resolv.conf" }) {
         auto target = TRY(host_file(root.get(), fmt::format("/etc/{}", name)));
-        plan.steps.push_back(mount_step(fmt::format("{}/{}", spec.rootfs.state_dir, name), target, "", MS_BIND, "",
-            fmt::format("bind /etc/{}", name)));
+        auto source = fmt::format("{}/{}", spec.rootfs.state_dir, name);
+        auto what = fmt::format("bind /etc/{}", name);
+        if (spec.security.read_only_rootfs) {
+            auto step = simple_step(InitStep::Kind::BindReadOnly, source, target, what);
+            step.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+            plan.steps.push_back(std::move(step));
+        } else {
+            plan.steps.push_back(mount_step(source, target, "", MS_BIND, "", what));
+        }
     }
     return plan;
 }
