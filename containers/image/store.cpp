@@ -1,6 +1,7 @@
 #include "containers/image/store.h"
 
 #include "vmm/base/file.h"
+#include "containers/image/durable_file.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -64,10 +65,23 @@ Result<Store::Lock> Store::lock(int operation) const
 Result<Store::Lock> Store::lock_exclusive() const
 {
     auto held = TRY(lock(LOCK_EX));
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(m_root + "/tmp", error))
-        TRY(remove_tree(entry.path().string()));
+    clear_abandoned_temporaries();
     return held;
+}
+
+// What is in tmp/ belongs to a command that died, unless it is the staging directory of a pull
+// that is still downloading: that one is flock(2)ed by its owner (staging.h). Taking the same lock
+// before removing an entry keeps the owner of a brand-new one from using it while it goes.
+void Store::clear_abandoned_temporaries() const
+{
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(m_root + "/tmp", error)) {
+        auto path = entry.path().string();
+        UniqueFd held(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        if (held.valid() && ::flock(held.get(), LOCK_EX | LOCK_NB) < 0)
+            continue; // in use (EWOULDBLOCK); any other failure leaves it for the next writer too
+        (void)remove_tree(path);
+    }
 }
 
 Result<Store::Lock> Store::lock_shared() const
@@ -120,8 +134,8 @@ std::string Store::temp_path(std::string_view purpose) const
 Result<void> Store::commit_blob(const std::string& staged, const Digest& expected) const
 {
     TRY(verify_file(staged, expected));
-    if (::rename(staged.c_str(), blob_path(expected).c_str()) < 0)
-        return errno_error(fmt::format("cannot store blob {}", expected.string()));
+    TRY(sync_path(staged));
+    TRY_CONTEXT(rename_durably(staged, blob_path(expected)), fmt::format("storing blob {}", expected.string()));
     return {};
 }
 
@@ -147,28 +161,12 @@ Result<void> Store::remove_blob(const Digest& digest) const
     return {};
 }
 
-Result<UnpackedLayer> Store::unpack_layer(const std::string& blob_file, const Digest& diff_id) const
+Result<void> Store::commit_layer(const std::string& staged, const Digest& diff_id) const
 {
-    auto staged = temp_path("layer");
-    TRY(make_directory(staged + "/diff"));
-    auto unpacked = image::unpack_layer(blob_file, staged + "/diff");
-    if (unpacked.ok() && unpacked.value().diff_id != diff_id)
-        unpacked = make_error("layer {} has the wrong content (its diff_id is {})", diff_id.string(), unpacked.value().diff_id.string());
-    if (unpacked.ok()) {
-        auto size = replace_file(staged + "/size", std::to_string(unpacked.value().tar_bytes));
-        if (!size.ok())
-            unpacked = size.release_error();
-    }
-    if (!unpacked.ok()) {
-        (void)remove_tree(staged);
-        return unpacked.release_error();
-    }
-    if (::rename(staged.c_str(), layer_directory(diff_id).c_str()) < 0) {
-        int error = errno;
-        (void)remove_tree(staged);
-        return errno_error(fmt::format("cannot store layer {}", diff_id.string()), error);
-    }
-    return unpacked;
+    if (has_layer(diff_id))
+        return remove_tree(staged);
+    TRY_CONTEXT(rename_durably(staged, layer_directory(diff_id)), fmt::format("storing layer {}", diff_id.string()));
+    return {};
 }
 
 Result<void> Store::remove_layer(const Digest& diff_id) const

@@ -48,6 +48,9 @@ public:
     // The same when the size is not known: only the digest is checked.
     Result<void> download_blob(const Digest& digest, const std::string& path, const ProgressCallback& progress = {});
 
+    // Every later request, a token's included, ends by `deadline` (HttpTransport::set_total_deadline).
+    void set_total_deadline(TotalDeadline deadline) { m_http.set_total_deadline(std::move(deadline)); }
+
 private:
     RegistryClient(Reference reference, std::string base_url, HttpTransport http, RegistryAuth auth);
 
