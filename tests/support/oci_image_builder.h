@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,10 @@ struct TarEntry {
 
 // A plain (uncompressed) tar of `entries`, in order.
 std::string make_tar(const std::vector<TarEntry>& entries);
+
+// `bytes` as one compressed stream, as a layer blob or an archive for `vmlet load` may be.
+enum class Compression { Gzip, Bzip2, Xz, Zstd };
+std::string compress(std::string_view bytes, Compression compression);
 
 // The digests of one written image, for tests to compare with what a registry or the store has.
 struct WrittenImage {
