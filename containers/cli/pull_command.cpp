@@ -60,7 +60,7 @@ Result<image::PullLimits> pull_limits_from_environment()
 Command add_pull_command(CLI::App& app, const GlobalOptions& global)
 {
     auto options = std::make_shared<PullOptions>();
-    auto* command = app.add_subcommand("pull", "Download an image from a registry (anonymous, or VMLET_REGISTRY_AUTH=user:password)");
+    auto* command = app.add_subcommand("pull", "Download an image from a registry (anonymous, or as vmlet login, podman login or docker login left credentials for it)");
     command->add_option("image", options->reference, "NAME[:TAG|@DIGEST], e.g. busybox, localhost:5000/app:1")->required();
     command->add_option("--platform", options->platform, "From a multi-platform image, the one to pull (os/arch[/variant]; default: this host's)");
     // No lock here: pull_image takes the store's exclusive lock only to commit what it downloaded.

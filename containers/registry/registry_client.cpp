@@ -3,6 +3,7 @@
 #include "vmm/base/file.h"
 #include "containers/image/media_types.h"
 #include "containers/registry/http_text.h"
+#include "containers/registry/loopback.h"
 
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
@@ -25,26 +26,6 @@ std::string accept_header()
 {
     return fmt::format("Accept: {}, {}, {}, {}", media_type::kOciManifest, media_type::kOciIndex,
         media_type::kDockerManifest, media_type::kDockerManifestList);
-}
-
-// The host of "host:port" or "[v6]:port", without the port.
-std::string_view host_of(std::string_view registry)
-{
-    if (registry.starts_with('[')) {
-        auto close = registry.find(']');
-        return registry.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
-    }
-    if (std::count(registry.begin(), registry.end(), ':') == 1)
-        return registry.substr(0, registry.find(':'));
-    return registry;
-}
-
-// Docker treats loopback registries as insecure, so `docker run -d -p 5000:5000 registry` works
-// without certificates; so do we.
-bool is_loopback(std::string_view registry)
-{
-    auto host = host_of(registry);
-    return host == "localhost" || host.starts_with("127.") || host == "::1";
 }
 
 // tag: [\w][\w.-]{0,127} (distribution/reference), so a tag can go into a URL as it is.
@@ -87,9 +68,11 @@ std::string media_type_of(const HttpResponse& response)
 
 Result<RegistryClient> RegistryClient::connect(const Reference& reference)
 {
-    auto auth = TRY(RegistryAuth::from_environment(reference.registry, reference.repository));
+    auto auth = TRY(RegistryAuth::for_registry(reference.registry, reference.repository));
     auto http = TRY_CONTEXT(HttpTransport::create(), reference.registry);
-    std::string scheme = is_loopback(reference.registry) ? "http" : "https";
+    // Docker treats loopback registries as insecure, so `docker run -d -p 5000:5000 registry`
+    // works without certificates; so do we, deciding loopback by address (loopback.h).
+    std::string scheme = is_loopback_host(host_of(reference.registry)) ? "http" : "https";
     std::string base_url = fmt::format("{}://{}/v2/{}", scheme, reference.api_host(), reference.repository);
     return RegistryClient(reference, std::move(base_url), std::move(http), std::move(auth));
 }

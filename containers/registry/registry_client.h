@@ -23,15 +23,15 @@ struct FetchedManifest {
 
 // A client of one repository on one registry, speaking the OCI distribution spec v1.1
 // (spec.md "Pulling manifests", "Pulling blobs") over an HttpTransport, authenticated as
-// RegistryAuth says (anonymous, Basic, or a bearer token; credentials from
-// VMLET_REGISTRY_AUTH=user:password). Registries on loopback (localhost, 127.*, ::1) are spoken
-// to over plain HTTP, as Docker treats them as insecure by default; all others over HTTPS.
+// RegistryAuth says (anonymous, Basic, or a bearer token; the credentials stored for this
+// registry only). Registries whose host resolves to loopback (127.0.0.0/8, ::1) are spoken to
+// over plain HTTP, as Docker treats them as insecure by default; all others over HTTPS.
 // Errors read as one line: "registry 127.0.0.1:5000 is unreachable: Connection refused".
 class RegistryClient {
 public:
     // Prepares a client for `reference`'s repository; no request is made until the first
-    // manifest or blob (so an unreachable registry is reported there). Fails only on a malformed
-    // VMLET_REGISTRY_AUTH.
+    // manifest or blob (so an unreachable registry is reported there). Fails only on an auth file
+    // that cannot be read.
     static Result<RegistryClient> connect(const Reference& reference);
 
     // GET /v2/<name>/manifests/<tag or digest>, accepting OCI and Docker v2 manifests and

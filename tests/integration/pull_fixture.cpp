@@ -35,8 +35,7 @@ ProcessResult Pull::vmlet(std::vector<std::string> arguments, std::map<std::stri
     arguments.insert(arguments.begin(), { "--root", root() });
     // Empty is unset to vmlet (ProcessOptions can only add variables).
     std::map<std::string, std::string> isolated { { "HOME", home() }, { "XDG_RUNTIME_DIR", runtime_dir() },
-        { "XDG_CONFIG_HOME", home() + "/.config" }, { "DOCKER_CONFIG", "" }, { "REGISTRY_AUTH_FILE", "" },
-        { "VMLET_REGISTRY_AUTH", "" } };
+        { "XDG_CONFIG_HOME", home() + "/.config" }, { "DOCKER_CONFIG", "" }, { "REGISTRY_AUTH_FILE", "" } };
     environment.merge(isolated); // keeps the test's own values
     return run_vmlet(arguments, { .timeout = std::chrono::seconds(120), .environment = std::move(environment), .input = input });
 }

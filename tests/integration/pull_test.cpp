@@ -77,19 +77,6 @@ TEST_F(Pull, PullsByDigest)
     EXPECT_EQ(inspect_id(name), written.config.string());
 }
 
-TEST_F(Pull, ATokenRegistryNeedsCredentials)
-{
-    RegistryServer registry(RegistryAuth::Token);
-    write_oci_layout(scratch("layout"), app_spec(), "1");
-    registry.push(scratch("layout"), "1", "private");
-    auto name = registry.address() + "/private:1";
-
-    expect_failure(vmlet({ "pull", name }), "authentication required by " + registry.address());
-    expect_failure(vmlet({ "pull", name }, { { "VMLET_REGISTRY_AUTH", "vmlet:wrong" } }), "were rejected");
-    auto pulled = vmlet({ "pull", name }, { { "VMLET_REGISTRY_AUTH", std::string(RegistryServer::kUser) + ":" + RegistryServer::kPassword } });
-    EXPECT_EQ(pulled.exit_code, 0) << pulled.err;
-}
-
 TEST_F(Pull, RegistryDownUnknownTagAndBadReference)
 {
     expect_failure(vmlet({ "pull", "127.0.0.1:" + std::to_string(unused_port()) + "/app:1" }), "is unreachable");
