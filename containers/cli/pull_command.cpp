@@ -1,5 +1,6 @@
 #include "containers/cli/pull_command.h"
 
+#include "containers/cli/image_limits_environment.h"
 #include "containers/cli/image_pull_output.h"
 #include "containers/registry/image_puller.h"
 
@@ -54,6 +55,7 @@ Result<image::PullLimits> pull_limits_from_environment()
 {
     image::PullLimits limits;
     limits.timeout = TRY(seconds_from_environment(image::kPullTimeoutVariable, limits.timeout));
+    limits.image = TRY(image_limits_from_environment());
     return limits;
 }
 

@@ -14,22 +14,27 @@ namespace vmlet::image {
 
 namespace {
 
-// Image configs are read whole wherever vmlet uses them (Store::read_blob).
-constexpr size_t kMaxConfig = 4 << 20;
-
 bool exists(const std::string& path)
 {
     return ::access(path.c_str(), F_OK) == 0;
 }
 
-Result<ImageConfig> stage_config(const Store& store, const Staging& staging, BlobSource& blobs, const Descriptor& config)
+// The config is read whole wherever vmlet uses it (Store::read_blob), so its size is capped: by
+// the descriptor before a byte is fetched (BlobSource::fetch then takes no more than that), and
+// by reading at most the cap.
+Result<ImageConfig> stage_config(const Store& store, const Staging& staging, BlobSource& blobs, const Descriptor& config,
+    const ImageLimits& limits)
 {
+    if (config.size > limits.manifest_bytes) {
+        return make_error("image config {} is {} bytes by its descriptor, more than {}, the cap {} sets", config.digest.string(), config.size,
+            limits.manifest_bytes, kMaxManifestSizeVariable);
+    }
     auto path = store.blob_path(config.digest);
     if (!store.has_blob(config.digest)) {
         path = staging.blob_path(config.digest);
         TRY_CONTEXT(blobs.fetch(config, path), "image config");
     }
-    auto bytes = TRY(read_small_file(path, kMaxConfig));
+    auto bytes = TRY(read_small_file(path, limits.manifest_bytes));
     return ImageConfig::parse(bytes);
 }
 
@@ -37,7 +42,7 @@ Result<ImageConfig> stage_config(const Store& store, const Staging& staging, Blo
 // under layers/), refused when its uncompressed content does not have `diff_id`. The blob itself
 // goes once it is unpacked, as Docker keeps only the unpacked layer.
 Result<uint64_t> stage_layer(const Staging& staging, BlobSource& blobs, const Descriptor& layer, const Digest& diff_id,
-    const std::string& directory)
+    const std::string& directory, const ImageLimits& limits)
 {
     auto blob = staging.blob_path(layer.digest);
     TRY(blobs.fetch(layer, blob));
@@ -45,7 +50,7 @@ Result<uint64_t> stage_layer(const Staging& staging, BlobSource& blobs, const De
     std::filesystem::create_directories(directory + "/diff", error);
     if (error)
         return make_error("cannot create {}: {}", directory, error.message());
-    auto unpacked = unpack_layer(blob, directory + "/diff");
+    auto unpacked = unpack_layer(blob, directory + "/diff", limits);
     ::unlink(blob.c_str());
     if (!unpacked.ok())
         return unpacked.release_error();
@@ -58,7 +63,7 @@ Result<uint64_t> stage_layer(const Staging& staging, BlobSource& blobs, const De
 // The size of the layer with `diff_id`, unpacked into `staging` unless the store has it or this
 // image listed it before (an image may hold one layer twice, empty ones especially).
 Result<uint64_t> layer_size(const Store& store, const Staging& staging, BlobSource& blobs, const ImageRecord& so_far,
-    const Descriptor& layer, const Digest& diff_id)
+    const Descriptor& layer, const Digest& diff_id, const ImageLimits& limits)
 {
     if (store.has_layer(diff_id))
         return store.layer_size(diff_id);
@@ -66,7 +71,7 @@ Result<uint64_t> layer_size(const Store& store, const Staging& staging, BlobSour
         if (earlier.diff_id == diff_id)
             return earlier.size;
     }
-    return stage_layer(staging, blobs, layer, diff_id, staging.layer_path(diff_id));
+    return stage_layer(staging, blobs, layer, diff_id, staging.layer_path(diff_id), limits);
 }
 
 std::string platform_of(const ImageConfig& config)
@@ -76,10 +81,10 @@ std::string platform_of(const ImageConfig& config)
 
 }
 
-Result<StagedImage> stage_image(const Store& store, const Staging& staging, const ManifestSource& source)
+Result<StagedImage> stage_image(const Store& store, const Staging& staging, const ManifestSource& source, const ImageLimits& limits)
 {
     auto manifest = TRY_CONTEXT(Manifest::parse(source.bytes), "image manifest");
-    auto config = TRY(stage_config(store, staging, source.blobs, manifest.config));
+    auto config = TRY(stage_config(store, staging, source.blobs, manifest.config, limits));
     // OCI config.md: rootfs.diff_ids lists one diff_id per manifest layer, in the same order.
     if (config.diff_ids.size() != manifest.layers.size())
         return make_error("the image config lists {} layers, its manifest {}", config.diff_ids.size(), manifest.layers.size());
@@ -97,7 +102,7 @@ Result<StagedImage> stage_image(const Store& store, const Staging& staging, cons
     };
     for (size_t i = 0; i < manifest.layers.size(); i++) {
         const auto& layer = manifest.layers[i];
-        auto size = TRY(layer_size(store, staging, source.blobs, staged.record, layer, config.diff_ids[i]));
+        auto size = TRY(layer_size(store, staging, source.blobs, staged.record, layer, config.diff_ids[i], limits));
         staged.record.layers.push_back({ layer.digest, config.diff_ids[i], size });
     }
     TRY(staging.sync());
@@ -133,9 +138,9 @@ Result<ImageRecord> commit_image(const Store& store, const ImageIndex& index, co
 }
 
 Result<ImageRecord> import_image(const Store& store, const ImageIndex& index, const Staging& staging, const ManifestSource& source,
-    const std::vector<Reference>& tags)
+    const std::vector<Reference>& tags, const ImageLimits& limits)
 {
-    auto staged = TRY(stage_image(store, staging, source));
+    auto staged = TRY(stage_image(store, staging, source, limits));
     return commit_image(store, index, staging, staged, tags);
 }
 

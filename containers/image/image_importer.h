@@ -2,6 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "containers/image/image_index.h"
+#include "containers/image/image_limits.h"
 #include "containers/image/oci_manifest.h"
 #include "containers/image/reference.h"
 #include "containers/image/staging.h"
@@ -34,9 +35,11 @@ struct StagedImage {
 };
 
 // Fetches into `staging` what the store lacks of the image a manifest describes: its config blob,
-// and each layer, unpacked once by diff_id (OCI config.md "rootfs"); then syncs it. Needs no lock
-// on the store, so a pull holds none while it downloads.
-Result<StagedImage> stage_image(const Store& store, const Staging& staging, const ManifestSource& source);
+// and each layer, unpacked once by diff_id (OCI config.md "rootfs"); then syncs it. A config
+// whose descriptor declares more than limits.manifest_bytes is refused before it is fetched, a
+// layer over the caps while it is unpacked (image_limits.h). Needs no lock on the store, so a
+// pull holds none while it downloads.
+Result<StagedImage> stage_image(const Store& store, const Staging& staging, const ManifestSource& source, const ImageLimits& limits);
 
 // Moves a staged image into the store: config, layers, the manifest blob, then the record and
 // finally the tags. That order means a commit that fails or is killed half-way leaves blobs and
@@ -48,6 +51,6 @@ Result<ImageRecord> commit_image(const Store& store, const ImageIndex& index, co
 
 // Both at once, for a caller that holds the exclusive lock throughout (vmlet load).
 Result<ImageRecord> import_image(const Store& store, const ImageIndex& index, const Staging& staging, const ManifestSource& source,
-    const std::vector<Reference>& tags);
+    const std::vector<Reference>& tags, const ImageLimits& limits);
 
 }

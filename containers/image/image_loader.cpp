@@ -107,7 +107,8 @@ Result<Json> describe_file(DirectoryBlobs& blobs, const ImageTree& tree, const s
 
 // `docker save`: manifest.json is [{"Config": "<id>.json", "RepoTags": [...], "Layers": ["<id>/layer.tar", ...]}].
 // Each entry becomes an OCI manifest (manifest.md) over the same files, which the importer reads.
-Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const ImageIndex& index, const Staging& staging, const ImageTree& tree)
+Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const ImageIndex& index, const Staging& staging, const ImageTree& tree,
+    const ImageLimits& limits)
 {
     auto path = TRY(tree.path_of("manifest.json"));
     auto text = TRY(read_small_file(path, kMaxDocument));
@@ -128,7 +129,7 @@ Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const Imag
         auto names = TRY_CONTEXT(strings_or_empty(entry, "RepoTags"), "manifest.json");
         auto tags = TRY(parse_names(names));
         ManifestSource source { manifest.dump(), blobs };
-        loaded.push_back(TRY(import_image(store, index, staging, source, tags)));
+        loaded.push_back(TRY(import_image(store, index, staging, source, tags, limits)));
     }
     return loaded;
 }
@@ -149,7 +150,7 @@ std::vector<std::string> names_of(const Descriptor& descriptor)
 }
 
 Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const ImageIndex& index, const Staging& staging, const ImageTree& tree,
-    const Platform& platform)
+    const Platform& platform, const ImageLimits& limits)
 {
     auto path = TRY(tree.path_of("index.json"));
     auto text = TRY(read_small_file(path, kMaxDocument));
@@ -166,7 +167,7 @@ Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const Image
         }
         auto tags = TRY(parse_names(names_of(entry)));
         ManifestSource source { bytes, blobs };
-        loaded.push_back(TRY(import_image(store, index, staging, source, tags)));
+        loaded.push_back(TRY(import_image(store, index, staging, source, tags, limits)));
     }
     return loaded;
 }
@@ -174,26 +175,26 @@ Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const Image
 // `docker save` writes manifest.json, and since Docker 25 an OCI layout beside it: manifest.json
 // comes first, for its RepoTags.
 Result<std::vector<ImageRecord>> load_image_tree(const Store& store, const ImageIndex& index, const Staging& staging, const ImageTree& tree,
-    const Platform& platform)
+    const Platform& platform, const ImageLimits& limits)
 {
     if (tree.has("manifest.json"))
-        return load_docker_save(store, index, staging, tree);
+        return load_docker_save(store, index, staging, tree, limits);
     if (tree.has("index.json"))
-        return load_oci_layout(store, index, staging, tree, platform);
+        return load_oci_layout(store, index, staging, tree, platform, limits);
     return make_error("{} holds no image: neither manifest.json (docker save) nor index.json (OCI layout)", tree.shown);
 }
 
 }
 
 Result<std::vector<ImageRecord>> load_image_directory(const Store& store, const ImageIndex& index, const std::string& directory,
-    const Platform& platform)
+    const Platform& platform, const ImageLimits& limits)
 {
     auto staging = TRY(Staging::create(store, "load"));
-    return load_image_tree(store, index, staging, ImageTree { directory, directory_member_lookup(directory), directory }, platform);
+    return load_image_tree(store, index, staging, ImageTree { directory, directory_member_lookup(directory), directory }, platform, limits);
 }
 
 Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const ImageIndex& index, const std::string& archive_path,
-    const Platform& platform)
+    const Platform& platform, const ImageLimits& limits)
 {
     auto staging = TRY(Staging::create(store, "load"));
     auto spool = staging.path() + "/archive";
@@ -204,7 +205,7 @@ Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const Im
     auto loaded = [&]() -> Result<std::vector<ImageRecord>> {
         auto spooled = TRY(spool_image_archive(archive_path, spool));
         // The spool's name means nothing to the user: the archive is named below.
-        return load_image_tree(store, index, staging, ImageTree { spool, spooled.lookup_function(), "it" }, platform);
+        return load_image_tree(store, index, staging, ImageTree { spool, spooled.lookup_function(), "it" }, platform, limits);
     }();
     if (!loaded.ok())
         return loaded.release_error().with_context(archive_path);

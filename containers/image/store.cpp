@@ -2,6 +2,7 @@
 
 #include "vmm/base/file.h"
 #include "containers/image/durable_file.h"
+#include "containers/image/image_limits.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -19,7 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kMaxSmallBlob = 4 << 20;
+// Configs and manifests, which vmlet took only up to the cap the user may raise this far.
+constexpr size_t kMaxSmallBlob = kManifestSizeCeiling;
 
 Result<void> make_directory(const std::string& path)
 {

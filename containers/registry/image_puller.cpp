@@ -47,7 +47,7 @@ std::string type_of(const FetchedManifest& fetched)
 Result<PulledImage> pull_image(const Store& store, const Reference& reference, const Platform& platform, PullObserver& observer,
     const PullLimits& limits)
 {
-    auto client = TRY(RegistryClient::connect(reference));
+    auto client = TRY(RegistryClient::connect(reference, limits.image.manifest_bytes));
     if (limits.timeout.count() > 0) {
         client.set_total_deadline({ std::chrono::steady_clock::now() + limits.timeout,
             fmt::format("the pull's time limit of {} s ({})", limits.timeout.count(), kPullTimeoutVariable) });
@@ -58,7 +58,7 @@ Result<PulledImage> pull_image(const Store& store, const Reference& reference, c
     if (media_type::is_index(type)) {
         auto image_index = TRY(Index::parse(named.bytes));
         auto chosen = TRY_CONTEXT(image_index.select(platform), reference.canonical());
-        manifest = TRY(client.manifest(chosen.digest.string()));
+        manifest = TRY(client.manifest(chosen.digest.string(), chosen.size));
         type = type_of(manifest);
     }
     if (!media_type::is_manifest(type))
@@ -66,7 +66,7 @@ Result<PulledImage> pull_image(const Store& store, const Reference& reference, c
 
     auto staging = TRY(Staging::create(store, "pull"));
     RegistryBlobs blobs(client, observer);
-    auto staged = TRY(stage_image(store, staging, { manifest.bytes, blobs }));
+    auto staged = TRY(stage_image(store, staging, { manifest.bytes, blobs }, limits.image));
 
     auto lock = TRY(store.lock_exclusive());
     ImageIndex index(store);

@@ -2,6 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "containers/image/image_index.h"
+#include "containers/image/image_limits.h"
 #include "containers/image/oci_manifest.h"
 #include "containers/image/reference.h"
 #include "containers/image/store.h"
@@ -31,6 +32,7 @@ struct PulledImage {
 inline constexpr const char* kPullTimeoutVariable = "VMLET_PULL_TIMEOUT";
 struct PullLimits {
     std::chrono::seconds timeout { 3600 };
+    ImageLimits image {};
 };
 
 // `vmlet pull`: the manifest `reference` names (an index resolved to `platform`'s manifest,

@@ -403,7 +403,7 @@ TEST_F(RegistryClientTest, AManifestOverFourMebibytesIsRefused)
     auto client = connect(server.address() + "/app");
     auto fetched = client.manifest("latest");
     ASSERT_FALSE(fetched.ok());
-    EXPECT_EQ(fetched.error().message(), server.address() + " sent a manifest larger than 4 MiB");
+    EXPECT_EQ(fetched.error().message(), server.address() + " sent a manifest larger than 4194304 bytes, the cap VMLET_MAX_MANIFEST_SIZE sets");
 }
 
 // Basic auth for the registry, then a redirect of the blob to another host (as registries do to
@@ -485,6 +485,32 @@ TEST_F(RegistryClientTest, CredentialsGoToNoPlainHttpTokenRealmOnAnotherHost)
     EXPECT_EQ(fetched.error().message(), "registry " + registry.address() + " sends its credentials to the token service " + realm_url
             + ", which is neither https nor its own loopback host: refused");
     EXPECT_TRUE(realm.requests().empty());
+}
+
+// A manifest an index describes: over the cap by its descriptor, it is not asked for; a registry
+// sending more than the descriptor says is cut off there.
+TEST_F(RegistryClientTest, AManifestIsTakenOnlyUpToItsDeclaredSize)
+{
+    std::string manifest(2000, ' ');
+    test::TinyHttpServer server([&](const test::HttpRequest&) {
+        return test::HttpResponse { .status = 200, .headers = { { "Content-Type", std::string(media_type::kOciManifest) } }, .body = manifest };
+    });
+    auto digest = Digest::of(std::string_view(manifest)).string();
+    auto reference = Reference::parse(server.address() + "/app");
+    ASSERT_TRUE(reference.ok());
+    auto client = RegistryClient::connect(reference.value(), 1000);
+    ASSERT_TRUE(client.ok());
+
+    auto over_cap = client.value().manifest(digest, 1001);
+    ASSERT_FALSE(over_cap.ok());
+    EXPECT_EQ(over_cap.error().message(), "manifest " + server.address() + "/app@" + digest
+            + " is 1001 bytes by its descriptor, more than 1000, the cap VMLET_MAX_MANIFEST_SIZE sets");
+    EXPECT_TRUE(server.requests().empty());
+
+    auto longer = client.value().manifest(digest, 100);
+    ASSERT_FALSE(longer.ok());
+    EXPECT_EQ(longer.error().message(),
+        server.address() + " sent more than the 100 bytes the descriptor of manifest " + server.address() + "/app@" + digest + " says");
 }
 
 }

@@ -111,6 +111,24 @@ public:
         add(path, type, 0600, 0, {}, {});
     }
 
+    // A sparse file of `size` bytes whose only data is `content` at its start (a GNU sparse
+    // entry in pax headers): the tar holds `content`, the file it describes is `size` long.
+    void sparse_file(const std::string& path, std::string_view content, uint64_t size)
+    {
+        archive_entry* entry = archive_entry_new();
+        archive_entry_set_pathname(entry, path.c_str());
+        archive_entry_set_filetype(entry, AE_IFREG);
+        archive_entry_set_perm(entry, 0644);
+        archive_entry_set_mtime(entry, kTimestamp, 0);
+        archive_entry_set_size(entry, la_int64_t(size));
+        archive_entry_sparse_add_entry(entry, 0, la_int64_t(content.size()));
+        int status = archive_write_header(m_archive, entry);
+        archive_entry_free(entry);
+        check(status, "adding " + path);
+        if (archive_write_data(m_archive, content.data(), content.size()) != la_ssize_t(content.size()))
+            fail_with_reason("writing " + path);
+    }
+
     std::string finish() &&
     {
         check(archive_write_close(m_archive), "closing an archive");
@@ -363,6 +381,9 @@ std::string make_tar(const std::vector<TarEntry>& entries)
             break;
         case TarEntry::Kind::BlockDevice:
             archive.device(entry.path, AE_IFBLK);
+            break;
+        case TarEntry::Kind::SparseFile:
+            archive.sparse_file(entry.path, entry.content, entry.sparse_size);
             break;
         }
     }

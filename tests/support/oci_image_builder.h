@@ -36,10 +36,11 @@ struct ImageSpec {
 
 // One entry of a hand-made tar, for layers with hostile or unusual entries.
 struct TarEntry {
-    enum class Kind { File, Directory, Symlink, Hardlink, CharDevice, BlockDevice };
+    enum class Kind { File, Directory, Symlink, Hardlink, CharDevice, BlockDevice, SparseFile };
     std::string path; // exactly as written into the tar: may be "../x" or "/etc/x"
     Kind kind { Kind::File };
-    std::string content; // a file's bytes, or a link's target
+    std::string content; // a file's bytes (a sparse file's first ones), or a link's target
+    uint64_t sparse_size { 0 }; // a sparse file's length: the rest is a hole
 };
 
 // A plain (uncompressed) tar of `entries`, in order.
