@@ -3,6 +3,7 @@
 #include "containers/cli/boot_handover.h"
 #include "containers/cli/container_commands.h"
 #include "containers/cli/image_commands.h"
+#include "containers/cli/login_commands.h"
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
 #include "containers/cli/template_commands.h"
@@ -37,6 +38,8 @@ int run_cli(int argc, char** argv)
     for (auto& command : add_container_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_template_commands(app, global))
+        commands.push_back(std::move(command));
+    for (auto& command : add_login_commands(app))
         commands.push_back(std::move(command));
     auto* version = app.add_subcommand("version", "Print vmlet's version");
 

@@ -1,6 +1,7 @@
 #include "containers/cli/image_commands.h"
 
 #include "containers/cli/human_units.h"
+#include "containers/cli/image_limits_environment.h"
 #include "containers/cli/with_image_store.h"
 #include "containers/image/image_loader.h"
 #include "containers/image/image_removal.h"
@@ -39,8 +40,9 @@ struct LoadOptions {
 Result<void> load(const Store& store, const ImageIndex& index, const LoadOptions& options)
 {
     auto platform = options.platform.empty() ? image::Platform::host() : TRY(image::Platform::parse(options.platform));
-    auto loaded = options.directory.empty() ? image::load_image_archive(store, index, options.input, platform)
-                                            : image::load_image_directory(store, index, options.directory, platform);
+    auto limits = TRY(image_limits_from_environment());
+    auto loaded = options.directory.empty() ? image::load_image_archive(store, index, options.input, platform, limits)
+                                            : image::load_image_directory(store, index, options.directory, platform, limits);
     if (!loaded.ok()) {
         // What a failed load fetched or unpacked belongs to no image: take it away again.
         (void)image::collect_garbage(store, index);

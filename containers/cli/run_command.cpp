@@ -2,6 +2,7 @@
 
 #include "containers/cli/human_units.h"
 #include "containers/cli/image_pull_output.h"
+#include "containers/cli/pull_command.h"
 #include "containers/cli/raw_terminal.h"
 #include "containers/image/image_index.h"
 #include "containers/image/store.h"
@@ -107,12 +108,11 @@ Result<void> find_or_pull(const GlobalOptions& global, const std::string& name, 
             return found.release_error();
     }
     fmt::print(stderr, "Unable to find image '{}' locally\n", name);
-    auto lock = TRY(store.lock_exclusive());
-    image::ImageIndex index(store);
     auto reference = TRY(image::Reference::parse(name));
     auto platform = flags.platform.empty() ? image::Platform::host() : TRY(image::Platform::parse(flags.platform));
+    auto limits = TRY(pull_limits_from_environment());
     PullOutput output(stderr);
-    TRY(image::pull_image(store, index, reference, platform, output));
+    TRY(image::pull_image(store, reference, platform, output, limits));
     return {};
 }
 

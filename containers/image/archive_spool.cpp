@@ -104,6 +104,21 @@ Result<void> spool_member(archive* reader, archive_entry* entry, const std::stri
     }
 }
 
+// What `docker load` takes (docker image load: "a tar archive, even if compressed with gzip,
+// bzip2, xz or zstd") and nothing more: support_filter_all would also let a hostile archive pick a
+// decompressor that libarchive runs as an external program (lrzip, lzop, grzip, lz4 or lzma
+// without their libraries). ARCHIVE_WARN means this libarchive lacks the library and would run the
+// program; that is refused too.
+Result<void> support_docker_load_compressions(archive* reader)
+{
+    for (auto support : { archive_read_support_filter_gzip, archive_read_support_filter_bzip2, archive_read_support_filter_xz,
+             archive_read_support_filter_zstd }) {
+        if (support(reader) != ARCHIVE_OK)
+            return make_error("this libarchive cannot decompress gzip, bzip2, xz and zstd in-process");
+    }
+    return {};
+}
+
 }
 
 std::string printable_name(std::string_view text)
@@ -247,7 +262,7 @@ Result<void> SpooledArchive::add(const std::string& name, ArchiveMember member)
 Result<SpooledArchive> spool_image_archive(const std::string& archive_path, const std::string& directory)
 {
     std::unique_ptr<archive, FreeArchive> reader(archive_read_new());
-    archive_read_support_filter_all(reader.get());
+    TRY(support_docker_load_compressions(reader.get()));
     archive_read_support_format_tar(reader.get());
     if (archive_read_open_filename(reader.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
         return make_error("cannot open it: {}", archive_error_string(reader.get()));

@@ -53,7 +53,8 @@ private:
     std::map<std::string, ArchiveMember> m_members;
 };
 
-// Writes every regular member of the tar archive at `archive_path` (plain, gzip or zstd) into
+// Writes every regular member of the tar archive at `archive_path` (plain, or compressed as
+// `docker load` takes it: gzip, bzip2, xz or zstd, each decompressed inside libarchive) into
 // the empty directory `directory`, under its normal name, and records all members. Hard links
 // (how `docker save` shares a layer between images) become hard links. Refuses, naming the
 // entry, a member whose name is not normal, a hard link to anything but an earlier regular

@@ -1,6 +1,7 @@
 #include "containers/image/image_index.h"
 
 #include "vmm/base/file.h"
+#include "containers/image/durable_file.h"
 #include "containers/image/json_fields.h"
 
 #include <unistd.h>
@@ -94,7 +95,7 @@ std::string ImageIndex::record_path(const Digest& id) const
 
 Result<void> ImageIndex::add(const ImageRecord& record) const
 {
-    return replace_file(record_path(record.id), record_json(record).dump(2));
+    return write_file_durably(record_path(record.id), record_json(record).dump(2));
 }
 
 Result<ImageRecord> ImageIndex::read_record(const Digest& id) const
@@ -173,7 +174,7 @@ Result<void> ImageIndex::write_tags(const std::vector<std::pair<std::string, Dig
     Json object = Json::object();
     for (const auto& [name, id] : tags)
         object[name] = id.string();
-    return replace_file(m_root + "/tags.json", object.dump(2));
+    return write_file_durably(m_root + "/tags.json", object.dump(2));
 }
 
 Result<void> ImageIndex::tag(const Reference& reference, const Digest& id) const

@@ -36,7 +36,8 @@ std::vector<std::string> overlay_lower_dirs(const Store& store, const ImageRecor
 
 // The store's names: images/<id>.json, one record per image, and tags.json, which maps each
 // canonical reference ("docker.io/library/busybox:latest") to an image id. Both are replaced
-// whole with rename(2), so a reader never sees half a file. Callers hold the store's lock.
+// whole with rename(2), so a reader never sees half a file, and synced first (durable_file.h), so
+// a crash never leaves an empty one. Callers hold the store's lock.
 class ImageIndex {
 public:
     explicit ImageIndex(const Store& store);

@@ -38,12 +38,12 @@ struct ImageTree {
 
 // Blobs read from an image tree: by default at blobs/sha256/<hex>, or where manifest.json says
 // (`docker save`'s <id>/layer.tar, containers/image's <digest>.tar). Each is copied into the
-// store's tmp/ and checked there, so a file changed under vmlet's feet cannot slip past the check.
+// staging directory and checked there, so a file changed under vmlet's feet cannot slip past the
+// check.
 class DirectoryBlobs final : public BlobSource {
 public:
-    DirectoryBlobs(const Store& store, const ImageTree& tree)
-        : m_store(store)
-        , m_tree(tree)
+    explicit DirectoryBlobs(const ImageTree& tree)
+        : m_tree(tree)
     {
     }
 
@@ -57,16 +57,16 @@ public:
         return TRY_CONTEXT(m_tree.path_of("blobs/sha256/" + std::string(digest.hex())), fmt::format("the image has no blob {}", digest.string()));
     }
 
-    Result<std::string> fetch(const Descriptor& blob) override
+    Result<void> fetch(const Descriptor& blob, const std::string& path) override
     {
         auto source = TRY(path_of(blob.digest));
-        auto staged = m_store.temp_path("blob");
         std::error_code error;
-        std::filesystem::copy_file(source, staged, error);
-        if (error)
+        std::filesystem::copy_file(source, path, error);
+        if (error) {
+            std::filesystem::remove(path, error);
             return make_error("the image has no blob {} ({}: {})", blob.digest.string(), source, error.message());
-        TRY(verify_file(staged, blob.digest));
-        return staged;
+        }
+        return verify_file(path, blob.digest);
     }
 
     // A manifest or index, read whole and checked against its digest.
@@ -80,7 +80,6 @@ public:
     }
 
 private:
-    const Store& m_store;
     const ImageTree& m_tree;
     std::map<Digest, std::string> m_places;
 };
@@ -108,7 +107,8 @@ Result<Json> describe_file(DirectoryBlobs& blobs, const ImageTree& tree, const s
 
 // `docker save`: manifest.json is [{"Config": "<id>.json", "RepoTags": [...], "Layers": ["<id>/layer.tar", ...]}].
 // Each entry becomes an OCI manifest (manifest.md) over the same files, which the importer reads.
-Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const ImageIndex& index, const ImageTree& tree)
+Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const ImageIndex& index, const Staging& staging, const ImageTree& tree,
+    const ImageLimits& limits)
 {
     auto path = TRY(tree.path_of("manifest.json"));
     auto text = TRY(read_small_file(path, kMaxDocument));
@@ -119,7 +119,7 @@ Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const Imag
     for (const auto& entry : entries) {
         if (!entry.is_object())
             return make_error("manifest.json has an entry that is not an object");
-        DirectoryBlobs blobs(store, tree);
+        DirectoryBlobs blobs(tree);
         auto config_name = TRY_CONTEXT(required_string(entry, "Config"), "manifest.json");
         Json manifest = { { "schemaVersion", 2 }, { "mediaType", media_type::kOciManifest } };
         manifest["config"] = TRY(describe_file(blobs, tree, config_name, media_type::kOciConfig));
@@ -129,7 +129,7 @@ Result<std::vector<ImageRecord>> load_docker_save(const Store& store, const Imag
         auto names = TRY_CONTEXT(strings_or_empty(entry, "RepoTags"), "manifest.json");
         auto tags = TRY(parse_names(names));
         ManifestSource source { manifest.dump(), blobs };
-        loaded.push_back(TRY(import_image(store, index, source, tags)));
+        loaded.push_back(TRY(import_image(store, index, staging, source, tags, limits)));
     }
     return loaded;
 }
@@ -149,13 +149,13 @@ std::vector<std::string> names_of(const Descriptor& descriptor)
     return {};
 }
 
-Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const ImageIndex& index, const ImageTree& tree,
-    const Platform& platform)
+Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const ImageIndex& index, const Staging& staging, const ImageTree& tree,
+    const Platform& platform, const ImageLimits& limits)
 {
     auto path = TRY(tree.path_of("index.json"));
     auto text = TRY(read_small_file(path, kMaxDocument));
     auto top = TRY_CONTEXT(Index::parse(text), "index.json");
-    DirectoryBlobs blobs(store, tree);
+    DirectoryBlobs blobs(tree);
     std::vector<ImageRecord> loaded;
     for (const auto& entry : top.manifests) {
         auto bytes = TRY(blobs.read_document(entry.digest));
@@ -167,35 +167,37 @@ Result<std::vector<ImageRecord>> load_oci_layout(const Store& store, const Image
         }
         auto tags = TRY(parse_names(names_of(entry)));
         ManifestSource source { bytes, blobs };
-        loaded.push_back(TRY(import_image(store, index, source, tags)));
+        loaded.push_back(TRY(import_image(store, index, staging, source, tags, limits)));
     }
     return loaded;
 }
 
 // `docker save` writes manifest.json, and since Docker 25 an OCI layout beside it: manifest.json
 // comes first, for its RepoTags.
-Result<std::vector<ImageRecord>> load_image_tree(const Store& store, const ImageIndex& index, const ImageTree& tree,
-    const Platform& platform)
+Result<std::vector<ImageRecord>> load_image_tree(const Store& store, const ImageIndex& index, const Staging& staging, const ImageTree& tree,
+    const Platform& platform, const ImageLimits& limits)
 {
     if (tree.has("manifest.json"))
-        return load_docker_save(store, index, tree);
+        return load_docker_save(store, index, staging, tree, limits);
     if (tree.has("index.json"))
-        return load_oci_layout(store, index, tree, platform);
+        return load_oci_layout(store, index, staging, tree, platform, limits);
     return make_error("{} holds no image: neither manifest.json (docker save) nor index.json (OCI layout)", tree.shown);
 }
 
 }
 
 Result<std::vector<ImageRecord>> load_image_directory(const Store& store, const ImageIndex& index, const std::string& directory,
-    const Platform& platform)
+    const Platform& platform, const ImageLimits& limits)
 {
-    return load_image_tree(store, index, ImageTree { directory, directory_member_lookup(directory), directory }, platform);
+    auto staging = TRY(Staging::create(store, "load"));
+    return load_image_tree(store, index, staging, ImageTree { directory, directory_member_lookup(directory), directory }, platform, limits);
 }
 
 Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const ImageIndex& index, const std::string& archive_path,
-    const Platform& platform)
+    const Platform& platform, const ImageLimits& limits)
 {
-    auto spool = store.temp_path("load");
+    auto staging = TRY(Staging::create(store, "load"));
+    auto spool = staging.path() + "/archive";
     std::error_code error;
     std::filesystem::create_directory(spool, error);
     if (error)
@@ -203,9 +205,8 @@ Result<std::vector<ImageRecord>> load_image_archive(const Store& store, const Im
     auto loaded = [&]() -> Result<std::vector<ImageRecord>> {
         auto spooled = TRY(spool_image_archive(archive_path, spool));
         // The spool's name means nothing to the user: the archive is named below.
-        return load_image_tree(store, index, ImageTree { spool, spooled.lookup_function(), "it" }, platform);
+        return load_image_tree(store, index, staging, ImageTree { spool, spooled.lookup_function(), "it" }, platform, limits);
     }();
-    std::filesystem::remove_all(spool, error);
     if (!loaded.ok())
         return loaded.release_error().with_context(archive_path);
     return loaded;

@@ -115,6 +115,35 @@ enum class Create {
     MissingParents,
 };
 
+// Counts a layer's entries and the bytes its files will take against ImageLimits, at each
+// header, so nothing over a cap is written. A sparse entry counts at its full size: its holes are
+// read, and written, as zeros.
+class LayerBudget {
+public:
+    explicit LayerBudget(const ImageLimits& limits)
+        : m_limits(limits)
+    {
+    }
+
+    Result<void> admit(archive_entry* entry)
+    {
+        if (++m_entries > m_limits.layer_entries)
+            return make_error("it holds more than {} entries, the cap {} sets", m_limits.layer_entries, kMaxLayerEntriesVariable);
+        if (archive_entry_filetype(entry) != AE_IFREG || archive_entry_hardlink(entry))
+            return {};
+        auto size = uint64_t(std::max<la_int64_t>(archive_entry_size(entry), 0));
+        if (size > m_limits.layer_bytes - m_file_bytes)
+            return make_error("its files come to more than {} bytes, the cap {} sets", m_limits.layer_bytes, kMaxLayerSizeVariable);
+        m_file_bytes += size;
+        return {};
+    }
+
+private:
+    const ImageLimits& m_limits;
+    uint64_t m_entries { 0 };
+    uint64_t m_file_bytes { 0 };
+};
+
 class Unpacker {
 public:
     explicit Unpacker(UniqueFd root)
@@ -513,7 +542,7 @@ Result<void> Unpacker::restore_directory_times()
 
 }
 
-Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::string& destination)
+Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::string& destination, const ImageLimits& limits)
 {
     std::string label = fmt::format("layer {}", layer_label(blob_path));
     UniqueFd root(open(destination.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -521,12 +550,14 @@ Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::stri
         int err = errno;
         return errno_error(fmt::format("{}: opening {}", label, destination), err);
     }
-    auto stream = TRY_CONTEXT(TarStream::open(blob_path), label);
+    auto stream = TRY_CONTEXT(TarStream::open(blob_path, limits.layer_bytes), label);
     Unpacker unpacker(std::move(root));
+    LayerBudget budget(limits);
     for (;;) {
         auto* entry = TRY_CONTEXT(stream->next_entry(), label);
         if (!entry)
             break;
+        TRY_CONTEXT(budget.admit(entry), label);
         TRY_CONTEXT(unpacker.apply(*stream, entry), label);
     }
     TRY_CONTEXT(unpacker.restore_directory_times(), label);

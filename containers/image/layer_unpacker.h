@@ -2,6 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "containers/image/digest.h"
+#include "containers/image/image_limits.h"
 
 #include <cstdint>
 #include <string>
@@ -21,7 +22,10 @@ struct UnpackedLayer {
 // Refuses, naming the entry, anything that could write outside `destination`: `..` components,
 // absolute paths, a path through a symlink, a hardlink whose target is outside the layer, and
 // device nodes. Of the entries' xattrs only security.capability and user.* are kept; the
-// trusted.* namespace belongs to overlayfs. On error the caller removes `destination`.
-Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::string& destination);
+// trusted.* namespace belongs to overlayfs. Refuses a layer over `limits` (image_limits.h): more
+// entries than layer_entries, an uncompressed stream or files adding up to more than layer_bytes,
+// before writing what would pass them (the default caps unless told). On error the caller
+// removes `destination`.
+Result<UnpackedLayer> unpack_layer(const std::string& blob_path, const std::string& destination, const ImageLimits& limits = {});
 
 }

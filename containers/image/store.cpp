@@ -1,6 +1,8 @@
 #include "containers/image/store.h"
 
 #include "vmm/base/file.h"
+#include "containers/image/durable_file.h"
+#include "containers/image/image_limits.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -21,7 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kMaxSmallBlob = 4 << 20;
+// Configs and manifests, which vmlet took only up to the cap the user may raise this far.
+constexpr size_t kMaxSmallBlob = kManifestSizeCeiling;
 
 Result<void> make_directory(const std::string& path)
 {
@@ -114,15 +117,26 @@ std::vector<std::string> mounts_below(const std::string& directory)
 Result<Store::Lock> Store::lock_exclusive() const
 {
     auto held = TRY(lock(LOCK_EX));
-    // What commands that were killed left: their files, and mounts an older vmlet made here (a disk
-    // build's overlay) that would otherwise keep them from going.
-    auto tmp = m_root + "/tmp";
-    for (const auto& point : mounts_below(tmp))
+    clear_abandoned_temporaries();
+    return held;
+}
+
+// What is in tmp/ belongs to a command that died, unless it is the staging directory of a pull
+// that is still downloading: that one is flock(2)ed by its owner (staging.h). Taking the same lock
+// before removing an entry keeps the owner of a brand-new one from using it while it goes. Mounts
+// an older vmlet made here (a disk build's overlay) are detached first, or they would keep theirs.
+void Store::clear_abandoned_temporaries() const
+{
+    for (const auto& point : mounts_below(m_root + "/tmp"))
         ::umount2(point.c_str(), MNT_DETACH);
     std::error_code error;
-    for (const auto& entry : fs::directory_iterator(tmp, error))
-        TRY(remove_tree(entry.path().string()));
-    return held;
+    for (const auto& entry : fs::directory_iterator(m_root + "/tmp", error)) {
+        auto path = entry.path().string();
+        UniqueFd held(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        if (held.valid() && ::flock(held.get(), LOCK_EX | LOCK_NB) < 0)
+            continue; // in use (EWOULDBLOCK); any other failure leaves it for the next writer too
+        (void)remove_tree(path);
+    }
 }
 
 Result<Store::Lock> Store::lock_shared() const
@@ -175,8 +189,8 @@ std::string Store::temp_path(std::string_view purpose) const
 Result<void> Store::commit_blob(const std::string& staged, const Digest& expected) const
 {
     TRY(verify_file(staged, expected));
-    if (::rename(staged.c_str(), blob_path(expected).c_str()) < 0)
-        return errno_error(fmt::format("cannot store blob {}", expected.string()));
+    TRY(sync_path(staged));
+    TRY_CONTEXT(rename_durably(staged, blob_path(expected)), fmt::format("storing blob {}", expected.string()));
     return {};
 }
 
@@ -202,28 +216,12 @@ Result<void> Store::remove_blob(const Digest& digest) const
     return {};
 }
 
-Result<UnpackedLayer> Store::unpack_layer(const std::string& blob_file, const Digest& diff_id) const
+Result<void> Store::commit_layer(const std::string& staged, const Digest& diff_id) const
 {
-    auto staged = temp_path("layer");
-    TRY(make_directory(staged + "/diff"));
-    auto unpacked = image::unpack_layer(blob_file, staged + "/diff");
-    if (unpacked.ok() && unpacked.value().diff_id != diff_id)
-        unpacked = make_error("layer {} has the wrong content (its diff_id is {})", diff_id.string(), unpacked.value().diff_id.string());
-    if (unpacked.ok()) {
-        auto size = replace_file(staged + "/size", std::to_string(unpacked.value().tar_bytes));
-        if (!size.ok())
-            unpacked = size.release_error();
-    }
-    if (!unpacked.ok()) {
-        (void)remove_tree(staged);
-        return unpacked.release_error();
-    }
-    if (::rename(staged.c_str(), layer_directory(diff_id).c_str()) < 0) {
-        int error = errno;
-        (void)remove_tree(staged);
-        return errno_error(fmt::format("cannot store layer {}", diff_id.string()), error);
-    }
-    return unpacked;
+    if (has_layer(diff_id))
+        return remove_tree(staged);
+    TRY_CONTEXT(rename_durably(staged, layer_directory(diff_id)), fmt::format("storing layer {}", diff_id.string()));
+    return {};
 }
 
 Result<void> Store::remove_layer(const Digest& diff_id) const

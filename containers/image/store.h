@@ -3,7 +3,6 @@
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
 #include "containers/image/digest.h"
-#include "containers/image/layer_unpacker.h"
 
 #include <string>
 #include <string_view>
@@ -15,10 +14,10 @@ namespace vmlet::image {
 //   layers/<hex>/diff/  each layer unpacked once, named by its diff_id, shared by all images with
 //                       it: an overlayfs lower directory
 //   layers/<hex>/size   the length of its uncompressed tar, which `vmlet images` adds up
-//   tmp/                downloads and unpacking in progress
+//   tmp/                downloads and unpacking in progress (staging.h)
 //   lock                flock(2): exclusive while a command changes the store, shared while one reads
-// A blob or layer reaches its final name only complete and verified (rename(2) from tmp/), so a
-// pull that dies half-way leaves nothing but files in tmp/, which the next writer clears.
+// A blob or layer reaches its final name only complete, verified and synced (rename(2) from tmp/),
+// so a pull that dies half-way leaves nothing but files in tmp/, which the next writer clears.
 class Store {
 public:
     static Result<Store> open(const std::string& root);
@@ -39,7 +38,8 @@ public:
     private:
         UniqueFd m_fd;
     };
-    // Clears tmp/ once it holds the lock: no other writer can be mid-way.
+    // Clears tmp/ once it holds the lock, except the staging directories (staging.h) of pulls
+    // still downloading, which hold a lock of their own.
     Result<Lock> lock_exclusive() const;
     Result<Lock> lock_shared() const;
 
@@ -54,16 +54,18 @@ public:
     // A new path under tmp/ for the caller to write a download or an archive member to.
     std::string temp_path(std::string_view purpose) const;
 
-    // Moves the file `staged` (under tmp/) to blobs/ after checking its content has `expected`.
+    // Moves the file `staged` (under tmp/) to blobs/ after checking its content has `expected`,
+    // durably (durable_file.h).
     Result<void> commit_blob(const std::string& staged, const Digest& expected) const;
     Result<void> write_blob(std::string_view bytes, const Digest& expected) const;
     // Small blobs only (manifests, configs): at most 4 MiB, as distribution limits manifests.
     Result<std::string> read_blob(const Digest& digest) const;
     Result<void> remove_blob(const Digest& digest) const;
 
-    // Unpacks the layer blob at `blob_file` and keeps it as layers/<diff_id>, refusing it when
-    // its uncompressed content does not have `diff_id` (OCI config.md "rootfs").
-    Result<UnpackedLayer> unpack_layer(const std::string& blob_file, const Digest& diff_id) const;
+    // Moves the directory `staged` (under tmp/: diff/ and size, already synced and checked
+    // against `diff_id`) to layers/<diff_id>; when the store got the layer meanwhile (another
+    // pull), `staged` is removed instead.
+    Result<void> commit_layer(const std::string& staged, const Digest& diff_id) const;
     Result<void> remove_layer(const Digest& diff_id) const;
 
 private:
@@ -72,6 +74,7 @@ private:
     {
     }
     Result<Lock> lock(int operation) const;
+    void clear_abandoned_temporaries() const;
     std::string layer_directory(const Digest& diff_id) const;
 
     std::string m_root;

@@ -18,9 +18,10 @@ std::string archive_message(archive* reader, std::string_view fallback)
 }
 
 // Errors say what is wrong with the stream, not which file it is: the caller names the layer.
-Result<std::unique_ptr<TarStream>> TarStream::open(const std::string& path)
+Result<std::unique_ptr<TarStream>> TarStream::open(const std::string& path, uint64_t max_bytes)
 {
     auto stream = std::unique_ptr<TarStream>(new TarStream());
+    stream->m_max_bytes = max_bytes;
 
     // OCI image spec layer.md "Distributable Format": a layer is a tar, plain, gzip or zstd. Only
     // those two filters are enabled: support_filter_all would also let a hostile blob pick
@@ -88,6 +89,9 @@ Result<std::span<const uint8_t>> TarStream::read_uncompressed()
     // hash would silently skip.
     if (offset < 0 || uint64_t(offset) != m_bytes)
         return make_error("the decompressed stream is not contiguous at byte {}", m_bytes);
+    // Before the bytes go anywhere; the decompressor has made at most one block more.
+    if (size > m_max_bytes - m_bytes)
+        return make_error("it decompresses to more than {} bytes, the cap {} sets", m_max_bytes, kMaxLayerSizeVariable);
     auto bytes = std::span(static_cast<const uint8_t*>(data), size);
     m_hash.update(bytes);
     m_bytes += size;

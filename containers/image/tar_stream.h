@@ -2,6 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "containers/image/digest.h"
+#include "containers/image/image_limits.h"
 #include "containers/image/layer_unpacker.h"
 
 #include <archive.h>
@@ -22,8 +23,9 @@ namespace vmlet::image {
 class TarStream {
 public:
     // Heap-allocated because the inner reader keeps a pointer to it. Errors from here on say what
-    // is wrong with the stream, not which blob it is: the caller names the layer.
-    static Result<std::unique_ptr<TarStream>> open(const std::string& path);
+    // is wrong with the stream, not which blob it is: the caller names the layer. Decompressing
+    // past `max_bytes` (ImageLimits::layer_bytes) is an error: a bomb stops there.
+    static Result<std::unique_ptr<TarStream>> open(const std::string& path, uint64_t max_bytes);
 
     TarStream(const TarStream&) = delete;
     TarStream& operator=(const TarStream&) = delete;
@@ -52,6 +54,7 @@ private:
     std::optional<std::string> m_uncompress_error;
     Sha256 m_hash;
     uint64_t m_bytes { 0 };
+    uint64_t m_max_bytes { 0 };
 };
 
 }

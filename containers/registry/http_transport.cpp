@@ -152,6 +152,7 @@ Result<HttpTransport> HttpTransport::create()
 
 HttpTransport::HttpTransport(HttpTransport&& other) noexcept
     : m_easy(std::exchange(other.m_easy, nullptr))
+    , m_total_deadline(std::move(other.m_total_deadline))
 {
 }
 
@@ -160,6 +161,7 @@ HttpTransport& HttpTransport::operator=(HttpTransport&& other) noexcept
     if (this != &other) {
         curl_easy_cleanup(m_easy);
         m_easy = std::exchange(other.m_easy, nullptr);
+        m_total_deadline = std::move(other.m_total_deadline);
     }
     return *this;
 }
@@ -171,6 +173,14 @@ HttpTransport::~HttpTransport()
 
 Result<HttpResponse> HttpTransport::get(const HttpRequest& request)
 {
+    using namespace std::chrono;
+    auto timeout = request.deadline == Deadline::WholeRequest ? milliseconds(seconds(kWholeRequestSeconds)) : milliseconds::max();
+    if (m_total_deadline) {
+        auto left = duration_cast<milliseconds>(m_total_deadline->at - steady_clock::now());
+        if (left <= milliseconds::zero())
+            return make_error("registry {} timed out: {} passed", request.server, m_total_deadline->what);
+        timeout = std::min(timeout, left);
+    }
     Transfer transfer { .request = request };
     char error_buffer[CURL_ERROR_SIZE] = {};
     HeaderList headers;
@@ -194,8 +204,8 @@ Result<HttpResponse> HttpTransport::get(const HttpRequest& request)
     curl_easy_setopt(m_easy, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
     curl_easy_setopt(m_easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(m_easy, CURLOPT_LOW_SPEED_TIME, kLowSpeedSeconds);
-    if (request.deadline == Deadline::WholeRequest)
-        curl_easy_setopt(m_easy, CURLOPT_TIMEOUT, kWholeRequestSeconds);
+    if (timeout != std::chrono::milliseconds::max())
+        curl_easy_setopt(m_easy, CURLOPT_TIMEOUT_MS, long(timeout.count()));
     // A registry on loopback (docker run -p 5000:5000 registry) is never behind the proxy a
     // developer's environment names; an explicit no_proxy is the user's to set.
     if (!std::getenv("no_proxy") && !std::getenv("NO_PROXY"))
@@ -210,6 +220,8 @@ Result<HttpResponse> HttpTransport::get(const HttpRequest& request)
 
     CURLcode code = curl_easy_perform(m_easy);
     auto result = outcome(m_easy, code, transfer, error_buffer);
+    if (code == CURLE_OPERATION_TIMEDOUT && m_total_deadline && steady_clock::now() >= m_total_deadline->at)
+        result = make_error("registry {} timed out: {} passed", request.server, m_total_deadline->what);
     // The options point into this frame (the error buffer, the header list, the transfer): none
     // may outlive it. The reset keeps the connections for the next request.
     curl_easy_reset(m_easy);

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -54,6 +55,14 @@ struct HttpResponse {
     std::optional<std::string> header(std::string_view name) const;
 };
 
+// A time by which every request of a transport must be over, whatever its own deadline (a
+// pull's downloads as a whole: a registry trickling bytes just fast enough to pass the stall check
+// must still end), and how errors name it: "the pull's time limit of 3600 s (VMLET_PULL_TIMEOUT)".
+struct TotalDeadline {
+    std::chrono::steady_clock::time_point at;
+    std::string what;
+};
+
 // HTTP(S) GETs over one libcurl easy handle, which keeps connections alive between requests. The
 // policy is the same for every request: http and https only, redirects followed (at most 10),
 // proxies from the environment except for loopback, a connect timeout, and credentials never
@@ -73,6 +82,9 @@ public:
     // One GET; any HTTP status is a success here, the caller decides what it means.
     Result<HttpResponse> get(const HttpRequest& request);
 
+    // From now on every request ends by `deadline.at`; one that would start later fails at once.
+    void set_total_deadline(TotalDeadline deadline) { m_total_deadline = std::move(deadline); }
+
 private:
     explicit HttpTransport(CURL* easy)
         : m_easy(easy)
@@ -80,6 +92,7 @@ private:
     }
 
     CURL* m_easy { nullptr };
+    std::optional<TotalDeadline> m_total_deadline;
 };
 
 }

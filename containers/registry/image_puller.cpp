@@ -1,6 +1,7 @@
 #include "containers/registry/image_puller.h"
 
 #include "containers/image/image_importer.h"
+#include "containers/image/image_removal.h"
 #include "containers/image/media_types.h"
 #include "containers/registry/registry_client.h"
 
@@ -10,27 +11,24 @@ namespace {
 
 class RegistryBlobs final : public BlobSource {
 public:
-    RegistryBlobs(const Store& store, RegistryClient& client, PullObserver& observer)
-        : m_store(store)
-        , m_client(client)
+    RegistryBlobs(RegistryClient& client, PullObserver& observer)
+        : m_client(client)
         , m_observer(observer)
     {
     }
 
-    Result<std::string> fetch(const Descriptor& blob) override
+    Result<void> fetch(const Descriptor& blob, const std::string& path) override
     {
-        auto path = m_store.temp_path("blob");
         m_observer.downloading(blob);
         TRY(m_client.download_blob(blob.digest, blob.size, path, [this](uint64_t done, uint64_t total) { m_observer.progress(done, total); }));
         m_observer.downloaded(blob);
         m_downloaded_any = true;
-        return path;
+        return {};
     }
 
     bool downloaded_any() const { return m_downloaded_any; }
 
 private:
-    const Store& m_store;
     RegistryClient& m_client;
     PullObserver& m_observer;
     bool m_downloaded_any { false };
@@ -46,26 +44,39 @@ std::string type_of(const FetchedManifest& fetched)
 
 }
 
-Result<PulledImage> pull_image(const Store& store, const ImageIndex& index, const Reference& reference, const Platform& platform,
-    PullObserver& observer)
+Result<PulledImage> pull_image(const Store& store, const Reference& reference, const Platform& platform, PullObserver& observer,
+    const PullLimits& limits)
 {
-    auto client = TRY(RegistryClient::connect(reference));
+    auto client = TRY(RegistryClient::connect(reference, limits.image.manifest_bytes));
+    if (limits.timeout.count() > 0) {
+        client.set_total_deadline({ std::chrono::steady_clock::now() + limits.timeout,
+            fmt::format("the pull's time limit of {} s ({})", limits.timeout.count(), kPullTimeoutVariable) });
+    }
     auto named = TRY(client.manifest(reference.digest.empty() ? reference.tag : reference.digest));
     auto manifest = named;
     auto type = type_of(named);
     if (media_type::is_index(type)) {
         auto image_index = TRY(Index::parse(named.bytes));
         auto chosen = TRY_CONTEXT(image_index.select(platform), reference.canonical());
-        manifest = TRY(client.manifest(chosen.digest.string()));
+        manifest = TRY(client.manifest(chosen.digest.string(), chosen.size));
         type = type_of(manifest);
     }
     if (!media_type::is_manifest(type))
         return make_error("{} is a {}, not an image manifest", reference.canonical(), type.empty() ? "document of unknown type" : type);
 
-    RegistryBlobs blobs(store, client, observer);
-    ManifestSource source { manifest.bytes, blobs };
-    auto record = TRY(import_image(store, index, source, { reference }));
-    return PulledImage { std::move(record), named.digest, blobs.downloaded_any() };
+    auto staging = TRY(Staging::create(store, "pull"));
+    RegistryBlobs blobs(client, observer);
+    auto staged = TRY(stage_image(store, staging, { manifest.bytes, blobs }, limits.image));
+
+    auto lock = TRY(store.lock_exclusive());
+    ImageIndex index(store);
+    auto record = commit_image(store, index, staging, staged, { reference });
+    if (!record.ok()) {
+        // What the commit moved into the store belongs to no image: it goes again.
+        (void)collect_garbage(store, index);
+        return record.release_error();
+    }
+    return PulledImage { record.release_value(), named.digest, blobs.downloaded_any() };
 }
 
 }

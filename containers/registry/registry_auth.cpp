@@ -2,11 +2,11 @@
 
 #include "containers/registry/auth_challenge.h"
 #include "containers/registry/base64.h"
+#include "containers/registry/credential_scope.h"
+#include "containers/registry/credential_store.h"
 #include "containers/registry/registry_token.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <iterator>
 #include <utility>
 #include <vector>
@@ -15,24 +15,18 @@ namespace vmlet::image {
 
 namespace {
 
-constexpr const char* kAuthVariable = "VMLET_REGISTRY_AUTH";
 // A token answer is a small JSON document; a JWT granting one scope is a few KiB.
 constexpr size_t kTokenAnswerLimit = 1 << 20;
 
 }
 
-Result<RegistryAuth> RegistryAuth::from_environment(std::string registry, std::string repository)
+Result<RegistryAuth> RegistryAuth::for_registry(std::string registry, std::string repository)
 {
-    std::optional<std::string> credentials;
-    if (const char* auth = std::getenv(kAuthVariable); auth && *auth) {
-        if (!std::strchr(auth, ':'))
-            return make_error("{} must be user:password", kAuthVariable);
-        credentials = auth;
-    }
+    auto credentials = TRY(find_credentials(registry, repository));
     return RegistryAuth(std::move(registry), std::move(repository), std::move(credentials));
 }
 
-RegistryAuth::RegistryAuth(std::string registry, std::string repository, std::optional<std::string> credentials)
+RegistryAuth::RegistryAuth(std::string registry, std::string repository, std::optional<Credentials> credentials)
     : m_registry(std::move(registry))
     , m_repository(std::move(repository))
     , m_credentials(std::move(credentials))
@@ -68,7 +62,9 @@ Result<void> RegistryAuth::answer(const HttpResponse& unauthorized, HttpTranspor
 }
 
 // The Docker token protocol: GET the realm, with Basic credentials when we have them (anonymous
-// pulls get a token too), and take the token from the JSON answer.
+// pulls get a token too), and take the token from the JSON answer. A realm the credentials may
+// not go to is refused rather than asked anonymously: the pull would fail all the same, and the
+// user learns why.
 Result<std::string> RegistryAuth::fetch_token(const AuthChallenge& bearer, HttpTransport& http) const
 {
     HttpRequest request {
@@ -77,10 +73,15 @@ Result<std::string> RegistryAuth::fetch_token(const AuthChallenge& bearer, HttpT
         .headers = { "Accept: application/json" },
         .body_limit = kTokenAnswerLimit,
     };
-    if (m_credentials)
-        request.headers.push_back(basic_authorization());
-    auto response = TRY(http.get(request));
     std::string realm = bearer.parameter("realm");
+    if (m_credentials) {
+        if (!credentials_may_go_to(request.url, m_registry)) {
+            return make_error("registry {} sends its credentials to the token service {}, which is neither https nor its own loopback host: refused",
+                m_registry, realm);
+        }
+        request.headers.push_back(basic_authorization());
+    }
+    auto response = TRY(http.get(request));
     if (response.status == 401 || response.status == 403)
         return refused();
     if (response.status != 200)
@@ -97,17 +98,17 @@ Error RegistryAuth::refused() const
 {
     if (!m_credentials)
         return required();
-    return make_error("authentication to {} failed: the credentials in {} were rejected", m_registry, kAuthVariable);
+    return make_error("authentication to {} failed: the credentials for it in {} were rejected", m_registry, m_credentials->source);
 }
 
 std::string RegistryAuth::basic_authorization() const
 {
-    return "Authorization: Basic " + base64(*m_credentials);
+    return "Authorization: Basic " + base64(m_credentials->user + ":" + m_credentials->password);
 }
 
 Error RegistryAuth::required() const
 {
-    return make_error("authentication required by {} (set {}=user:password)", m_registry, kAuthVariable);
+    return make_error("authentication required by {} (log in with 'vmlet login {}')", m_registry, m_registry);
 }
 
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "vmm/base/result.h"
+#include "containers/registry/auth_file.h"
 #include "containers/registry/http_transport.h"
 
 #include <optional>
@@ -11,14 +12,15 @@ namespace vmlet::image {
 struct AuthChallenge;
 
 // How vmlet proves who it is to one repository on one registry: anonymously, or with the
-// credentials of VMLET_REGISTRY_AUTH=user:password, which answer a 401's challenge with HTTP Basic
-// (RFC 7617) or buy a bearer token from the challenge's realm (the Docker token protocol,
-// distribution docs/spec/auth/token.md; RFC 6750). The Authorization that was obtained is kept
-// and sent with every later request, until a 401 asks again (a token may expire).
+// credentials stored for that registry (credential_store.h), which answer a 401's challenge with
+// HTTP Basic (RFC 7617) or buy a bearer token from the challenge's realm (the Docker token
+// protocol, distribution docs/spec/auth/token.md; RFC 6750), if the realm may have them
+// (credential_scope.h). The Authorization that was obtained is kept and sent with every later
+// request, until a 401 asks again (a token may expire).
 class RegistryAuth {
 public:
-    // Fails only on a malformed VMLET_REGISTRY_AUTH.
-    static Result<RegistryAuth> from_environment(std::string registry, std::string repository);
+    // With the credentials stored for `registry`; fails only on an auth file that cannot be read.
+    static Result<RegistryAuth> for_registry(std::string registry, std::string repository);
 
     // The whole "Authorization: ..." header line to send, or empty while anonymous.
     const std::string& authorization() const { return m_authorization; }
@@ -31,14 +33,14 @@ public:
     Error refused() const;
 
 private:
-    RegistryAuth(std::string registry, std::string repository, std::optional<std::string> credentials);
+    RegistryAuth(std::string registry, std::string repository, std::optional<Credentials> credentials);
     Result<std::string> fetch_token(const AuthChallenge& bearer, HttpTransport& http) const;
     Error required() const;
     std::string basic_authorization() const; // of the credentials, which must be there
 
     std::string m_registry; // "127.0.0.1:5000", for messages
     std::string m_repository;
-    std::optional<std::string> m_credentials; // "user:password"
+    std::optional<Credentials> m_credentials;
     std::string m_authorization;
 };
 

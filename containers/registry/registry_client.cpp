@@ -3,6 +3,7 @@
 #include "vmm/base/file.h"
 #include "containers/image/media_types.h"
 #include "containers/registry/http_text.h"
+#include "containers/registry/loopback.h"
 
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
@@ -17,34 +18,10 @@ namespace vmlet::image {
 
 namespace {
 
-// OCI distribution spec v1.1, "Pulling manifests": registries should refuse manifests over 4 MiB,
-// and clients may refuse them too.
-constexpr size_t kManifestLimit = 4 << 20;
-
 std::string accept_header()
 {
     return fmt::format("Accept: {}, {}, {}, {}", media_type::kOciManifest, media_type::kOciIndex,
         media_type::kDockerManifest, media_type::kDockerManifestList);
-}
-
-// The host of "host:port" or "[v6]:port", without the port.
-std::string_view host_of(std::string_view registry)
-{
-    if (registry.starts_with('[')) {
-        auto close = registry.find(']');
-        return registry.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
-    }
-    if (std::count(registry.begin(), registry.end(), ':') == 1)
-        return registry.substr(0, registry.find(':'));
-    return registry;
-}
-
-// Docker treats loopback registries as insecure, so `docker run -d -p 5000:5000 registry` works
-// without certificates; so do we.
-bool is_loopback(std::string_view registry)
-{
-    auto host = host_of(registry);
-    return host == "localhost" || host.starts_with("127.") || host == "::1";
 }
 
 // tag: [\w][\w.-]{0,127} (distribution/reference), so a tag can go into a URL as it is.
@@ -85,24 +62,29 @@ std::string media_type_of(const HttpResponse& response)
 
 }
 
-Result<RegistryClient> RegistryClient::connect(const Reference& reference)
+Result<RegistryClient> RegistryClient::connect(const Reference& reference, uint64_t manifest_limit)
 {
-    auto auth = TRY(RegistryAuth::from_environment(reference.registry, reference.repository));
+    auto auth = TRY(RegistryAuth::for_registry(reference.registry, reference.repository));
     auto http = TRY_CONTEXT(HttpTransport::create(), reference.registry);
-    std::string scheme = is_loopback(reference.registry) ? "http" : "https";
+    // Docker treats loopback registries as insecure, so `docker run -d -p 5000:5000 registry`
+    // works without certificates; so do we, deciding loopback by address (loopback.h).
+    std::string scheme = is_loopback_host(host_of(reference.registry)) ? "http" : "https";
     std::string base_url = fmt::format("{}://{}/v2/{}", scheme, reference.api_host(), reference.repository);
-    return RegistryClient(reference, std::move(base_url), std::move(http), std::move(auth));
+    return RegistryClient(reference, std::move(base_url), std::move(http), std::move(auth), manifest_limit);
 }
 
-RegistryClient::RegistryClient(Reference reference, std::string base_url, HttpTransport http, RegistryAuth auth)
+RegistryClient::RegistryClient(Reference reference, std::string base_url, HttpTransport http, RegistryAuth auth, uint64_t manifest_limit)
     : m_reference(std::move(reference))
     , m_base_url(std::move(base_url))
     , m_http(std::move(http))
     , m_auth(std::move(auth))
+    , m_manifest_limit(manifest_limit)
 {
 }
 
-Result<FetchedManifest> RegistryClient::manifest(const std::string& tag_or_digest)
+// OCI distribution spec v1.1, "Pulling manifests": registries should refuse manifests over 4 MiB,
+// and clients may refuse them too; ours is m_manifest_limit, 4 MiB unless the user says.
+Result<FetchedManifest> RegistryClient::manifest(const std::string& tag_or_digest, std::optional<uint64_t> declared_size)
 {
     std::optional<Digest> requested;
     if (tag_or_digest.find(':') != std::string::npos) {
@@ -111,11 +93,16 @@ Result<FetchedManifest> RegistryClient::manifest(const std::string& tag_or_diges
         return make_error("'{}' is neither a tag nor a digest", tag_or_digest);
     }
     std::string name = name_of(tag_or_digest);
+    if (declared_size && *declared_size > m_manifest_limit) {
+        return make_error("manifest {} is {} bytes by its descriptor, more than {}, the cap {} sets", name, *declared_size, m_manifest_limit,
+            kMaxManifestSizeVariable);
+    }
+    uint64_t limit = declared_size.value_or(m_manifest_limit);
     auto response = TRY(get({
         .url = m_base_url + "/manifests/" + tag_or_digest,
         .server = m_reference.registry,
         .headers = { accept_header() },
-        .body_limit = kManifestLimit,
+        .body_limit = size_t(limit),
     }));
     if (response.status == 404) {
         auto [code, message] = error_code_and_message(response.body);
@@ -125,8 +112,10 @@ Result<FetchedManifest> RegistryClient::manifest(const std::string& tag_or_diges
     }
     if (response.status != 200)
         return status_error(response, "the manifest of " + name);
+    if (response.body_over_limit && declared_size)
+        return make_error("{} sent more than the {} bytes the descriptor of manifest {} says", m_reference.registry, limit, name);
     if (response.body_over_limit)
-        return make_error("{} sent a manifest larger than {} MiB", m_reference.registry, kManifestLimit >> 20);
+        return make_error("{} sent a manifest larger than {} bytes, the cap {} sets", m_reference.registry, limit, kMaxManifestSizeVariable);
 
     auto type = media_type_of(response);
     if (!media_type::is_index(type) && !media_type::is_manifest(type))

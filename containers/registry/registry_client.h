@@ -2,6 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "containers/image/digest.h"
+#include "containers/image/image_limits.h"
 #include "containers/image/reference.h"
 #include "containers/registry/http_transport.h"
 #include "containers/registry/registry_auth.h"
@@ -23,20 +24,23 @@ struct FetchedManifest {
 
 // A client of one repository on one registry, speaking the OCI distribution spec v1.1
 // (spec.md "Pulling manifests", "Pulling blobs") over an HttpTransport, authenticated as
-// RegistryAuth says (anonymous, Basic, or a bearer token; credentials from
-// VMLET_REGISTRY_AUTH=user:password). Registries on loopback (localhost, 127.*, ::1) are spoken
-// to over plain HTTP, as Docker treats them as insecure by default; all others over HTTPS.
+// RegistryAuth says (anonymous, Basic, or a bearer token; the credentials stored for this
+// registry only). Registries whose host resolves to loopback (127.0.0.0/8, ::1) are spoken to
+// over plain HTTP, as Docker treats them as insecure by default; all others over HTTPS.
 // Errors read as one line: "registry 127.0.0.1:5000 is unreachable: Connection refused".
 class RegistryClient {
 public:
     // Prepares a client for `reference`'s repository; no request is made until the first
-    // manifest or blob (so an unreachable registry is reported there). Fails only on a malformed
-    // VMLET_REGISTRY_AUTH.
-    static Result<RegistryClient> connect(const Reference& reference);
+    // manifest or blob (so an unreachable registry is reported there). Fails only on an auth file
+    // that cannot be read. No manifest or index larger than `manifest_limit` is taken
+    // (ImageLimits::manifest_bytes).
+    static Result<RegistryClient> connect(const Reference& reference, uint64_t manifest_limit = ImageLimits {}.manifest_bytes);
 
     // GET /v2/<name>/manifests/<tag or digest>, accepting OCI and Docker v2 manifests and
-    // indexes. When `tag_or_digest` is a digest, the bytes are checked against it.
-    Result<FetchedManifest> manifest(const std::string& tag_or_digest);
+    // indexes. When `tag_or_digest` is a digest, the bytes are checked against it. With the
+    // `declared_size` of a descriptor (an index's entry), a size over the limit is refused before
+    // the request, and a registry sending more than declared is cut off there.
+    Result<FetchedManifest> manifest(const std::string& tag_or_digest, std::optional<uint64_t> declared_size = std::nullopt);
 
     // GET /v2/<name>/blobs/<digest> into the new file `path` (created with O_EXCL), following
     // redirects to other hosts without our credentials, checking the digest of what arrived and
@@ -48,8 +52,11 @@ public:
     // The same when the size is not known: only the digest is checked.
     Result<void> download_blob(const Digest& digest, const std::string& path, const ProgressCallback& progress = {});
 
+    // Every later request, a token's included, ends by `deadline` (HttpTransport::set_total_deadline).
+    void set_total_deadline(TotalDeadline deadline) { m_http.set_total_deadline(std::move(deadline)); }
+
 private:
-    RegistryClient(Reference reference, std::string base_url, HttpTransport http, RegistryAuth auth);
+    RegistryClient(Reference reference, std::string base_url, HttpTransport http, RegistryAuth auth, uint64_t manifest_limit);
 
     // A GET with our authorization; a 401 is answered once (a token may also have expired).
     Result<HttpResponse> get(const HttpRequest& request);
@@ -64,6 +71,7 @@ private:
     std::string m_base_url; // "http://127.0.0.1:5000/v2/library/busybox"
     HttpTransport m_http;
     RegistryAuth m_auth;
+    uint64_t m_manifest_limit;
 };
 
 }

@@ -1,9 +1,7 @@
 // `vmlet pull` against a real registry (Debian's docker-registry on 127.0.0.1, filled by skopeo),
 // anonymous and behind a token, and against fake registries that serve bad content. Labelled
 // "registry" with the registry client's tests.
-#include "tests/integration/vmlet_process.h"
-#include "tests/support/oci_image_builder.h"
-#include "tests/support/registry_server.h"
+#include "tests/integration/pull_fixture.h"
 #include "containers/image/media_types.h"
 
 #include <gtest/gtest.h>
@@ -17,51 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-class Pull : public ::testing::Test {
-protected:
-    void SetUp() override
-    {
-        if (!registry_tools_available())
-            GTEST_SKIP() << "docker-registry or skopeo is not installed (scripts/setup.sh installs them)";
-    }
-
-    ProcessResult vmlet(std::vector<std::string> arguments, std::map<std::string, std::string> environment = {})
-    {
-        arguments.insert(arguments.begin(), { "--root", root() });
-        return run_vmlet(arguments, { .timeout = std::chrono::seconds(120), .environment = std::move(environment) });
-    }
-    std::string root() const { return m_scratch.file("root"); }
-    std::string scratch(const std::string& name) const { return m_scratch.file(name); }
-
-    void expect_failure(const ProcessResult& result, const std::string& expected)
-    {
-        EXPECT_EQ(result.exit_code, 125) << result.out;
-        EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "not one line: " << result.err;
-        EXPECT_NE(result.err.find(expected), std::string::npos) << "expected '" << expected << "' in: " << result.err;
-        // Nothing registered and nothing half-stored.
-        for (const char* directory : { "images", "layers", "blobs/sha256", "tmp" })
-            EXPECT_TRUE(!fs::exists(root() + "/" + directory) || fs::is_empty(root() + "/" + directory)) << directory;
-    }
-
-    std::string inspect_id(const std::string& name)
-    {
-        auto result = vmlet({ "inspect", name });
-        EXPECT_EQ(result.exit_code, 0) << result.err;
-        auto parsed = json::parse(result.out, nullptr, false);
-        return parsed.is_array() && !parsed.empty() ? parsed[0]["Id"].get<std::string>() : "";
-    }
-
-    TemporaryDirectory m_scratch;
-};
-
-ImageSpec app_spec()
-{
-    ImageSpec spec;
-    spec.cmd = { "echo", "pulled" };
-    spec.extra_files = { { "/etc/app.conf", "mode=pulled\n", 0644 } };
-    return spec;
-}
 
 }
 
@@ -122,19 +75,6 @@ TEST_F(Pull, PullsByDigest)
     auto pulled = vmlet({ "pull", name });
     ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
     EXPECT_EQ(inspect_id(name), written.config.string());
-}
-
-TEST_F(Pull, ATokenRegistryNeedsCredentials)
-{
-    RegistryServer registry(RegistryAuth::Token);
-    write_oci_layout(scratch("layout"), app_spec(), "1");
-    registry.push(scratch("layout"), "1", "private");
-    auto name = registry.address() + "/private:1";
-
-    expect_failure(vmlet({ "pull", name }), "authentication required by " + registry.address());
-    expect_failure(vmlet({ "pull", name }, { { "VMLET_REGISTRY_AUTH", "vmlet:wrong" } }), "were rejected");
-    auto pulled = vmlet({ "pull", name }, { { "VMLET_REGISTRY_AUTH", std::string(RegistryServer::kUser) + ":" + RegistryServer::kPassword } });
-    EXPECT_EQ(pulled.exit_code, 0) << pulled.err;
 }
 
 TEST_F(Pull, RegistryDownUnknownTagAndBadReference)

@@ -6,6 +6,7 @@
 #include "tests/support/registry_server.h"
 #include "vmm/base/file.h"
 #include "containers/image/media_types.h"
+#include "containers/registry/base64.h"
 #include "containers/registry/registry_client.h"
 
 #include <gtest/gtest.h>
@@ -24,8 +25,6 @@ namespace {
 using test::PushPlatforms;
 using test::RegistryAuth;
 using test::RegistryServer;
-
-constexpr const char* kAuthVariable = "VMLET_REGISTRY_AUTH";
 
 std::string read_file(const std::string& path)
 {
@@ -108,8 +107,25 @@ protected:
 
     std::string path(const std::string& name) const { return m_dir.path() + "/" + name; }
 
+    // Credentials for `registry` alone, in containers' auth.json (containers-auth.json(5)).
+    void log_in(const std::string& registry, const std::string& user_password)
+    {
+        nlohmann::json file = { { "auths", { { registry, { { "auth", image::base64(user_password) } } } } } };
+        std::filesystem::create_directories(path("run/containers"));
+        std::ofstream(auth_file()) << file.dump();
+    }
+    std::string auth_file() const { return path("run/containers/auth.json"); }
+
     test::TemporaryDirectory m_dir;
-    ScopedEnv m_no_credentials { kAuthVariable, std::nullopt };
+    // No credentials of the machine's user are read: every file credential_store.h names is in
+    // the test's directory, and only auth.json is ever written.
+    ScopedEnv m_home { "HOME", m_dir.path() };
+    ScopedEnv m_config { "XDG_CONFIG_HOME", m_dir.path() + "/config" };
+    ScopedEnv m_runtime { "XDG_RUNTIME_DIR", m_dir.path() + "/run" };
+    ScopedEnv m_docker { "DOCKER_CONFIG", m_dir.path() + "/docker" };
+    // Unset, also because docker-registry would read it as its own auth.file setting (distribution
+    // takes every REGISTRY_* variable as a configuration override).
+    ScopedEnv m_auth_file { "REGISTRY_AUTH_FILE", std::nullopt };
 };
 
 TEST_F(RegistryClientTest, FetchesAManifestByTagAndByDigest)
@@ -216,7 +232,7 @@ TEST_F(RegistryClientTest, TokenAuthWorksWithCredentials)
     RegistryServer registry(RegistryAuth::Token);
     auto written = test::write_oci_layout(path("layout"), app_spec(), "v1");
     registry.push(path("layout"), "v1", "private/app");
-    ScopedEnv credentials(kAuthVariable, std::string(RegistryServer::kUser) + ":" + RegistryServer::kPassword);
+    log_in(registry.address(), std::string(RegistryServer::kUser) + ":" + RegistryServer::kPassword);
     auto client = connect(registry.address() + "/private/app:v1");
 
     auto fetched = client.manifest("v1");
@@ -239,7 +255,7 @@ TEST_F(RegistryClientTest, TokenAuthWithoutCredentialsSaysHowToGiveThem)
     auto fetched = client.manifest("v1");
     ASSERT_FALSE(fetched.ok());
     EXPECT_EQ(fetched.error().message(),
-        "authentication required by " + registry.address() + " (set VMLET_REGISTRY_AUTH=user:password)");
+        "authentication required by " + registry.address() + " (log in with 'vmlet login " + registry.address() + "')");
 }
 
 TEST_F(RegistryClientTest, TokenAuthWithAWrongPasswordFails)
@@ -247,13 +263,13 @@ TEST_F(RegistryClientTest, TokenAuthWithAWrongPasswordFails)
     RegistryServer registry(RegistryAuth::Token);
     auto written = test::write_oci_layout(path("layout"), app_spec(), "v1");
     registry.push(path("layout"), "v1", "private/app");
-    ScopedEnv credentials(kAuthVariable, std::string(RegistryServer::kUser) + ":wrong");
+    log_in(registry.address(), std::string(RegistryServer::kUser) + ":wrong");
     auto client = connect(registry.address() + "/private/app:v1");
 
     auto fetched = client.manifest("v1");
     ASSERT_FALSE(fetched.ok());
     EXPECT_EQ(fetched.error().message(),
-        "authentication to " + registry.address() + " failed: the credentials in VMLET_REGISTRY_AUTH were rejected");
+        "authentication to " + registry.address() + " failed: the credentials for it in " + auth_file() + " were rejected");
     auto downloaded = client.download_blob(written.config, path("config"));
     ASSERT_FALSE(downloaded.ok());
     EXPECT_FALSE(exists(path("config")));
@@ -261,12 +277,12 @@ TEST_F(RegistryClientTest, TokenAuthWithAWrongPasswordFails)
 
 TEST_F(RegistryClientTest, MalformedCredentialsAreRefusedAtConnect)
 {
-    ScopedEnv credentials(kAuthVariable, "no-colon-here");
+    log_in("127.0.0.1:5000", "no-colon-here");
     auto reference = Reference::parse("127.0.0.1:5000/app");
     ASSERT_TRUE(reference.ok());
     auto client = RegistryClient::connect(reference.value());
     ASSERT_FALSE(client.ok());
-    EXPECT_EQ(client.error().message(), "VMLET_REGISTRY_AUTH must be user:password");
+    EXPECT_EQ(client.error().message(), auth_file() + ": the \"auth\" of \"127.0.0.1:5000\" is not base64 of user:password");
 }
 
 TEST_F(RegistryClientTest, ARegistryThatIsDownIsUnreachable)
@@ -387,7 +403,7 @@ TEST_F(RegistryClientTest, AManifestOverFourMebibytesIsRefused)
     auto client = connect(server.address() + "/app");
     auto fetched = client.manifest("latest");
     ASSERT_FALSE(fetched.ok());
-    EXPECT_EQ(fetched.error().message(), server.address() + " sent a manifest larger than 4 MiB");
+    EXPECT_EQ(fetched.error().message(), server.address() + " sent a manifest larger than 4194304 bytes, the cap VMLET_MAX_MANIFEST_SIZE sets");
 }
 
 // Basic auth for the registry, then a redirect of the blob to another host (as registries do to
@@ -404,7 +420,7 @@ TEST_F(RegistryClientTest, CredentialsDoNotFollowARedirectToAnotherHost)
         // "localhost" is another host than "127.0.0.1" to libcurl, though it is the same machine.
         return test::HttpResponse { .status = 307, .headers = { { "Location", "http://localhost:" + std::to_string(storage.port()) + "/blob" } }, .body = {} };
     });
-    ScopedEnv credentials(kAuthVariable, "user:pass");
+    log_in(registry.address(), "user:pass");
     auto client = connect(registry.address() + "/app");
     auto digest = Digest::of(std::string_view(content));
 
@@ -417,6 +433,84 @@ TEST_F(RegistryClientTest, CredentialsDoNotFollowARedirectToAnotherHost)
     auto to_storage = storage.requests();
     ASSERT_EQ(to_storage.size(), 1u);
     EXPECT_EQ(to_storage[0].header("authorization"), "");
+}
+
+// A registry asking for Basic auth, serving `content` as every blob to whoever sends any.
+test::TinyHttpServer::Handler basic_registry(const std::string& content)
+{
+    return [content](const test::HttpRequest& request) {
+        if (request.header("authorization").empty())
+            return test::HttpResponse { .status = 401, .headers = { { "WWW-Authenticate", R"(Basic realm="test")" } }, .body = {} };
+        return test::HttpResponse { .status = 200, .headers = {}, .body = content };
+    };
+}
+
+// Two registries on loopback, credentials for one: the other never sees them, though it asks.
+TEST_F(RegistryClientTest, CredentialsGoOnlyToTheRegistryTheyAreFor)
+{
+    std::string content = "layer bytes\n";
+    auto digest = Digest::of(std::string_view(content));
+    test::TinyHttpServer mine(basic_registry(content));
+    test::TinyHttpServer other(basic_registry(content));
+    log_in(mine.address(), "user:pass");
+
+    auto from_other = connect(other.address() + "/app").download_blob(digest, content.size(), path("other"));
+    ASSERT_FALSE(from_other.ok());
+    EXPECT_EQ(from_other.error().message(), "authentication required by " + other.address() + " (log in with 'vmlet login " + other.address() + "')");
+    ASSERT_FALSE(other.requests().empty());
+    for (const auto& request : other.requests())
+        EXPECT_EQ(request.header("authorization"), "") << request.target;
+
+    auto from_mine = connect(mine.address() + "/app").download_blob(digest, content.size(), path("mine"));
+    ASSERT_TRUE(from_mine.ok()) << from_mine.error().message();
+    EXPECT_EQ(mine.requests().back().header("authorization"), "Basic dXNlcjpwYXNz");
+}
+
+// A registry naming a token realm over plain http on another host (127.0.0.2 is loopback too, but
+// not the registry's host): the credentials are not sent there, and the error says why.
+TEST_F(RegistryClientTest, CredentialsGoToNoPlainHttpTokenRealmOnAnotherHost)
+{
+    test::TinyHttpServer realm([](const test::HttpRequest&) {
+        return test::HttpResponse { .status = 200, .headers = {}, .body = R"({"token":"t"})" };
+    }, "127.0.0.2");
+    std::string realm_url = "http://" + realm.address() + "/token";
+    test::TinyHttpServer registry([&](const test::HttpRequest&) {
+        return test::HttpResponse { .status = 401,
+            .headers = { { "WWW-Authenticate", "Bearer realm=\"" + realm_url + "\",service=\"test\"" } }, .body = {} };
+    });
+    log_in(registry.address(), "user:pass");
+
+    auto fetched = connect(registry.address() + "/app").manifest("latest");
+    ASSERT_FALSE(fetched.ok());
+    EXPECT_EQ(fetched.error().message(), "registry " + registry.address() + " sends its credentials to the token service " + realm_url
+            + ", which is neither https nor its own loopback host: refused");
+    EXPECT_TRUE(realm.requests().empty());
+}
+
+// A manifest an index describes: over the cap by its descriptor, it is not asked for; a registry
+// sending more than the descriptor says is cut off there.
+TEST_F(RegistryClientTest, AManifestIsTakenOnlyUpToItsDeclaredSize)
+{
+    std::string manifest(2000, ' ');
+    test::TinyHttpServer server([&](const test::HttpRequest&) {
+        return test::HttpResponse { .status = 200, .headers = { { "Content-Type", std::string(media_type::kOciManifest) } }, .body = manifest };
+    });
+    auto digest = Digest::of(std::string_view(manifest)).string();
+    auto reference = Reference::parse(server.address() + "/app");
+    ASSERT_TRUE(reference.ok());
+    auto client = RegistryClient::connect(reference.value(), 1000);
+    ASSERT_TRUE(client.ok());
+
+    auto over_cap = client.value().manifest(digest, 1001);
+    ASSERT_FALSE(over_cap.ok());
+    EXPECT_EQ(over_cap.error().message(), "manifest " + server.address() + "/app@" + digest
+            + " is 1001 bytes by its descriptor, more than 1000, the cap VMLET_MAX_MANIFEST_SIZE sets");
+    EXPECT_TRUE(server.requests().empty());
+
+    auto longer = client.value().manifest(digest, 100);
+    ASSERT_FALSE(longer.ok());
+    EXPECT_EQ(longer.error().message(),
+        server.address() + " sent more than the 100 bytes the descriptor of manifest " + server.address() + "/app@" + digest + " says");
 }
 
 }

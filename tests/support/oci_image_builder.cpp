@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -57,18 +58,30 @@ void write_file(const std::string& path, std::string_view bytes)
 // A libarchive writer whose output collects in memory.
 class ArchiveWriter {
 public:
-    enum class Kind { Tar, Gzip };
-
-    explicit ArchiveWriter(Kind kind)
+    // A tar (pax), or one raw stream through a compressor.
+    explicit ArchiveWriter(std::optional<Compression> compression)
         : m_archive(archive_write_new())
     {
-        if (kind == Kind::Tar) {
+        if (!compression) {
             archive_write_set_format_pax_restricted(m_archive);
         } else {
-            // One raw stream through gzip, without the gzip header's time (RFC 1952 MTIME = 0).
             archive_write_set_format_raw(m_archive);
-            archive_write_add_filter_gzip(m_archive);
-            archive_write_set_filter_option(m_archive, "gzip", "timestamp", nullptr);
+            switch (*compression) {
+            case Compression::Gzip:
+                // Without the gzip header's time (RFC 1952 MTIME = 0), so the bytes stay the same.
+                archive_write_add_filter_gzip(m_archive);
+                archive_write_set_filter_option(m_archive, "gzip", "timestamp", nullptr);
+                break;
+            case Compression::Bzip2:
+                archive_write_add_filter_bzip2(m_archive);
+                break;
+            case Compression::Xz:
+                archive_write_add_filter_xz(m_archive);
+                break;
+            case Compression::Zstd:
+                archive_write_add_filter_zstd(m_archive);
+                break;
+            }
             archive_write_set_bytes_in_last_block(m_archive, 1);
         }
         check(archive_write_open(m_archive, this, nullptr, append, nullptr), "opening an archive");
@@ -96,6 +109,24 @@ public:
     void device(const std::string& path, mode_t type)
     {
         add(path, type, 0600, 0, {}, {});
+    }
+
+    // A sparse file of `size` bytes whose only data is `content` at its start (a GNU sparse
+    // entry in pax headers): the tar holds `content`, the file it describes is `size` long.
+    void sparse_file(const std::string& path, std::string_view content, uint64_t size)
+    {
+        archive_entry* entry = archive_entry_new();
+        archive_entry_set_pathname(entry, path.c_str());
+        archive_entry_set_filetype(entry, AE_IFREG);
+        archive_entry_set_perm(entry, 0644);
+        archive_entry_set_mtime(entry, kTimestamp, 0);
+        archive_entry_set_size(entry, la_int64_t(size));
+        archive_entry_sparse_add_entry(entry, 0, la_int64_t(content.size()));
+        int status = archive_write_header(m_archive, entry);
+        archive_entry_free(entry);
+        check(status, "adding " + path);
+        if (archive_write_data(m_archive, content.data(), content.size()) != la_ssize_t(content.size()))
+            fail_with_reason("writing " + path);
     }
 
     std::string finish() &&
@@ -151,13 +182,6 @@ private:
     std::string m_bytes;
 };
 
-std::string gzip(std::string_view bytes)
-{
-    ArchiveWriter writer(ArchiveWriter::Kind::Gzip);
-    writer.file("layer.tar", bytes, 0644);
-    return std::move(writer).finish();
-}
-
 // The directories of layer 1; layer 2 adds entries only for the parents it has beyond these, so it
 // never changes the mode of /tmp or /home/app.
 const std::set<std::string>& base_directories()
@@ -168,7 +192,7 @@ const std::set<std::string>& base_directories()
 
 std::string make_base_layer()
 {
-    ArchiveWriter tar(ArchiveWriter::Kind::Tar);
+    ArchiveWriter tar(std::nullopt);
     tar.directory("bin", 0755);
     tar.file("bin/busybox", read_file("/bin/busybox"), 0755);
     for (auto applet : kApplets)
@@ -196,7 +220,7 @@ const std::string& base_layer()
 
 std::string make_extra_layer(const std::vector<ImageFile>& files)
 {
-    ArchiveWriter tar(ArchiveWriter::Kind::Tar);
+    ArchiveWriter tar(std::nullopt);
     std::set<std::string> written = base_directories();
     for (const auto& file : files) {
         std::filesystem::path path = std::filesystem::path(file.path).relative_path();
@@ -300,7 +324,7 @@ public:
         std::vector<image::Digest> diff_ids;
         for (const auto& tar : layer_tars(spec)) {
             diff_ids.push_back(image::Digest::of(tar));
-            std::string bytes = spec.gzip ? gzip(tar) : tar;
+            std::string bytes = spec.gzip ? compress(tar, Compression::Gzip) : tar;
             manifest["layers"].push_back(blob(spec.gzip ? media_type::kOciLayerGzip : media_type::kOciLayer, bytes));
             layers.push_back(image::Digest::of(bytes));
         }
@@ -328,9 +352,16 @@ private:
 
 }
 
+std::string compress(std::string_view bytes, Compression compression)
+{
+    ArchiveWriter writer(compression);
+    writer.file("stream", bytes, 0644);
+    return std::move(writer).finish();
+}
+
 std::string make_tar(const std::vector<TarEntry>& entries)
 {
-    ArchiveWriter archive(ArchiveWriter::Kind::Tar);
+    ArchiveWriter archive(std::nullopt);
     for (const auto& entry : entries) {
         switch (entry.kind) {
         case TarEntry::Kind::File:
@@ -353,6 +384,9 @@ std::string make_tar(const std::vector<TarEntry>& entries)
             break;
         case TarEntry::Kind::Fifo:
             archive.device(entry.path, AE_IFIFO);
+            break;
+        case TarEntry::Kind::SparseFile:
+            archive.sparse_file(entry.path, entry.content, entry.sparse_size);
             break;
         }
     }
@@ -383,7 +417,7 @@ WrittenIndex write_multi_arch_layout(const std::string& directory, const ImageSp
 
 image::Digest write_docker_save_archive(const std::string& path, const ImageSpec& spec, const std::string& repo_tag)
 {
-    ArchiveWriter archive(ArchiveWriter::Kind::Tar);
+    ArchiveWriter archive(std::nullopt);
     std::vector<image::Digest> diff_ids;
     json layers = json::array();
     for (const auto& tar : layer_tars(spec)) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,14 +36,19 @@ struct ImageSpec {
 
 // One entry of a hand-made tar, for layers with hostile or unusual entries.
 struct TarEntry {
-    enum class Kind { File, Directory, Symlink, Hardlink, CharDevice, BlockDevice, Fifo };
+    enum class Kind { File, Directory, Symlink, Hardlink, CharDevice, BlockDevice, Fifo, SparseFile };
     std::string path; // exactly as written into the tar: may be "../x" or "/etc/x"
     Kind kind { Kind::File };
-    std::string content; // a file's bytes, or a link's target
+    std::string content; // a file's bytes (a sparse file's first ones), or a link's target
+    uint64_t sparse_size { 0 }; // a sparse file's length: the rest is a hole
 };
 
 // A plain (uncompressed) tar of `entries`, in order.
 std::string make_tar(const std::vector<TarEntry>& entries);
+
+// `bytes` as one compressed stream, as a layer blob or an archive for `vmlet load` may be.
+enum class Compression { Gzip, Bzip2, Xz, Zstd };
+std::string compress(std::string_view bytes, Compression compression);
 
 // The digests of one written image, for tests to compare with what a registry or the store has.
 struct WrittenImage {

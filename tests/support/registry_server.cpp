@@ -205,17 +205,18 @@ std::vector<std::string> HttpRequest::query(const std::string& name) const
     return values;
 }
 
-TinyHttpServer::TinyHttpServer(Handler handler)
+TinyHttpServer::TinyHttpServer(Handler handler, std::string host)
     : m_handler(std::move(handler))
+    , m_host(std::move(host))
 {
     m_listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address {};
     address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof(address);
-    if (m_listen_fd < 0 || ::bind(m_listen_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0
+    if (m_listen_fd < 0 || ::inet_pton(AF_INET, m_host.c_str(), &address.sin_addr) != 1
+        || ::bind(m_listen_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0
         || ::listen(m_listen_fd, 16) < 0 || ::getsockname(m_listen_fd, reinterpret_cast<sockaddr*>(&address), &length) < 0)
-        fail("cannot listen on 127.0.0.1");
+        fail("cannot listen on " + m_host);
     m_port = ntohs(address.sin_port);
     m_thread = std::thread([this] { serve(); });
 }

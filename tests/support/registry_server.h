@@ -42,20 +42,20 @@ struct HttpResponse {
     std::string body;
 };
 
-// A tiny HTTP/1.1 server on 127.0.0.1:<free port>, serving one connection at a time and closing
-// each after one answer, from a thread of the test process: the token service, and fake
-// registries that misbehave on purpose.
+// A tiny HTTP/1.1 server on 127.0.0.1:<free port> (or another IPv4 loopback address, to stand
+// for another host), serving one connection at a time and closing each after one answer, from a
+// thread of the test process: the token service, and fake registries that misbehave on purpose.
 class TinyHttpServer {
 public:
     using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-    explicit TinyHttpServer(Handler handler);
+    explicit TinyHttpServer(Handler handler, std::string host = "127.0.0.1");
     ~TinyHttpServer();
     TinyHttpServer(const TinyHttpServer&) = delete;
     TinyHttpServer& operator=(const TinyHttpServer&) = delete;
 
     uint16_t port() const { return m_port; }
-    std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
+    std::string address() const { return m_host + ":" + std::to_string(m_port); }
     // The requests answered so far.
     std::vector<HttpRequest> requests() const;
 
@@ -64,6 +64,7 @@ private:
     void answer(int connection);
 
     Handler m_handler;
+    std::string m_host;
     int m_listen_fd { -1 };
     uint16_t m_port { 0 };
     std::atomic<bool> m_stopping { false };

@@ -87,7 +87,9 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     auto vsock = fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket);
     SpawnOptions output { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true };
     auto layout = TRY(find_cgroup_layout());
-    m_cgroup.emplace(TRY(Cgroup::create(layout, m_id, vm_cgroup_limits(spec.limits, options))));
+    // The monitor opens /dev/kvm and what its devices need; which devices it may open is the
+    // jail's business, not the cgroup's.
+    m_cgroup.emplace(TRY(Cgroup::create(layout, m_id, vm_cgroup_limits(spec.limits, options), DeviceAccess::All)));
     std::vector<std::string> in_cgroup;
     for (const auto& directory : m_cgroup->directories())
         in_cgroup.insert(in_cgroup.end(), { "--cgroup", directory });

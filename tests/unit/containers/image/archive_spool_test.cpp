@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <tuple>
@@ -201,4 +204,40 @@ TEST(ArchiveSpool, RefusesMembersThatCouldReachOutOfTheSpoolByName)
         EXPECT_FALSE(fs::exists(scratch.file("escaped")));
         EXPECT_FALSE(fs::exists("/tmp/escaped"));
     }
+}
+
+// docker load's compressions, all decompressed inside libarchive.
+TEST(ArchiveSpool, ReadsTheCompressionsDockerLoadReads)
+{
+    using vmlet::test::Compression;
+    using vmlet::test::TarEntry;
+    auto tar = vmlet::test::make_tar({ { "manifest.json", TarEntry::Kind::File, "[]" } });
+    for (auto compression : { Compression::Gzip, Compression::Bzip2, Compression::Xz, Compression::Zstd }) {
+        vmlet::test::TemporaryDirectory scratch;
+        write_text(scratch.file("archive"), vmlet::test::compress(tar, compression));
+        fs::create_directory(scratch.file("spool"));
+        auto spooled = spool_image_archive(scratch.file("archive"), scratch.file("spool"));
+        ASSERT_TRUE(spooled.ok()) << int(compression) << ": " << spooled.error().message();
+        EXPECT_TRUE(fs::is_regular_file(scratch.file("spool/manifest.json")));
+    }
+}
+
+// An archive in a compression libarchive can only undo by running a program (lrzip: "LRZI", major
+// version 0, minor 6) is refused, and no program runs: a fake lrzip first on PATH would leave a mark.
+TEST(ArchiveSpool, RunsNoExternalDecompressor)
+{
+    vmlet::test::TemporaryDirectory scratch;
+    fs::create_directory(scratch.file("bin"));
+    write_text(scratch.file("bin/lrzip"), "#!/bin/sh\ntouch " + scratch.file("ran") + "\ncat\n");
+    ::chmod(scratch.file("bin/lrzip").c_str(), 0755);
+    std::string path = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
+    ::setenv("PATH", (scratch.file("bin") + ":" + path).c_str(), 1);
+    write_text(scratch.file("archive.lrz"), std::string("LRZI\0\x06", 6) + std::string(512, '\0'));
+    fs::create_directory(scratch.file("spool"));
+
+    auto spooled = spool_image_archive(scratch.file("archive.lrz"), scratch.file("spool"));
+    ::setenv("PATH", path.c_str(), 1);
+    ASSERT_FALSE(spooled.ok());
+    EXPECT_NE(spooled.error().message().find("cannot open it"), std::string::npos) << spooled.error().message();
+    EXPECT_FALSE(fs::exists(scratch.file("ran")));
 }
