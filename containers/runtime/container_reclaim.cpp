@@ -1,7 +1,7 @@
 #include "containers/runtime/container_reclaim.h"
 
 #include "vmm/base/file.h"
-#include "containers/runtime/process/cgroup.h"
+#include "containers/runtime/cgroup/cgroup.h"
 #include "containers/runtime/process/overlay_rootfs.h"
 
 #include <signal.h>

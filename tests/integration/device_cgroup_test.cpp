@@ -2,8 +2,8 @@
 // neither make nor open a node of the host's disk, whatever capabilities it has, and still uses
 // /dev/null; with cgroup v1's devices controller here, and with the v2 program on the unified
 // hierarchy, which a hybrid host mounts beside the v1 ones.
-#include "containers/runtime/process/cgroup.h"
-#include "containers/runtime/process/cgroup_layout.h"
+#include "containers/runtime/cgroup/cgroup.h"
+#include "containers/runtime/cgroup/cgroup_layout.h"
 #include "tests/support/host_devices.h"
 #include "tests/support/host_lock.h"
 #include "tests/support/temporary_directory.h"

@@ -1,7 +1,7 @@
 // ProcessSandbox on this host: a busybox image of two layers, run in namespaces on an overlay with cgroup
 // limits. Needs root; the pure pieces (user lookup, cgroup layout, limit files) run without it.
-#include "containers/runtime/process/cgroup.h"
-#include "containers/runtime/process/cgroup_layout.h"
+#include "containers/runtime/cgroup/cgroup.h"
+#include "containers/runtime/cgroup/cgroup_layout.h"
 #include "containers/runtime/process/overlay_rootfs.h"
 #include "containers/runtime/process/process_sandbox.h"
 #include "containers/runtime/user_lookup.h"

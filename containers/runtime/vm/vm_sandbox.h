@@ -2,7 +2,7 @@
 
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
-#include "containers/runtime/process/cgroup.h"
+#include "containers/runtime/cgroup/cgroup.h"
 #include "containers/runtime/vm/agent_session.h"
 #include "containers/runtime/container_spec.h"
 #include "containers/runtime/sandbox.h"

@@ -1,4 +1,4 @@
-#include "containers/runtime/process/device_rules.h"
+#include "containers/runtime/cgroup/device_rules.h"
 
 #include <fmt/format.h>
 

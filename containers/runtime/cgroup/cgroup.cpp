@@ -1,8 +1,8 @@
-#include "containers/runtime/process/cgroup.h"
+#include "containers/runtime/cgroup/cgroup.h"
 
 #include "vmm/base/file.h"
 #include "vmm/base/unique_fd.h"
-#include "containers/runtime/process/device_cgroup.h"
+#include "containers/runtime/cgroup/device_cgroup.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -2,7 +2,7 @@
 // interpreter of the few instructions it uses, on the context the kernel would give it
 // (struct bpf_cgroup_dev_ctx), so what is checked is what it decides; the kernel's verifier
 // accepts it in tests/integration/device_cgroup_test.cpp.
-#include "containers/runtime/process/device_filter.h"
+#include "containers/runtime/cgroup/device_filter.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "containers/runtime/process/device_filter.h"
+#include "containers/runtime/cgroup/device_filter.h"
 
 #include <cstddef>
 

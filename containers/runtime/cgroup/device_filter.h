@@ -1,6 +1,6 @@
 #pragma once
 
-#include "containers/runtime/process/device_rules.h"
+#include "containers/runtime/cgroup/device_rules.h"
 
 #include <linux/bpf.h>
 

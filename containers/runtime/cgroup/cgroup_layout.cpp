@@ -1,4 +1,4 @@
-#include "containers/runtime/process/cgroup_layout.h"
+#include "containers/runtime/cgroup/cgroup_layout.h"
 
 #include "vmm/base/file.h"
 #include "vmm/base/text.h"

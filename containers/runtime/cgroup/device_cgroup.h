@@ -1,7 +1,7 @@
 #pragma once
 
 #include "vmm/base/result.h"
-#include "containers/runtime/process/device_rules.h"
+#include "containers/runtime/cgroup/device_rules.h"
 
 #include <span>
 #include <string>

@@ -1,8 +1,8 @@
-#include "containers/runtime/process/device_cgroup.h"
+#include "containers/runtime/cgroup/device_cgroup.h"
 
 #include "vmm/base/file.h"
-#include "containers/runtime/process/cgroup.h"
-#include "containers/runtime/process/device_filter.h"
+#include "containers/runtime/cgroup/cgroup.h"
+#include "containers/runtime/cgroup/device_filter.h"
 
 #include <fcntl.h>
 #include <sys/syscall.h>

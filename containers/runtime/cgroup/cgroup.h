@@ -1,7 +1,7 @@
 #pragma once
 
 #include "vmm/base/result.h"
-#include "containers/runtime/process/cgroup_layout.h"
+#include "containers/runtime/cgroup/cgroup_layout.h"
 #include "containers/runtime/container_spec.h"
 
 #include <sys/types.h>
