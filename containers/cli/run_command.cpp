@@ -8,11 +8,13 @@
 #include "containers/image/store.h"
 #include "containers/registry/image_puller.h"
 #include "containers/runtime/container.h"
+#include "containers/runtime/container_log.h"
 #include "vmm/base/file.h"
 #include "vmm/cli/usage_errors.h"
 
 #include <unistd.h>
 
+#include <charconv>
 #include <optional>
 
 namespace vmlet {
@@ -24,7 +26,7 @@ struct RunFlags {
     bool remove = false, detach = false, interactive = false, tty = false, no_template = false;
     bool privileged = false, read_only = false;
     std::string name, entrypoint, working_dir, user, hostname, memory, pull = "missing", platform;
-    std::vector<std::string> env, env_files, publish, cap_add, cap_drop, security_opts;
+    std::vector<std::string> env, env_files, publish, cap_add, cap_drop, security_opts, log_opts;
     double cpus = 0;
     uint64_t pids_limit = 0;
     CLI::Option* entrypoint_option = nullptr;
@@ -42,6 +44,31 @@ Result<ResourceLimits> limits_of(const RunFlags& flags)
         limits.pids_max = flags.pids_limit;
     if (flags.cpus > 0)
         limits.cpus = flags.cpus;
+    return limits;
+}
+
+// --log-opt max-size=SIZE and max-file=N, as Docker's json-file and local log drivers take them.
+Result<RotationLimits> log_limits_of(const RunFlags& flags)
+{
+    RotationLimits limits;
+    for (const auto& option : flags.log_opts) {
+        auto equals = option.find('=');
+        auto key = option.substr(0, equals);
+        auto value = equals == std::string::npos ? std::string() : option.substr(equals + 1);
+        if (key == "max-size") {
+            limits.max_bytes = TRY_CONTEXT(parse_byte_size(value), "--log-opt max-size");
+            if (limits.max_bytes == 0)
+                return make_error("--log-opt max-size: must be more than 0");
+        } else if (key == "max-file") {
+            unsigned files = 0;
+            auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), files);
+            if (error != std::errc() || end != value.data() + value.size() || files < 1 || files > kMaxLogGenerations)
+                return make_error("--log-opt max-file: '{}' is not a number from 1 to {}", value, kMaxLogGenerations);
+            limits.max_files = files;
+        } else {
+            return make_error("--log-opt: unknown option '{}' (max-size and max-file are known)", key);
+        }
+    }
     return limits;
 }
 
@@ -88,6 +115,7 @@ Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& imag
     config.process = TRY(run_options_of(flags, command));
     config.limits = TRY(limits_of(flags));
     config.security = TRY(security_of(flags));
+    config.log = TRY(log_limits_of(flags));
     for (const auto& publish : flags.publish)
         config.ports.push_back(TRY_CONTEXT(PortMapping::parse(publish), "--publish"));
     config.auto_remove = flags.remove;
@@ -213,6 +241,8 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global)
                "seccomp=unconfined, seccomp=PROFILE.json (moby's format), no-new-privileges[=true|false] (default: true)")
         ->allow_extra_args(false);
     command->add_flag("--read-only", flags->read_only, "Mount the container's root read-only");
+    command->add_option("--log-opt", flags->log_opts, "max-size=SIZE (default 10m) and max-file=N (default 2): how much of the container's log is kept")
+        ->allow_extra_args(false);
     return { command, [flags, &global] { return run(global, *flags); } };
 }
 

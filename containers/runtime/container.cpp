@@ -66,6 +66,7 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     TRY(container.m_store.save(container.m_record));
     spec.limits = config.limits;
     spec.security = config.security;
+    spec.log = config.log;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = container.directory();
     auto sandbox = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty(), .use_template = config.use_template }, store, image, spec));
@@ -107,7 +108,7 @@ Result<int> Container::run_attached(const AttachOptions& attach)
 {
     if (!m_start)
         return make_error("container {} was not created by this vmlet", m_record.name);
-    auto log = TRY(ContainerLogWriter::open(directory(), STDOUT_FILENO, STDERR_FILENO));
+    auto log = TRY(ContainerLogWriter::open(directory(), m_spec.log, STDOUT_FILENO, STDERR_FILENO));
     auto stdio = log->stdio(attach.interactive ? STDIN_FILENO : -1);
     if (attach.terminal_size)
         m_spec.terminal = attach.terminal_size();
@@ -144,7 +145,7 @@ Result<DetachedStart> Container::run_detached()
         ::dup2(null, STDOUT_FILENO);
         auto say = [&](std::string line) { (void)write_all(report_write.get(), std::span(reinterpret_cast<const uint8_t*>(line.data()), line.size())); };
         auto run = [&]() -> Result<int> {
-            auto log = TRY(ContainerLogWriter::open(directory(), -1, -1));
+            auto log = TRY(ContainerLogWriter::open(directory(), m_spec.log, -1, -1));
             // -dt: the terminal's output is the log, at the size of a classic VT100, as no
             // terminal of vmlet's is there to follow.
             if (m_spec.terminal)

@@ -27,6 +27,7 @@ struct ContainerConfig {
     RunOptions process;             // what runs, over the image's config
     ResourceLimits limits;
     SecurityOptions security;       // --privileged, --cap-add, --cap-drop, --security-opt, --read-only
+    RotationLimits log;             // --log-opt max-size=SIZE, max-file=N
     std::vector<PortMapping> ports; // -p
     bool auto_remove { false };     // --rm
     bool use_template { true };     // vm isolation: restore the image's template (--no-template: boot)

@@ -3,6 +3,7 @@
 #include "vmm/base/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -56,7 +57,7 @@ std::string entries_of(std::string_view chunk, std::string_view stream)
     return entries;
 }
 
-void copy_stream(int from, int screen, int log, std::string_view stream)
+void copy_stream(int from, int screen, RotatingFile& log, std::string_view stream)
 {
     std::array<char, 1 << 16> buffer;
     for (;;) {
@@ -66,9 +67,9 @@ void copy_stream(int from, int screen, int log, std::string_view stream)
         if (count <= 0)
             return;
         std::string_view chunk(buffer.data(), static_cast<size_t>(count));
-        // One write(2) with O_APPEND: the two streams' entries never interleave inside a line.
+        // One append: the two streams' entries never interleave inside a line.
         auto entries = entries_of(chunk, stream);
-        (void)write_all(log, std::span(reinterpret_cast<const uint8_t*>(entries.data()), entries.size()));
+        log.append(entries);
         if (screen >= 0 && !write_all(screen, std::span(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size())).ok())
             return;
     }
@@ -104,7 +105,8 @@ struct LogLine {
     std::string timestamp, text;
 };
 
-// Reads the log as it grows and puts its entries back together into lines.
+// Reads the log as it grows, across its rotations (rotating_file.h), and puts its entries back
+// together into lines.
 class LogLines {
 public:
     explicit LogLines(std::string path)
@@ -112,25 +114,31 @@ public:
     {
     }
 
-    // The lines completed by what was appended since the last call.
+    // The lines completed by what was appended since the last call: on the first, the older
+    // generations' too; after a rotation, the rest of the file read so far, now PATH.1.
     Result<std::vector<LogLine>> read_new()
     {
-        std::vector<LogLine> lines;
         auto fd = open_file(m_path, O_RDONLY);
         if (!fd.ok())
-            return lines; // nothing was written yet
-        char buffer[1 << 16];
-        for (;;) {
-            ssize_t count = ::pread(fd.value().get(), buffer, sizeof buffer, m_offset);
-            if (count < 0 && errno == EINTR)
-                continue;
-            if (count < 0)
-                return errno_error(fmt::format("cannot read {}", m_path));
-            if (count == 0)
-                break;
-            m_offset += count;
-            m_unparsed.append(buffer, static_cast<size_t>(count));
+            return std::vector<LogLine>(); // nothing was written yet
+        auto identity = TRY(identity_of(fd.value().get()));
+        if (!m_identity) {
+            auto generations = rotated_generations(m_path, kMaxLogGenerations);
+            generations.pop_back(); // m_path itself, read below
+            for (const auto& older : generations) {
+                auto old_fd = open_file(older, O_RDONLY);
+                if (old_fd.ok())
+                    TRY(read_rest(old_fd.value().get(), 0));
+            }
+        } else if (*m_identity != identity) {
+            auto previous = open_file(m_path + ".1", O_RDONLY);
+            if (previous.ok() && TRY(identity_of(previous.value().get())) == *m_identity)
+                TRY(read_rest(previous.value().get(), m_offset));
+            m_offset = 0;
         }
+        m_identity = identity;
+        m_offset = TRY(read_rest(fd.value().get(), m_offset));
+        std::vector<LogLine> lines;
         size_t start = 0;
         for (size_t newline; (newline = m_unparsed.find('\n', start)) != std::string::npos; start = newline + 1) {
             auto entry = parse_entry(std::string_view(m_unparsed).substr(start, newline - start));
@@ -164,7 +172,35 @@ private:
         m_pieces.erase(piece);
     }
 
+    using Identity = std::pair<dev_t, ino_t>;
+
+    static Result<Identity> identity_of(int fd)
+    {
+        struct stat status {};
+        if (::fstat(fd, &status) < 0)
+            return errno_error("cannot stat a container log");
+        return Identity { status.st_dev, status.st_ino };
+    }
+
+    // Appends what `fd` holds from `offset` on to m_unparsed; the offset after it.
+    Result<off_t> read_rest(int fd, off_t offset)
+    {
+        char buffer[1 << 16];
+        for (;;) {
+            ssize_t count = ::pread(fd, buffer, sizeof buffer, offset);
+            if (count < 0 && errno == EINTR)
+                continue;
+            if (count < 0)
+                return errno_error(fmt::format("cannot read {}", m_path));
+            if (count == 0)
+                return offset;
+            offset += count;
+            m_unparsed.append(buffer, static_cast<size_t>(count));
+        }
+    }
+
     std::string m_path;
+    std::optional<Identity> m_identity; // of the file m_offset is in
     off_t m_offset { 0 };
     std::string m_unparsed;
     std::map<bool, LogLine> m_pieces; // by stream
@@ -250,10 +286,10 @@ Result<std::string> parse_log_since(std::string_view text, std::time_t now)
     return log_timestamp(seconds, nanoseconds);
 }
 
-Result<std::unique_ptr<ContainerLogWriter>> ContainerLogWriter::open(const std::string& directory, int screen_out, int screen_err)
+Result<std::unique_ptr<ContainerLogWriter>> ContainerLogWriter::open(const std::string& directory, RotationLimits limits, int screen_out, int screen_err)
 {
     // The container's output is its owner's, and their group's to read (as Docker's json-file logs).
-    auto log = TRY(open_file(directory + "/" + std::string(kContainerLogFile), O_WRONLY | O_CREAT | O_APPEND, 0640));
+    std::shared_ptr<RotatingFile> shared_log = TRY(RotatingFile::open(directory + "/" + std::string(kContainerLogFile), limits, 0640));
     int out[2], err[2];
     if (::pipe2(out, O_CLOEXEC) < 0)
         return errno_error("pipe2");
@@ -269,9 +305,8 @@ Result<std::unique_ptr<ContainerLogWriter>> ContainerLogWriter::open(const std::
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    auto shared_log = std::make_shared<UniqueFd>(std::move(log));
-    writer->m_out_copier = std::thread([from = std::move(out_read), shared_log, screen_out] { copy_stream(from.get(), screen_out, shared_log->get(), kStdout); });
-    writer->m_err_copier = std::thread([from = std::move(err_read), shared_log, screen_err] { copy_stream(from.get(), screen_err, shared_log->get(), kStderr); });
+    writer->m_out_copier = std::thread([from = std::move(out_read), shared_log, screen_out] { copy_stream(from.get(), screen_out, *shared_log, kStdout); });
+    writer->m_err_copier = std::thread([from = std::move(err_read), shared_log, screen_err] { copy_stream(from.get(), screen_err, *shared_log, kStderr); });
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return writer;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/rotating_file.h"
 #include "containers/runtime/sandbox.h"
 #include "vmm/base/result.h"
 #include "vmm/base/unique_fd.h"
@@ -20,6 +21,8 @@ namespace vmlet {
 // the stream, F for a full line or P for a piece whose line goes on in the next entry of that
 // stream, and the bytes without their newline.
 inline constexpr std::string_view kContainerLogFile = "container.log";
+// The most generations of it `logs` reads, and so the most --log-opt max-file may keep.
+inline constexpr unsigned kMaxLogGenerations = 20;
 
 // The writing side: the container writes to pipes, and a thread for each stream appends entries to
 // the log and, for a foreground container, copies the bytes as they are to vmlet's own stdout or
@@ -28,7 +31,8 @@ inline constexpr std::string_view kContainerLogFile = "container.log";
 class ContainerLogWriter {
 public:
     // `screen_out` and `screen_err` are vmlet's streams for a foreground container, -1 for none.
-    static Result<std::unique_ptr<ContainerLogWriter>> open(const std::string& directory, int screen_out, int screen_err);
+    // The log rotates by `limits` (rotating_file.h); `logs` reads on across rotations.
+    static Result<std::unique_ptr<ContainerLogWriter>> open(const std::string& directory, RotationLimits limits, int screen_out, int screen_err);
     // Waits until the container's side of both pipes is closed (the container and everything it
     // started have exited), so that nothing it wrote is lost.
     ~ContainerLogWriter();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/rotating_file.h"
 #include "containers/runtime/security_options.h"
 #include "containers/runtime/terminal_size.h"
 
@@ -39,6 +40,7 @@ struct ContainerSpec {
     ResourceLimits limits;
     SecurityOptions security;
     RootfsSpec rootfs;
+    RotationLimits log;             // --log-opt max-size, max-file: the container's log, and a VM's console
 };
 
 }

@@ -134,7 +134,7 @@ protected:
     {
         auto state = fmt::format("{}/containers/{}", s_image->root(), next_id());
         return { .args = std::move(args), .env = { "PATH=/bin" }, .working_dir = {}, .user = {}, .hostname = {},
-            .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state } };
+            .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state }, .log = {} };
     }
 
     std::string next_id() { return fmt::format("test-{}-{}", ::getpid(), ++s_counter); }

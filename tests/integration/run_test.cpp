@@ -705,3 +705,30 @@ TEST_P(RunTest, TheCpusLimitThrottlesTheWholeContainer)
 }
 
 }
+
+namespace vmlet::test {
+
+// A container that writes much keeps the host's disk to --log-opt's limits: container.log and one
+// older generation, each at most max-size, and logs still shows its newest lines. A bad --log-opt
+// is a one-line error before any container exists.
+TEST_P(RunTest, TheLogIsKeptToItsLimits)
+{
+    auto ran = run({ "--log-opt", "max-size=64k", "--log-opt", "max-file=2", "--name", "chatty", "app:1", "sh", "-c",
+        "i=0; while [ $i -lt 5000 ]; do echo \"line $i of a container that says a lot\"; i=$((i+1)); done" });
+    ASSERT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_NE(ran.out.find("line 0 of"), std::string::npos); // the screen gets everything
+    fs::path directory;
+    for (const auto& entry : fs::directory_iterator(fs::path(s_store->root()) / "containers"))
+        if (fs::exists(entry.path() / "container.log"))
+            directory = entry.path();
+    ASSERT_FALSE(directory.empty());
+    EXPECT_LE(fs::file_size(directory / "container.log"), 64u << 10);
+    EXPECT_LE(fs::file_size(directory / "container.log.1"), 64u << 10);
+    EXPECT_FALSE(fs::exists(directory / "container.log.2"));
+    EXPECT_EQ(vmlet({ "logs", "--tail", "1", "chatty" }).out, "line 4999 of a container that says a lot\n");
+    auto bad = run({ "--rm", "--log-opt", "max-file=0", "app:1" });
+    EXPECT_EQ(bad.exit_code, 125);
+    EXPECT_NE(bad.err.find("--log-opt max-file: '0' is not a number from 1 to"), std::string::npos) << bad.err;
+}
+
+}

@@ -5,6 +5,7 @@
 #include "vmm/base/file.h"
 #include "vmm/base/subprocess.h"
 #include "containers/runtime/vm/agent_spec.h"
+#include "containers/runtime/vm/console_log.h"
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
@@ -83,9 +84,9 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
 
     // The guest's console (kernel and init messages) is the container's business only when
     // something goes wrong: it goes to a file beside the container's record.
-    auto console = TRY(open_file(spec.rootfs.state_dir + "/console.log", O_WRONLY | O_CREAT | O_TRUNC, 0640));
+    m_console = TRY(ConsoleLog::open(spec.rootfs.state_dir + "/console.log", spec.log));
     auto vsock = fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), m_socket);
-    SpawnOptions output { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true };
+    SpawnOptions output { .stdin_fd = -1, .stdout_fd = m_console->monitor_side(), .stderr_fd = m_console->monitor_side(), .own_process_group = true };
     auto layout = TRY(find_cgroup_layout());
     // The monitor opens /dev/kvm and what its devices need; which devices it may open is the
     // jail's business, not the cgroup's.
@@ -99,6 +100,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
         m_vm_pid = TRY(spawn_process(concat({ monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" }, in_cgroup),
             output));
+        m_console->release_monitor_side();
         agent = TRY(wake_agent(options));
     } else {
         auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
@@ -106,6 +108,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
                                                 "--cpus", std::to_string(options.cpus), "--exit-with-parent" },
                                          in_cgroup, { "--", VMLET_AGENT_PATH }),
             output));
+        m_console->release_monitor_side();
         agent = TRY(accept_agent(control.get(), options));
     }
     auto message = encode_agent_spec(spec, options.user,
@@ -254,6 +257,7 @@ Result<void> VmSandbox::destroy()
 {
     stop_vm();
     m_session.reset();
+    m_console.reset(); // the VM is gone: its end of the console's pipe with it
     if (m_cgroup)
         (void)m_cgroup->remove();
     if (!m_socket_dir.empty()) {

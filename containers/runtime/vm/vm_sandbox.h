@@ -4,6 +4,7 @@
 #include "vmm/base/unique_fd.h"
 #include "containers/runtime/cgroup/cgroup.h"
 #include "containers/runtime/vm/agent_session.h"
+#include "containers/runtime/vm/console_log.h"
 #include "containers/runtime/container_spec.h"
 #include "containers/runtime/sandbox.h"
 #include "containers/runtime/user_lookup.h"
@@ -76,6 +77,7 @@ private:
     std::string m_id;
     std::string m_socket_dir; // $TMPDIR/vmlet-<id>: unix socket paths must stay under 108 bytes
     std::string m_socket;     // the vsock device's base path
+    std::unique_ptr<ConsoleLog> m_console;
     std::optional<Cgroup> m_cgroup; // the VM's monitor process and all it uses: vm_cgroup_limits()
     pid_t m_vm_pid { 0 };
     std::optional<int> m_vm_status; // the VM's exit status, once stop_vm() has waited for it

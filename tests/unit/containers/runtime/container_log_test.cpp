@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
@@ -99,4 +100,68 @@ TEST(ContainerLogSince, DockersForms)
     EXPECT_EQ(parse_log_since("1h30m", now).value(), "2026-12-07T09:10:00.000000000Z");
     for (const char* bad : { "yesterday", "10x", "2026-13", "" })
         EXPECT_FALSE(parse_log_since(bad, now).ok()) << bad;
+}
+
+TEST_F(ContainerLog, OlderGenerationsComeFirst)
+{
+    std::ofstream(m_directory.file("container.log.2")) << "2026-12-07T10:00:00.000000000Z stdout F one\n";
+    std::ofstream(m_directory.file("container.log.1")) << "2026-12-07T10:00:01.000000000Z stdout P tw\n";
+    write_log("2026-12-07T10:00:02.000000000Z stdout F o\n"
+              "2026-12-07T10:00:03.000000000Z stdout F three\n");
+    EXPECT_EQ(show(m_directory.path(), {}).out, "one\ntwo\nthree\n");
+    EXPECT_EQ(show(m_directory.path(), { .tail = 1 }).out, "three\n");
+}
+
+// `logs -f` goes on reading when the writer rotates: the rest of the file it was reading (now
+// container.log.1) first, then the new container.log, nothing twice and nothing lost.
+TEST_F(ContainerLog, AFollowerReadsOnAcrossARotation)
+{
+    write_log("2026-12-07T10:00:00.000000000Z stdout F before\n");
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    int calls = 0;
+    auto rotate = [&] {
+        if (++calls == 1) {
+            std::ofstream(m_directory.file(std::string(kContainerLogFile)), std::ios::app) << "2026-12-07T10:00:01.000000000Z stdout F last of the old\n";
+            std::filesystem::rename(m_directory.file(std::string(kContainerLogFile)), m_directory.file("container.log.1"));
+            write_log("2026-12-07T10:00:02.000000000Z stdout F first of the new\n");
+        }
+        return calls == 1;
+    };
+    auto copied = copy_container_log(m_directory.path(), { .follow = true }, out[1], -1, rotate);
+    EXPECT_TRUE(copied.ok());
+    ::close(out[1]);
+    std::string shown;
+    char buffer[4096];
+    for (ssize_t count; (count = ::read(out[0], buffer, sizeof buffer)) > 0;)
+        shown.append(buffer, size_t(count));
+    ::close(out[0]);
+    EXPECT_EQ(shown, "before\nlast of the old\nfirst of the new\n");
+}
+
+// A container that writes without end is kept to max_files files of max_bytes each, the newest
+// output in container.log and the one before it in container.log.1.
+TEST(RotatingFileTest, KeepsAtMostItsGenerations)
+{
+    test::TemporaryDirectory directory;
+    auto path = directory.file("out.log");
+    auto file = RotatingFile::open(path, { .max_bytes = 100, .max_files = 3 }, 0640);
+    ASSERT_TRUE(file.ok());
+    std::string all;
+    for (int number = 0; number < 20; number++) {
+        auto line = fmt::format("{:038}\n", number); // 39 bytes: two to a file
+        file.value()->append(line);
+        all += line;
+    }
+    std::string kept;
+    for (const auto& name : rotated_generations(path, 10)) {
+        std::ifstream in(name);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_LE(text.size(), 100u) << name;
+        kept += text;
+    }
+    EXPECT_EQ(rotated_generations(path, 10).size(), 3u);
+    EXPECT_FALSE(std::filesystem::exists(path + ".3"));
+    EXPECT_EQ(kept.size(), 6u * 39);
+    EXPECT_TRUE(all.ends_with(kept));
 }
