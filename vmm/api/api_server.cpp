@@ -16,8 +16,6 @@ namespace {
 
 // A request is one short line: a client that sends more without a newline is not speaking this.
 constexpr size_t kMaxRequest = 64 << 10;
-// A few tools at once (vmlet vm ..., a template builder); more wait in the backlog.
-constexpr size_t kMaxClients = 8;
 
 using Json = nlohmann::json;
 
@@ -61,8 +59,9 @@ Result<UniqueFd> listen_at(const std::string& path)
 
 Result<std::unique_ptr<ApiServer>> ApiServer::listen(const std::string& path, Machine& machine)
 {
+    auto msrs = TRY(machine.kvm().saved_msr_indices());
     auto listener = TRY(listen_at(path));
-    return std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine));
+    return std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine, std::move(msrs)));
 }
 
 ApiServer::~ApiServer()
@@ -139,7 +138,7 @@ std::string ApiServer::answer(const std::string& line)
         bool was_paused = m_machine.paused();
         if (!m_machine.pause())
             return refusal("the VM has stopped");
-        auto saved = save_snapshot(m_machine, request["path"].get<std::string>());
+        auto saved = save_snapshot(m_machine, m_msrs, request["path"].get<std::string>());
         if (!was_paused)
             m_machine.resume();
         return saved.ok() ? reply({ { "ok", true } }) : refusal(saved.error().message());

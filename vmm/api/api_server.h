@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace vmlet {
 
@@ -22,6 +23,11 @@ namespace vmlet {
 // removed when the server goes; one that holds a live listener is never taken over.
 class ApiServer final : public ControlChannel {
 public:
+    // A few tools at once (vmlet vm ..., a template builder); more wait in the backlog.
+    static constexpr size_t kMaxClients = 8;
+
+    // Listens at `path`, and finds the MSRs a snapshot saves now, as that takes a scratch VM,
+    // which the main thread's seccomp filter would refuse later.
     static Result<std::unique_ptr<ApiServer>> listen(const std::string& path, Machine& machine);
     ~ApiServer() override;
 
@@ -29,10 +35,11 @@ public:
     void serve(int fd) override;
 
 private:
-    ApiServer(std::string path, UniqueFd listener, Machine& machine)
+    ApiServer(std::string path, UniqueFd listener, Machine& machine, std::vector<uint32_t> msrs)
         : m_path(std::move(path))
         , m_listener(std::move(listener))
         , m_machine(machine)
+        , m_msrs(std::move(msrs))
     {
     }
     void accept_client();
@@ -43,6 +50,7 @@ private:
     std::string m_path;
     UniqueFd m_listener;
     Machine& m_machine;
+    std::vector<uint32_t> m_msrs;
     std::map<int, std::pair<UniqueFd, std::string>> m_clients; // by fd: the socket, unread input
 };
 

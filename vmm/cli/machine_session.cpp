@@ -41,6 +41,12 @@ int run_session(std::unique_ptr<Machine> machine, SessionOptions options)
         api = server.release_value();
         options.run.control = api.get();
     }
+    auto locked = lock_down_process(*machine, api != nullptr);
+    if (!locked.ok())
+        return fail(locked.error().message());
+    auto threads = thread_sandbox(options.sandbox);
+    options.run.threads = threads.vm_threads;
+    options.run.main_thread = threads.main_thread;
     auto reason = run_machine(*machine, options.run);
     if (!reason.ok())
         return fail(reason.error().message());

@@ -1,6 +1,7 @@
 #include "vmm/cli/restore_command.h"
 
 #include "vmm/cli/machine_session.h"
+#include "vmm/cli/sandbox_flags.h"
 #include "vmm/snapshot/restore.h"
 #include "vmm/vm/device_options.h"
 
@@ -37,6 +38,7 @@ struct RestoreFlags {
     std::vector<std::string> disks, nets;
     std::string vsock, api_socket;
     bool exit_with_parent = false;
+    SandboxFlags sandbox;
 };
 
 Result<RestoreOverrides> overrides_of(const RestoreFlags& flags)
@@ -70,8 +72,8 @@ int run_restore(const RestoreFlags& flags)
     auto restored = restore_machine(flags.directory, overrides.value());
     if (!restored.ok())
         return fail(restored.error().message());
-    SessionOptions session { .run = { .console_input = restored.value().console_input, .boot_timer = false, .started = started, .control = nullptr },
-        .api_socket = flags.api_socket };
+    SessionOptions session { .run = { .console_input = restored.value().console_input, .boot_timer = false, .started = started },
+        .api_socket = flags.api_socket, .sandbox = sandbox_options(flags.sandbox) };
     return run_session(std::move(restored.value().machine), session);
 }
 
@@ -88,6 +90,7 @@ Command add_restore_command(CLI::App& app)
     restore->add_option("--vsock", flags->vsock, "The vsock device's host side anew: cid=N,uds=PATH");
     restore->add_option("--api-socket", flags->api_socket, "Serve the control API on this Unix socket");
     restore->add_flag("--exit-with-parent", flags->exit_with_parent, "Stop the VM when the process that started vmlet exits");
+    add_sandbox_flags(*restore, flags->sandbox);
     restore->footer(kRestoreFooter);
     return { restore, [flags] { return run_restore(*flags); } };
 }

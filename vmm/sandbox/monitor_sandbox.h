@@ -1,0 +1,29 @@
+#pragma once
+
+#include "vmm/base/thread_setup.h"
+#include "vmm/vm/machine.h"
+
+namespace vmlet {
+
+// How vmlet-vmm defends the host from the guest it runs, should the guest take a thread of it
+// over (README, "Security"): a seccomp filter for each kind of thread.
+struct SandboxOptions {
+    bool seccomp { true };
+};
+
+// The process-wide part, once the machine is built and its sockets listen, and before any of its
+// threads starts: resource limits to what this VM needs (descriptors; file sizes),
+// no_new_privs, and no core dumps or ptrace by the monitor's own user (not dumpable, and guest RAM
+// is left out of any dump anyway, GuestMemory).
+Result<void> lock_down_process(const Machine& machine, bool control_socket);
+
+// What each kind of thread installs first: its seccomp filter, compiled here; nothing when
+// seccomp is off.
+struct ThreadSandbox {
+    ThreadSetups vm_threads;
+    // The main thread's, once the VM's threads run (it makes them, and makes no thread after).
+    ThreadSetup main_thread;
+};
+ThreadSandbox thread_sandbox(const SandboxOptions& options);
+
+}
