@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 namespace vmlet {
 
 namespace {
@@ -57,11 +59,16 @@ Result<UniqueFd> listen_at(const std::string& path)
 
 }
 
-Result<std::unique_ptr<ApiServer>> ApiServer::listen(const std::string& path, Machine& machine)
+Result<std::unique_ptr<ApiServer>> ApiServer::listen(const std::string& path, Machine& machine, SnapshotPlaces places)
 {
-    auto msrs = TRY(machine.kvm().saved_msr_indices());
+    std::vector<uint32_t> msrs;
+    if (places.allowed)
+        msrs = TRY(machine.kvm().saved_msr_indices());
     auto listener = TRY(listen_at(path));
-    return std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine, std::move(msrs)));
+    auto server = std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine, std::move(places), std::move(msrs)));
+    // Where a relative snapshot path starts, taken now: a jail moves the monitor elsewhere.
+    server->m_working_directory = std::filesystem::current_path();
+    return server;
 }
 
 ApiServer::~ApiServer()
@@ -116,6 +123,20 @@ bool ApiServer::read_requests(int fd, std::string& buffer)
     return buffer.size() <= kMaxRequest;
 }
 
+Result<std::string> ApiServer::snapshot_directory(const std::string& requested) const
+{
+    if (!m_places.allowed)
+        return make_error("this VM's monitor is jailed without --snapshot-dir: it can save no snapshot");
+    if (m_places.under.empty())
+        return requested;
+    // Lexically: inside the jail nothing but that directory is there to lead elsewhere.
+    auto path = (m_working_directory / requested).lexically_normal();
+    auto inside = path.lexically_relative(m_places.under);
+    if (inside.empty() || *inside.begin() == "..")
+        return make_error("{} is not under {}, the one place this jailed VM saves snapshots (--snapshot-dir)", requested, m_places.under);
+    return path.string();
+}
+
 std::string ApiServer::answer(const std::string& line)
 {
     auto request = Json::parse(line, nullptr, false);
@@ -135,10 +156,13 @@ std::string ApiServer::answer(const std::string& line)
     if (op == "snapshot") {
         if (!request.contains("path") || !request["path"].is_string() || request["path"].get<std::string>().empty())
             return refusal("snapshot needs a \"path\": the directory to save the VM in");
+        auto directory = snapshot_directory(request["path"].get<std::string>());
+        if (!directory.ok())
+            return refusal(directory.error().message());
         bool was_paused = m_machine.paused();
         if (!m_machine.pause())
             return refusal("the VM has stopped");
-        auto saved = save_snapshot(m_machine, m_msrs, request["path"].get<std::string>());
+        auto saved = save_snapshot(m_machine, m_msrs, directory.value());
         if (!was_paused)
             m_machine.resume();
         return saved.ok() ? reply({ { "ok", true } }) : refusal(saved.error().message());

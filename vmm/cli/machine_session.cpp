@@ -7,6 +7,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 namespace vmlet {
 
 namespace {
@@ -29,19 +31,33 @@ int exit_status(const StopReason& reason)
     return kVmletFailure;
 }
 
+// A jailed monitor saves snapshots only where its jail lets it write.
+SnapshotPlaces snapshot_places(const SandboxOptions& sandbox)
+{
+    if (!sandbox.jail)
+        return {};
+    if (!sandbox.snapshot_directory)
+        return { .allowed = false, .under = {} };
+    auto under = std::filesystem::absolute(*sandbox.snapshot_directory).lexically_normal();
+    if (!under.has_filename())
+        under = under.parent_path(); // "DIR/" is DIR
+    return { .allowed = true, .under = under.string() };
+}
+
 }
 
 int run_session(std::unique_ptr<Machine> machine, SessionOptions options)
 {
+    // Sockets listen before the jail, which hides the host's paths.
     std::unique_ptr<ApiServer> api;
     if (!options.api_socket.empty()) {
-        auto server = ApiServer::listen(options.api_socket, *machine);
+        auto server = ApiServer::listen(options.api_socket, *machine, snapshot_places(options.sandbox));
         if (!server.ok())
             return fail(server.error().message());
         api = server.release_value();
         options.run.control = api.get();
     }
-    auto locked = lock_down_process(*machine, api != nullptr);
+    auto locked = lock_down_process(*machine, options.sandbox, api != nullptr);
     if (!locked.ok())
         return fail(locked.error().message());
     auto threads = thread_sandbox(options.sandbox);

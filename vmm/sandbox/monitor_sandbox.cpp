@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 
 namespace vmlet {
 
@@ -107,6 +108,31 @@ Result<void> limit_resources(const Machine& machine, bool control_socket)
     return {};
 }
 
+// `path` absolute and normal, without a trailing separator.
+std::string normal_directory(const std::filesystem::path& path)
+{
+    auto normal = std::filesystem::absolute(path).lexically_normal();
+    if (normal.has_filename() || normal == normal.root_path())
+        return normal.string();
+    return normal.parent_path().string();
+}
+
+// What the jail shows: the vsock socket's directory, read-only (a guest connection to port P
+// reaches the host listener at PATH_P there, connect(2) on a read-only mount being allowed), and
+// the snapshot directory, writable.
+Result<JailOptions> jail_with_mounts(JailOptions jail, const Machine& machine, const std::optional<std::string>& snapshot_directory)
+{
+    if (const auto& vsock = machine.config().vsock)
+        jail.mounts.push_back({ normal_directory(std::filesystem::path(vsock->socket_path).parent_path()), false });
+    if (snapshot_directory)
+        jail.mounts.push_back({ normal_directory(*snapshot_directory), true });
+    for (const auto& mount : jail.mounts) {
+        if (mount.path == "/")
+            return make_error("--jail: the jail would show the whole of /; put the vsock socket and snapshots in directories of their own");
+    }
+    return jail;
+}
+
 ThreadSetup install(ThreadKind kind, pid_t pid)
 {
     auto program = std::make_shared<const std::vector<sock_filter>>(thread_filter(kind, pid));
@@ -115,11 +141,16 @@ ThreadSetup install(ThreadKind kind, pid_t pid)
 
 }
 
-Result<void> lock_down_process(const Machine& machine, bool control_socket)
+Result<void> lock_down_process(const Machine& machine, const SandboxOptions& options, bool control_socket)
 {
     TRY(limit_resources(machine, control_socket));
+    if (options.jail) {
+        auto jail = TRY(jail_with_mounts(*options.jail, machine, options.snapshot_directory));
+        TRY(enter_jail(jail));
+    }
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return errno_error("prctl(PR_SET_NO_NEW_PRIVS)");
+    // After the jail: a change of user resets it (prctl(2)).
     if (::prctl(PR_SET_DUMPABLE, 0) < 0)
         return errno_error("prctl(PR_SET_DUMPABLE)");
     return {};
