@@ -6,6 +6,7 @@
 #include "vmm/base/subprocess.h"
 #include "containers/runtime/vm/agent_spec.h"
 #include "containers/runtime/vm/monitor_binary.h"
+#include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
 #include <fcntl.h>
@@ -15,7 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 namespace vmlet {
 
@@ -56,6 +59,8 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     std::filesystem::permissions(m_socket_dir, std::filesystem::perms::owner_all, error);
     if (error)
         return make_error("cannot create {}: {}", m_socket_dir, error.message());
+    // The jailed monitor connects to the listeners here, as its own user.
+    TRY(open_to_monitor(m_socket_dir));
     m_socket = m_socket_dir + "/v.sock";
     AgentStreamListeners streams;
     streams.out = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDOUT));
@@ -73,13 +78,17 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     if (options.template_dir) {
         // A restore of the image's template: its agent waits on WAKE with the root mounted
         // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
-        m_vm_pid = TRY(spawn_process({ monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" }, output));
+        std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" };
+        std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
+        m_vm_pid = TRY(spawn_process(argv, output));
         agent = TRY(wake_agent(options));
     } else {
         auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
-        m_vm_pid = TRY(spawn_process({ monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
-                                         "--cpus", std::to_string(options.cpus), "--exit-with-parent", "--", VMLET_AGENT_PATH },
-            output));
+        std::vector<std::string> argv { monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
+            "--cpus", std::to_string(options.cpus), "--exit-with-parent" };
+        std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
+        argv.insert(argv.end(), { "--", VMLET_AGENT_PATH });
+        m_vm_pid = TRY(spawn_process(argv, output));
         agent = TRY(accept_agent(control.get(), options));
     }
     auto message = encode_agent_spec(spec, options.user,

@@ -4,6 +4,7 @@
 #include "containers/image/json_fields.h"
 #include "containers/runtime/container_store.h"
 #include "containers/runtime/vm/monitor_binary.h"
+#include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vm_control.h"
 #include "containers/runtime/vm/vsock_ports.h"
 #include "guest/agent/agent_protocol.h"
@@ -222,17 +223,21 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
     // Unix socket paths must fit in 108 bytes, which a store path may not: they go under TMPDIR.
     BuildScratch scratch(fmt::format("{}/{}{}-{}", m_root, kBuildPrefix, key, ::getpid()),
         (fs::temp_directory_path(error) / ("vmlet-t" + random_hex(8))).string());
+    // The jailed monitor reaches its listeners in the one, and saves the snapshot in the other.
     for (const auto& made : { scratch.work(), fs::path(scratch.socket("x")).parent_path().string() }) {
         if (::mkdir(made.c_str(), 0700) < 0)
             return errno_error(fmt::format("cannot create {}", made));
+        TRY(open_to_monitor(made));
     }
     auto vsock = scratch.socket("v.sock");
     auto api = scratch.socket("api.sock");
     auto ready = TRY(listen_for_guest(vsock, VMLET_AGENT_PORT_READY));
     auto console = TRY(open_file(scratch.work() + "/console.log", O_WRONLY | O_CREAT | O_TRUNC));
     std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
-        "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus), "--exit-with-parent", "--",
-        VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG };
+        "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus), "--exit-with-parent" };
+    if (monitor_jailed())
+        argv.insert(argv.end(), { "--jail", "--snapshot-dir", scratch.work() });
+    argv.insert(argv.end(), { "--", VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG });
     argv.insert(argv.end(), shape.warm_files.begin(), shape.warm_files.end());
     scratch.set_vm(TRY(spawn_process(argv, { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true })));
     TRY(wait_until_ready(ready.get(), scratch));
