@@ -8,7 +8,7 @@ void add_sandbox_flags(CLI::App& command, SandboxFlags& flags)
         ->check(CLI::IsMember({ "on", "off" }))
         ->capture_default_str();
     auto* jail = command.add_flag("--jail", flags.jail,
-        "Once everything is open: new mount, network and IPC namespaces with an empty root, as an unprivileged user with no capabilities (needs root)");
+        "Once everything is open: new mount, network and IPC namespaces whose root shows only the vsock socket's directory (read-only) and --snapshot-dir, as an unprivileged user with no capabilities, who must be able to connect to the vsock listeners (needs root)");
     command.add_option("--jail-uid", flags.jail_uid, "The user the jailed monitor runs as")->capture_default_str()->needs(jail);
     command.add_option("--jail-gid", flags.jail_gid, "The group the jailed monitor runs as")->capture_default_str()->needs(jail);
     command.add_option("--snapshot-dir", flags.snapshot_directory,
