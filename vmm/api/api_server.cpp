@@ -66,8 +66,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::listen(const std::string& path, Ma
         msrs = TRY(machine.kvm().saved_msr_indices());
     auto listener = TRY(listen_at(path));
     auto server = std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine, std::move(places), std::move(msrs)));
-    // Where a relative snapshot path starts, taken now: a jail moves the monitor elsewhere.
-    server->m_working_directory = std::filesystem::current_path();
+    // Where a relative snapshot path starts, taken now, before a jail changes the root. Without
+    // one (a working directory removed), a jail refuses relative paths: they lead nowhere known.
+    std::error_code unknown;
+    server->m_working_directory = std::filesystem::current_path(unknown);
     return server;
 }
 

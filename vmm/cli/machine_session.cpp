@@ -7,8 +7,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <filesystem>
-
 namespace vmlet {
 
 namespace {
@@ -29,19 +27,6 @@ int exit_status(const StopReason& reason)
         return fail(reason.message);
     }
     return kVmletFailure;
-}
-
-// A jailed monitor saves snapshots only where its jail lets it write.
-SnapshotPlaces snapshot_places(const SandboxOptions& sandbox)
-{
-    if (!sandbox.jail)
-        return {};
-    if (!sandbox.snapshot_directory)
-        return { .allowed = false, .under = {} };
-    auto under = std::filesystem::absolute(*sandbox.snapshot_directory).lexically_normal();
-    if (!under.has_filename())
-        under = under.parent_path(); // "DIR/" is DIR
-    return { .allowed = true, .under = under.string() };
 }
 
 }

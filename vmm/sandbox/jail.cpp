@@ -98,7 +98,10 @@ Result<void> enter_jail(const JailOptions& options)
 {
     if (::geteuid() != 0)
         return make_error("--jail needs root: it makes namespaces and changes to user {}", options.uid);
-    auto directory = std::filesystem::current_path();
+    std::error_code error;
+    auto directory = std::filesystem::current_path(error);
+    if (error)
+        return make_error("--jail: cannot find the working directory: {}", error.message());
     int parent_death_signal = 0;
     ::prctl(PR_GET_PDEATHSIG, &parent_death_signal);
     pid_t parent = ::getppid();

@@ -141,6 +141,15 @@ ThreadSetup install(ThreadKind kind, pid_t pid)
 
 }
 
+SnapshotPlaces snapshot_places(const SandboxOptions& options)
+{
+    if (!options.jail)
+        return {};
+    if (!options.snapshot_directory)
+        return { .allowed = false, .under = {} };
+    return { .allowed = true, .under = normal_directory(*options.snapshot_directory) };
+}
+
 Result<void> lock_down_process(const Machine& machine, const SandboxOptions& options, bool control_socket)
 {
     TRY(limit_resources(machine, control_socket));

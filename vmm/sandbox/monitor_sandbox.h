@@ -1,5 +1,6 @@
 #pragma once
 
+#include "vmm/api/api_server.h"
 #include "vmm/base/thread_setup.h"
 #include "vmm/sandbox/jail.h"
 #include "vmm/vm/machine.h"
@@ -24,6 +25,10 @@ struct SandboxOptions {
 // asked, no_new_privs, and no core dumps or ptrace by the monitor's own user (not dumpable, and
 // guest RAM is left out of any dump anyway, GuestMemory).
 Result<void> lock_down_process(const Machine& machine, const SandboxOptions& options, bool control_socket);
+
+// Where the control socket may save snapshots: anywhere, or in a jail only under
+// --snapshot-dir (the one directory it shows writable), or nowhere without one.
+SnapshotPlaces snapshot_places(const SandboxOptions& options);
 
 // What each kind of thread installs first: its seccomp filter, compiled here; nothing when
 // seccomp is off.
