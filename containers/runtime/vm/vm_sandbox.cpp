@@ -59,8 +59,8 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     std::filesystem::permissions(m_socket_dir, std::filesystem::perms::owner_all, error);
     if (error)
         return make_error("cannot create {}: {}", m_socket_dir, error.message());
-    // The jailed monitor connects to the listeners here, as its own user.
-    TRY(open_to_monitor(m_socket_dir));
+    // The jailed monitor connects to the listeners here, through its group.
+    TRY(open_to_monitor(m_socket_dir, MonitorAccess::Connect));
     m_socket = m_socket_dir + "/v.sock";
     AgentStreamListeners streams;
     streams.out = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDOUT));

@@ -223,12 +223,14 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
     // Unix socket paths must fit in 108 bytes, which a store path may not: they go under TMPDIR.
     BuildScratch scratch(fmt::format("{}/{}{}-{}", m_root, kBuildPrefix, key, ::getpid()),
         (fs::temp_directory_path(error) / ("vmlet-t" + random_hex(8))).string());
-    // The jailed monitor reaches its listeners in the one, and saves the snapshot in the other.
     for (const auto& made : { scratch.work(), fs::path(scratch.socket("x")).parent_path().string() }) {
         if (::mkdir(made.c_str(), 0700) < 0)
             return errno_error(fmt::format("cannot create {}", made));
-        TRY(open_to_monitor(made));
     }
+    // The jailed monitor saves the snapshot in the one (inside the store, closed to others) and
+    // reaches its listeners in the other.
+    TRY(open_to_monitor(scratch.work(), MonitorAccess::Write));
+    TRY(open_to_monitor(fs::path(scratch.socket("x")).parent_path().string(), MonitorAccess::Connect));
     auto vsock = scratch.socket("v.sock");
     auto api = scratch.socket("api.sock");
     auto ready = TRY(listen_for_guest(vsock, VMLET_AGENT_PORT_READY));

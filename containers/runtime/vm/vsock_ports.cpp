@@ -31,8 +31,8 @@ Result<UniqueFd> listen_for_guest(const std::string& socket, uint32_t port)
         ::unlink(path.c_str());
         return error;
     }
-    // connect(2) needs write permission on the socket, which the monitor's jail user lacks otherwise.
-    if (auto opened = open_to_monitor(path); !opened.ok()) {
+    // connect(2) needs write permission on the socket, which the jailed monitor lacks otherwise.
+    if (auto opened = open_to_monitor(path, MonitorAccess::Connect); !opened.ok()) {
         ::unlink(path.c_str());
         return opened.release_error();
     }
