@@ -11,18 +11,20 @@ namespace {
 constexpr uid_t kJailUser = 65534;
 constexpr gid_t kJailGroup = 65534;
 
-}
-
 bool monitor_jailed()
 {
     return ::geteuid() == 0;
 }
 
-std::vector<std::string> monitor_jail_flags()
+}
+
+std::vector<std::string> monitor_jail_flags(const std::string& snapshot_directory)
 {
     if (!monitor_jailed())
         return {};
-    return { "--jail" };
+    if (snapshot_directory.empty())
+        return { "--jail" };
+    return { "--jail", "--snapshot-dir", snapshot_directory };
 }
 
 Result<void> open_to_monitor(const std::string& path, MonitorAccess access)

@@ -10,10 +10,10 @@ namespace vmlet {
 // Every VM container's monitor runs jailed (vmlet-vmm --jail: no host filesystem but the
 // directories it is shown, no network, user and group 65534, no capabilities) when vmlet runs as
 // root. An unprivileged vmlet's monitor is already an unprivileged user, and could not make the jail.
-bool monitor_jailed();
 
-// The monitor's flags for its jail: {"--jail"} when jailed, else none.
-std::vector<std::string> monitor_jail_flags();
+// The monitor's flags for its jail: "--jail", and "--snapshot-dir DIRECTORY" when it saves a
+// snapshot there; none without a jail.
+std::vector<std::string> monitor_jail_flags(const std::string& snapshot_directory = {});
 
 // What the jailed monitor's user may do with a path the jail shows; only its permissions let the
 // monitor in. Nothing to do without a jail.

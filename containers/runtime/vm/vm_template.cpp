@@ -21,7 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 namespace vmlet {
 
@@ -237,8 +239,7 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
     auto console = TRY(open_file(scratch.work() + "/console.log", O_WRONLY | O_CREAT | O_TRUNC));
     std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
         "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus), "--exit-with-parent" };
-    if (monitor_jailed())
-        argv.insert(argv.end(), { "--jail", "--snapshot-dir", scratch.work() });
+    std::ranges::copy(monitor_jail_flags(scratch.work()), std::back_inserter(argv));
     argv.insert(argv.end(), { "--", VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG });
     argv.insert(argv.end(), shape.warm_files.begin(), shape.warm_files.end());
     scratch.set_vm(TRY(spawn_process(argv, { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true })));
