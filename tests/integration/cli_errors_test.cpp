@@ -120,6 +120,9 @@ TEST_F(BadInput, UsageErrorsNameTheFlag)
     expect_failure({ "logs", "--tail", "some", "c" }, "invalid value 'some' for --tail");
     expect_failure({ "logs", "--since", "yesterday", "c" }, "--since: 'yesterday' is not a time");
     expect_failure({ "stop", "-t", "soon", "c" }, "invalid value 'soon' for --time");
+    // The jail's settings mean nothing without it: a monitor thought jailed would not be.
+    expect_failure({ "boot", "--snapshot-dir", "/tmp", "--", "true" }, "--snapshot-dir requires --jail (see 'vmlet boot --help')");
+    expect_failure({ "restore", "/nonexistent", "--jail-uid", "1000" }, "--jail-uid requires --jail (see 'vmlet restore --help')");
 }
 
 // vmlet boot is vmlet-vmm's: a vmlet installed without it says so, and names where it looked.

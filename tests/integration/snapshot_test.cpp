@@ -1,6 +1,7 @@
 // Snapshots of real guests on KVM: `vmlet boot --api-socket`, `vmlet vm pause|resume|snapshot|stop`
 // and `vmlet restore`. A restored VM goes on where it was saved: with its memory, its running
 // command and its exit status; a vsock connection open at the snapshot is reset and a new one works.
+#include "tests/integration/guest_log.h"
 #include "tests/integration/real_guest.h"
 #include "tests/support/command.h"
 #include "vmm/base/unix_socket.h"
@@ -18,24 +19,6 @@ namespace vmlet::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const std::string& path)
-{
-    std::ifstream file(path, std::ios::binary);
-    return { std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>() };
-}
-
-// Waits until the file at `path` holds `text` (a guest's console log), up to `timeout`.
-bool wait_for_text(const std::string& path, const std::string& text, std::chrono::seconds timeout)
-{
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (read_text(path).find(text) != std::string::npos)
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-}
 
 // Every guest run here has a deadline; PVM hosts boot in tens of seconds.
 constexpr auto kGuestTimeout = std::chrono::seconds(300);

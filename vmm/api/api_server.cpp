@@ -10,14 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 namespace vmlet {
 
 namespace {
 
 // A request is one short line: a client that sends more without a newline is not speaking this.
 constexpr size_t kMaxRequest = 64 << 10;
-// A few tools at once (vmlet vm ..., a template builder); more wait in the backlog.
-constexpr size_t kMaxClients = 8;
 
 using Json = nlohmann::json;
 
@@ -59,10 +59,18 @@ Result<UniqueFd> listen_at(const std::string& path)
 
 }
 
-Result<std::unique_ptr<ApiServer>> ApiServer::listen(const std::string& path, Machine& machine)
+Result<std::unique_ptr<ApiServer>> ApiServer::listen(const std::string& path, Machine& machine, SnapshotPlaces places)
 {
+    std::vector<uint32_t> msrs;
+    if (places.allowed)
+        msrs = TRY(machine.kvm().saved_msr_indices());
     auto listener = TRY(listen_at(path));
-    return std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine));
+    auto server = std::unique_ptr<ApiServer>(new ApiServer(path, std::move(listener), machine, std::move(places), std::move(msrs)));
+    // Where a relative snapshot path starts, taken now, before a jail changes the root. Without
+    // one (a working directory removed), a jail refuses relative paths: they lead nowhere known.
+    std::error_code unknown;
+    server->m_working_directory = std::filesystem::current_path(unknown);
+    return server;
 }
 
 ApiServer::~ApiServer()
@@ -117,6 +125,20 @@ bool ApiServer::read_requests(int fd, std::string& buffer)
     return buffer.size() <= kMaxRequest;
 }
 
+Result<std::string> ApiServer::snapshot_directory(const std::string& requested) const
+{
+    if (!m_places.allowed)
+        return make_error("this VM's monitor is jailed without --snapshot-dir: it can save no snapshot");
+    if (m_places.under.empty())
+        return requested;
+    // Lexically: inside the jail nothing but that directory is there to lead elsewhere.
+    auto path = (m_working_directory / requested).lexically_normal();
+    auto inside = path.lexically_relative(m_places.under);
+    if (inside.empty() || *inside.begin() == "..")
+        return make_error("{} is not under {}, the one place this jailed VM saves snapshots (--snapshot-dir)", requested, m_places.under);
+    return path.string();
+}
+
 std::string ApiServer::answer(const std::string& line)
 {
     auto request = Json::parse(line, nullptr, false);
@@ -130,21 +152,21 @@ std::string ApiServer::answer(const std::string& line)
     if (op == "pause")
         return m_machine.pause() ? reply({ { "ok", true } }) : refusal("the VM has stopped");
     if (op == "resume") {
-        auto resumed = m_machine.resume();
-        return resumed.ok() ? reply({ { "ok", true } }) : refusal(resumed.error().message());
+        m_machine.resume();
+        return reply({ { "ok", true } });
     }
     if (op == "snapshot") {
         if (!request.contains("path") || !request["path"].is_string() || request["path"].get<std::string>().empty())
             return refusal("snapshot needs a \"path\": the directory to save the VM in");
+        auto directory = snapshot_directory(request["path"].get<std::string>());
+        if (!directory.ok())
+            return refusal(directory.error().message());
         bool was_paused = m_machine.paused();
         if (!m_machine.pause())
             return refusal("the VM has stopped");
-        auto saved = save_snapshot(m_machine, request["path"].get<std::string>());
-        if (!was_paused) {
-            auto resumed = m_machine.resume();
-            if (!resumed.ok() && saved.ok())
-                return refusal(resumed.error().message());
-        }
+        auto saved = save_snapshot(m_machine, m_msrs, directory.value());
+        if (!was_paused)
+            m_machine.resume();
         return saved.ok() ? reply({ { "ok", true } }) : refusal(saved.error().message());
     }
     if (op == "stop") {

@@ -2,6 +2,7 @@
 
 #include "vmm/cli/cgroup_flag.h"
 #include "vmm/cli/machine_session.h"
+#include "vmm/cli/sandbox_flags.h"
 #include "vmm/vm/builder.h"
 #include "vmm/vm/device_options.h"
 
@@ -63,6 +64,7 @@ struct BootOptions {
     bool exit_with_parent = false;
     std::string api_socket;
     std::vector<std::string> cgroups;
+    SandboxFlags sandbox;
 };
 
 int run_boot_command(BootOptions& options)
@@ -96,8 +98,8 @@ int run_boot_command(BootOptions& options)
     auto machine = build_machine(config);
     if (!machine.ok())
         return fail(machine.error().message());
-    SessionOptions session { .run = { .console_input = config.command.empty(), .boot_timer = config.boot_timer, .started = started, .control = nullptr },
-        .api_socket = options.api_socket };
+    SessionOptions session { .run = { .console_input = config.command.empty(), .boot_timer = config.boot_timer, .started = started },
+        .api_socket = options.api_socket, .sandbox = sandbox_options(options.sandbox) };
     return run_session(machine.release_value(), session);
 }
 
@@ -131,6 +133,7 @@ Command add_boot_command(CLI::App& app)
     boot->add_flag("--exit-with-parent", options->exit_with_parent, "Stop the VM when the process that started vmlet exits");
     boot->add_option("--api-socket", options->api_socket, "Serve the control API on this Unix socket (status, pause, resume, snapshot, stop; see 'vmlet vm')");
     add_cgroup_flag(*boot, options->cgroups);
+    add_sandbox_flags(*boot, options->sandbox);
     boot->add_option("command", config.command, "Command run by the guest's init, after --");
     boot->footer(kBootFooter);
     return { boot, [options] { return run_boot_command(*options); } };

@@ -33,14 +33,21 @@ int exit_status(const StopReason& reason)
 
 int run_session(std::unique_ptr<Machine> machine, SessionOptions options)
 {
+    // Sockets listen before the jail, which hides the host's paths.
     std::unique_ptr<ApiServer> api;
     if (!options.api_socket.empty()) {
-        auto server = ApiServer::listen(options.api_socket, *machine);
+        auto server = ApiServer::listen(options.api_socket, *machine, snapshot_places(options.sandbox));
         if (!server.ok())
             return fail(server.error().message());
         api = server.release_value();
         options.run.control = api.get();
     }
+    auto locked = lock_down_process(*machine, options.sandbox, api != nullptr);
+    if (!locked.ok())
+        return fail(locked.error().message());
+    auto threads = thread_sandbox(options.sandbox);
+    options.run.threads = threads.vm_threads;
+    options.run.main_thread = threads.main_thread;
     auto reason = run_machine(*machine, options.run);
     if (!reason.ok())
         return fail(reason.error().message());

@@ -2,6 +2,7 @@
 
 #include "vmm/cli/cgroup_flag.h"
 #include "vmm/cli/machine_session.h"
+#include "vmm/cli/sandbox_flags.h"
 #include "vmm/snapshot/restore.h"
 #include "vmm/vm/device_options.h"
 
@@ -39,6 +40,7 @@ struct RestoreFlags {
     std::string vsock, api_socket;
     bool exit_with_parent = false;
     std::vector<std::string> cgroups;
+    SandboxFlags sandbox;
 };
 
 Result<RestoreOverrides> overrides_of(const RestoreFlags& flags)
@@ -74,8 +76,8 @@ int run_restore(const RestoreFlags& flags)
     auto restored = restore_machine(flags.directory, overrides.value());
     if (!restored.ok())
         return fail(restored.error().message());
-    SessionOptions session { .run = { .console_input = restored.value().console_input, .boot_timer = false, .started = started, .control = nullptr },
-        .api_socket = flags.api_socket };
+    SessionOptions session { .run = { .console_input = restored.value().console_input, .boot_timer = false, .started = started },
+        .api_socket = flags.api_socket, .sandbox = sandbox_options(flags.sandbox) };
     return run_session(std::move(restored.value().machine), session);
 }
 
@@ -93,6 +95,7 @@ Command add_restore_command(CLI::App& app)
     restore->add_option("--api-socket", flags->api_socket, "Serve the control API on this Unix socket");
     restore->add_flag("--exit-with-parent", flags->exit_with_parent, "Stop the VM when the process that started vmlet exits");
     add_cgroup_flag(*restore, flags->cgroups);
+    add_sandbox_flags(*restore, flags->sandbox);
     restore->footer(kRestoreFooter);
     return { restore, [flags] { return run_restore(*flags); } };
 }

@@ -4,6 +4,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <future>
+
 namespace vmlet {
 
 Result<std::unique_ptr<EventLoop>> EventLoop::create()
@@ -55,32 +57,89 @@ void EventLoop::remove(int fd)
     m_handlers.erase(fd);
 }
 
-Result<void> EventLoop::start()
+Result<void> EventLoop::start(ThreadSetup setup)
 {
+    {
+        std::lock_guard lock(m_control);
+        m_pause_requested = m_parked = m_stop_requested = false;
+    }
     // The loop must not take the signals vmlet's main thread waits for (it blocks them before
-    // starting threads), nor vCPU kicks.
+    // starting threads), nor vCPU kicks. The thread owns the promise, so it outlives set_value().
+    std::promise<Result<void>> prepared;
+    auto setup_done = prepared.get_future();
     try {
-        m_thread = std::thread([this] { run(); });
+        m_thread = std::thread([this, setup = std::move(setup), prepared = std::move(prepared)]() mutable {
+            auto result = setup ? setup() : Result<void>();
+            bool ready = result.ok();
+            prepared.set_value(std::move(result));
+            if (ready)
+                run();
+        });
     } catch (const std::system_error& error) {
         return make_error("cannot start the device thread: {}", error.what());
     }
+    auto result = setup_done.get();
+    if (!result.ok()) {
+        m_thread.join();
+        return result.release_error().with_context("the device thread");
+    }
     return {};
+}
+
+void EventLoop::pause()
+{
+    std::unique_lock lock(m_control);
+    if (!m_thread.joinable())
+        return;
+    m_pause_requested = true;
+    wake();
+    m_control_changed.wait(lock, [&] { return m_parked; });
+}
+
+void EventLoop::resume()
+{
+    std::lock_guard lock(m_control);
+    m_pause_requested = false;
+    m_control_changed.notify_all();
 }
 
 void EventLoop::stop_and_join()
 {
     if (!m_thread.joinable())
         return;
+    {
+        std::lock_guard lock(m_control);
+        m_stop_requested = true;
+        m_control_changed.notify_all();
+    }
+    wake();
+    m_thread.join();
+}
+
+void EventLoop::wake()
+{
     uint64_t one = 1;
     (void)!::write(m_wake.get(), &one, sizeof(one));
-    m_thread.join();
-    // Drained, so that a start() after this one (a paused VM resuming) is not woken at once.
-    (void)!::read(m_wake.get(), &one, sizeof(one));
 }
 
 void EventLoop::run()
 {
-    while (dispatch(-1)) { }
+    while (dispatch(-1) || keep_running()) { }
+}
+
+bool EventLoop::keep_running()
+{
+    // Drained, so that the next wait does not end at once.
+    uint64_t count;
+    (void)!::read(m_wake.get(), &count, sizeof(count));
+    std::unique_lock lock(m_control);
+    if (m_pause_requested && !m_stop_requested) {
+        m_parked = true;
+        m_control_changed.notify_all();
+        m_control_changed.wait(lock, [&] { return !m_pause_requested || m_stop_requested; });
+        m_parked = false;
+    }
+    return !m_stop_requested;
 }
 
 void EventLoop::run_ready()
@@ -93,10 +152,15 @@ bool EventLoop::dispatch(int timeout_ms)
     constexpr int kBatch = 32;
     epoll_event events[kBatch];
     int count = ::epoll_wait(m_epoll.get(), events, kBatch, timeout_ms);
+    bool woken = false;
+    // Every event of the batch is handled, also those after a wake: an edge-triggered one (a
+    // vsock connection's) would not be reported again.
     for (int index = 0; index < count; ++index) {
         int fd = events[index].data.fd;
-        if (fd == m_wake.get())
-            return false;
+        if (fd == m_wake.get()) {
+            woken = true;
+            continue;
+        }
         std::shared_ptr<Handler> handler;
         {
             std::lock_guard lock(m_mutex);
@@ -107,7 +171,7 @@ bool EventLoop::dispatch(int timeout_ms)
         }
         (*handler)(events[index].events);
     }
-    return true; // also after EINTR (count < 0)
+    return !woken; // also true after EINTR (count < 0)
 }
 
 }

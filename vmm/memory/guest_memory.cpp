@@ -27,6 +27,15 @@ static Result<void> apply_backing(const Mmap& map, MemoryBacking backing)
     return {};
 }
 
+// Guest RAM holds whatever the guest keeps secret: a core dump of the monitor leaves it out
+// (madvise(2), MADV_DONTDUMP), whatever the host's core settings are.
+static Result<void> leave_out_of_core_dumps(const Mmap& map)
+{
+    if (::madvise(map.data(), map.size(), MADV_DONTDUMP) < 0)
+        return errno_error("madvise(MADV_DONTDUMP) on guest memory");
+    return {};
+}
+
 namespace {
 
 Result<void> check_region(const GuestMemory::RegionSpec& spec, const std::vector<GuestRegion>& regions)
@@ -54,6 +63,7 @@ Result<GuestMemory> GuestMemory::map_file(std::vector<RegionSpec> specs, int fd)
     for (const auto& spec : specs) {
         TRY(check_region(spec, regions));
         auto map = TRY_CONTEXT(Mmap::file_private(fd, offset, spec.size), "mapping guest memory");
+        TRY(leave_out_of_core_dumps(map));
         regions.push_back(GuestRegion { spec.start, spec.size, std::move(map) });
         offset += spec.size;
     }
@@ -68,6 +78,7 @@ Result<GuestMemory> GuestMemory::create(const std::vector<RegionSpec>& specs, Me
         TRY(check_region(spec, regions));
         auto map = TRY_CONTEXT(Mmap::anonymous(spec.size), "allocating guest memory");
         TRY(apply_backing(map, backing));
+        TRY(leave_out_of_core_dumps(map));
         regions.push_back(GuestRegion { spec.start, spec.size, std::move(map) });
     }
     std::sort(regions.begin(), regions.end(), [](const auto& a, const auto& b) { return a.start < b.start; });

@@ -91,11 +91,10 @@ Result<std::vector<uint8_t>> machine_state(Machine& machine, const std::vector<u
 
 }
 
-Result<void> save_snapshot(Machine& machine, const std::string& directory)
+Result<void> save_snapshot(Machine& machine, const std::vector<uint32_t>& msrs, const std::string& directory)
 {
     if (!machine.paused())
         return make_error("the VM must be paused to be saved");
-    auto msrs = TRY(machine.kvm().saved_msr_indices());
     auto target = TRY(SnapshotDirectory::claim(directory));
     auto payload = TRY(machine_state(machine, msrs));
     auto memory_temporary = target.file(kSnapshotMemoryFile) + ".tmp";

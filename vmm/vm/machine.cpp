@@ -42,11 +42,11 @@ Machine::~Machine()
     stop_and_join();
 }
 
-Result<void> Machine::start()
+Result<void> Machine::start(const ThreadSetups& setups)
 {
-    TRY(m_device_loop->start());
+    TRY(m_device_loop->start(setups.device));
     m_runner.emplace(m_vcpus, m_port_bus, m_mmio_bus, *m_stop);
-    return m_runner->start();
+    return m_runner->start(setups.vcpu);
 }
 
 bool Machine::pause()
@@ -55,19 +55,18 @@ bool Machine::pause()
         return true;
     if (!m_runner || !m_runner->pause())
         return false;
-    m_device_loop->stop_and_join();
+    m_device_loop->pause();
     m_paused = true;
     return true;
 }
 
-Result<void> Machine::resume()
+void Machine::resume()
 {
     if (!m_paused)
-        return {};
-    TRY(m_device_loop->start());
+        return;
+    m_device_loop->resume();
     m_runner->resume();
     m_paused = false;
-    return {};
 }
 
 void Machine::stop_and_join()

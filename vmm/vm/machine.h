@@ -18,6 +18,12 @@
 
 namespace vmlet {
 
+// What each kind of the VM's threads runs first (vmm/sandbox: its seccomp filter).
+struct ThreadSetups {
+    ThreadSetup vcpu;
+    ThreadSetup device;
+};
+
 // One microVM's parts, whatever started it: guest memory, the KVM VM with its in-kernel
 // interrupt controllers and PIT, the legacy and virtio devices on their buses, the vCPUs (with
 // their CPUID and local APIC wiring), the device thread and the vCPU threads. A cold boot
@@ -41,14 +47,15 @@ public:
     LegacyDevices& legacy() { return *m_legacy; }
     VirtioDevices& virtio() { return *m_virtio; }
 
-    // The device thread and the vCPU threads. The caller has blocked the signals its main thread
-    // waits for, so that these threads inherit the mask.
-    Result<void> start();
+    // The device thread and the vCPU threads, each running its setup first; no thread is made
+    // after these (a pause parks them). The caller has blocked the signals its main thread waits
+    // for, so that these threads inherit the mask.
+    Result<void> start(const ThreadSetups& setups = {});
     // Nothing moves in the guest or its devices until resume(): every vCPU has left KVM_RUN at a
     // clean point and waits, and the device thread has stopped between two requests. False when the
     // guest stopped meanwhile.
     bool pause();
-    Result<void> resume();
+    void resume();
     bool paused() const { return m_paused; }
     void stop_and_join();
 

@@ -75,7 +75,12 @@ Result<StopReason> run_machine(Machine& machine, const RunOptions& options)
     auto signal_fd = TRY(block_termination_signals());
     auto console = options.console_input ? std::optional<ConsoleInput>(ConsoleInput::attach(STDIN_FILENO)) : std::nullopt;
     auto first_run = std::chrono::steady_clock::now();
-    TRY(machine.start());
+    TRY(machine.start(options.threads));
+    if (options.main_thread) {
+        auto prepared = options.main_thread();
+        if (!prepared.ok())
+            machine.stop().request({ StopKind::VmmFailure, 0, prepared.error().with_context("the main thread").message() });
+    }
     auto* virtio_console = machine.virtio().console();
     ConsoleSink& console_sink = virtio_console ? *virtio_console : machine.legacy().serial;
     auto& stop = machine.stop();

@@ -14,6 +14,10 @@ struct RunOptions {
     bool boot_timer { false };
     std::chrono::steady_clock::time_point started {};
     ControlChannel* control { nullptr };
+    // What the VM's threads run first, and what the main thread runs once they have started
+    // (vmm/sandbox: their seccomp filters), before it serves anything.
+    ThreadSetups threads {};
+    ThreadSetup main_thread {};
 };
 
 // Runs a built or restored machine until the guest stops or vmlet is told to, and says why:

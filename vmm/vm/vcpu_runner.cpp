@@ -35,7 +35,7 @@ VcpuRunner::~VcpuRunner()
     stop_and_join();
 }
 
-Result<void> VcpuRunner::start()
+Result<void> VcpuRunner::start(ThreadSetup setup)
 {
     struct sigaction action {};
     action.sa_handler = ignore_kick; // no SA_RESTART: KVM_RUN must return
@@ -43,7 +43,7 @@ Result<void> VcpuRunner::start()
     if (::sigaction(kKickSignal, &action, nullptr) < 0)
         return errno_error("sigaction");
     for (auto& vcpu : m_vcpus)
-        m_threads.emplace_back([this, &vcpu] { run(vcpu); });
+        m_threads.emplace_back([this, &vcpu, setup] { run(vcpu, setup); });
     return {};
 }
 
@@ -71,12 +71,19 @@ void VcpuRunner::stop_and_join()
     m_threads.clear();
 }
 
-void VcpuRunner::run(KvmVcpu& vcpu)
+void VcpuRunner::run(KvmVcpu& vcpu, const ThreadSetup& setup)
 {
     sigset_t kick;
     sigemptyset(&kick);
     sigaddset(&kick, kKickSignal);
     ::pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
+    if (setup) {
+        auto prepared = setup();
+        if (!prepared.ok()) {
+            m_stop.request({ StopKind::VmmFailure, 0, fmt::format("vCPU {}: {}", vcpu.index(), prepared.error().message()) });
+            return;
+        }
+    }
     while (!m_stop.stopped()) {
         if (m_pause_requested.load(std::memory_order_acquire)) {
             park(vcpu);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "vmm/base/thread_setup.h"
 #include "vmm/bus/bus.h"
 #include "vmm/kvm/kvm_vcpu.h"
 #include "vmm/vm/stop_state.h"
@@ -22,7 +23,9 @@ public:
     VcpuRunner(const VcpuRunner&) = delete;
     VcpuRunner& operator=(const VcpuRunner&) = delete;
 
-    Result<void> start();
+    // One thread per vCPU, each running `setup` before its first KVM_RUN; a vCPU whose setup fails
+    // stops the VM with its error.
+    Result<void> start(ThreadSetup setup = {});
     // Kicks every vCPU out of KVM_RUN and joins its thread. Call after a stop was requested.
     void stop_and_join();
     // Every vCPU leaves KVM_RUN at a clean point (the I/O it exited for completed, api.rst
@@ -31,7 +34,7 @@ public:
     void resume();
 
 private:
-    void run(KvmVcpu& vcpu);
+    void run(KvmVcpu& vcpu, const ThreadSetup& setup);
     void handle(KvmVcpu& vcpu, const VcpuExit& exit);
     void kick_all();
     void park(KvmVcpu& vcpu);

@@ -7,6 +7,7 @@
 #include "containers/runtime/vm/agent_spec.h"
 #include "containers/runtime/vm/console_log.h"
 #include "containers/runtime/vm/monitor_binary.h"
+#include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
 #include <fcntl.h>
@@ -16,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 namespace vmlet {
 
@@ -28,13 +31,6 @@ constexpr auto kPowerOffTimeout = std::chrono::seconds(30);
 // KVM's page tables and per-vCPU structures charged to its cgroup, with room to spare.
 constexpr uint64_t kMonitorOverheadMib = 64;
 constexpr uint64_t kMonitorThreads = 8; // main, device and spare; one per vCPU besides
-
-std::vector<std::string> concat(std::vector<std::string> first, const std::vector<std::string>& second, const std::vector<std::string>& third = {})
-{
-    first.insert(first.end(), second.begin(), second.end());
-    first.insert(first.end(), third.begin(), third.end());
-    return first;
-}
 
 // The exit status of the VM process, if it has ended.
 std::optional<int> reap_if_ended(pid_t pid)
@@ -74,6 +70,8 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     std::filesystem::permissions(m_socket_dir, std::filesystem::perms::owner_all, error);
     if (error)
         return make_error("cannot create {}: {}", m_socket_dir, error.message());
+    // The jailed monitor connects to the listeners here, through its group.
+    TRY(open_to_monitor(m_socket_dir, MonitorAccess::Connect));
     m_socket = m_socket_dir + "/v.sock";
     AgentStreamListeners streams;
     streams.out = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDOUT));
@@ -98,16 +96,20 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     if (options.template_dir) {
         // A restore of the image's template: its agent waits on WAKE with the root mounted
         // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
-        m_vm_pid = TRY(spawn_process(concat({ monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" }, in_cgroup),
-            output));
+        std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" };
+        std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
+        std::ranges::copy(in_cgroup, std::back_inserter(argv));
+        m_vm_pid = TRY(spawn_process(argv, output));
         m_console->release_monitor_side();
         agent = TRY(wake_agent(options));
     } else {
         auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
-        m_vm_pid = TRY(spawn_process(concat({ monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
-                                                "--cpus", std::to_string(options.cpus), "--exit-with-parent" },
-                                         in_cgroup, { "--", VMLET_AGENT_PATH }),
-            output));
+        std::vector<std::string> argv { monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
+            "--cpus", std::to_string(options.cpus), "--exit-with-parent" };
+        std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
+        std::ranges::copy(in_cgroup, std::back_inserter(argv));
+        argv.insert(argv.end(), { "--", VMLET_AGENT_PATH });
+        m_vm_pid = TRY(spawn_process(argv, output));
         m_console->release_monitor_side();
         agent = TRY(accept_agent(control.get(), options));
     }

@@ -4,6 +4,7 @@
 #include "containers/image/json_fields.h"
 #include "containers/runtime/container_store.h"
 #include "containers/runtime/vm/monitor_binary.h"
+#include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vm_control.h"
 #include "containers/runtime/vm/vsock_ports.h"
 #include "guest/agent/agent_protocol.h"
@@ -20,7 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 namespace vmlet {
 
@@ -226,13 +229,18 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
         if (::mkdir(made.c_str(), 0700) < 0)
             return errno_error(fmt::format("cannot create {}", made));
     }
+    // The jailed monitor saves the snapshot in the one (inside the store, closed to others) and
+    // reaches its listeners in the other.
+    TRY(open_to_monitor(scratch.work(), MonitorAccess::Write));
+    TRY(open_to_monitor(fs::path(scratch.socket("x")).parent_path().string(), MonitorAccess::Connect));
     auto vsock = scratch.socket("v.sock");
     auto api = scratch.socket("api.sock");
     auto ready = TRY(listen_for_guest(vsock, VMLET_AGENT_PORT_READY));
     auto console = TRY(open_file(scratch.work() + "/console.log", O_WRONLY | O_CREAT | O_TRUNC, 0640));
     std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
-        "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus), "--exit-with-parent", "--",
-        VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG };
+        "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus), "--exit-with-parent" };
+    std::ranges::copy(monitor_jail_flags(scratch.work()), std::back_inserter(argv));
+    argv.insert(argv.end(), { "--", VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG });
     argv.insert(argv.end(), shape.warm_files.begin(), shape.warm_files.end());
     scratch.set_vm(TRY(spawn_process(argv, { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true })));
     TRY(wait_until_ready(ready.get(), scratch));

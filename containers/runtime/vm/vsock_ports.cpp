@@ -1,5 +1,7 @@
 #include "containers/runtime/vm/vsock_ports.h"
 
+#include "containers/runtime/vm/monitor_jail.h"
+
 #include "vmm/base/hybrid_vsock.h"
 #include "vmm/base/unix_socket.h"
 
@@ -28,6 +30,11 @@ Result<UniqueFd> listen_for_guest(const std::string& socket, uint32_t port)
         auto error = errno_error(fmt::format("cannot listen on {}", path));
         ::unlink(path.c_str());
         return error;
+    }
+    // connect(2) needs write permission on the socket, which the jailed monitor lacks otherwise.
+    if (auto opened = open_to_monitor(path, MonitorAccess::Connect); !opened.ok()) {
+        ::unlink(path.c_str());
+        return opened.release_error();
     }
     return fd;
 }

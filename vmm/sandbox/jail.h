@@ -1,0 +1,36 @@
+#pragma once
+
+#include "vmm/base/result.h"
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace vmlet {
+
+// A host directory the jail still shows, at its own path, so that what the monitor was told
+// (the vsock socket's PATH, a snapshot directory) means the same inside.
+struct JailMount {
+    std::string path; // absolute and normal
+    bool writable { false };
+};
+
+struct JailOptions {
+    uid_t uid { 65534 }; // nobody
+    gid_t gid { 65534 }; // nogroup
+    std::vector<JailMount> mounts;
+};
+
+// `vmlet boot --jail`, after the monitor has opened everything it needs (KVM, disks, taps, its
+// listening sockets, a snapshot's memory file) and before any thread starts (unshare(2) moves only
+// the calling thread): new mount, network and IPC namespaces, whose root is an empty read-only
+// tmpfs holding nothing but `mounts`; then the monitor runs as `uid`:`gid`, with no supplementary
+// groups and no capabilities (none in any set, none left to gain: the bounding set emptied). It
+// keeps its parent-death signal (--exit-with-parent), which the change of user would clear. No
+// new PID namespace: one applies to the children of the process that makes it, and the monitor
+// makes none; its threads could not even be made in one (clone(2), EINVAL). It signals only
+// itself (its seccomp filter) and sees no /proc.
+Result<void> enter_jail(const JailOptions& options);
+
+}
