@@ -41,7 +41,11 @@ Result<LayerRecord> parse_layer(const Json& layer)
         return make_error("a layer entry is malformed");
     auto blob = TRY(required_string(layer, "blob"));
     auto diff_id = TRY(required_string(layer, "diff_id"));
-    return LayerRecord { TRY(Digest::parse(blob)), TRY(Digest::parse(diff_id)), layer["size"].get<uint64_t>() };
+    // No TRY in the braces: under clang the first digest leaked when the second failed (as in
+    // oci_manifest.cpp's parse_descriptor).
+    auto blob_digest = TRY(Digest::parse(blob));
+    auto diff_digest = TRY(Digest::parse(diff_id));
+    return LayerRecord { std::move(blob_digest), std::move(diff_digest), layer["size"].get<uint64_t>() };
 }
 
 Result<ImageRecord> parse_record(std::string_view text)
@@ -49,7 +53,10 @@ Result<ImageRecord> parse_record(std::string_view text)
     auto object = TRY(parse_object(text, "the image record"));
     auto id = TRY(required_string(object, "id"));
     auto manifest = TRY(required_string(object, "manifest"));
-    ImageRecord record { .id = TRY(Digest::parse(id)), .manifest = TRY(Digest::parse(manifest)), .platform = {}, .created = {}, .layers = {}, .tags = {} };
+    // Outside the braces, as in parse_layer.
+    auto id_digest = TRY(Digest::parse(id));
+    auto manifest_digest = TRY(Digest::parse(manifest));
+    ImageRecord record { .id = std::move(id_digest), .manifest = std::move(manifest_digest), .platform = {}, .created = {}, .layers = {}, .tags = {} };
     record.platform = TRY(string_or_empty(object, "platform"));
     record.created = TRY(string_or_empty(object, "created"));
     if (const Json* layers = TRY(array_or_null(object, "layers"))) {

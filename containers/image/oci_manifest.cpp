@@ -36,9 +36,14 @@ Result<Descriptor> parse_descriptor(const Json& object)
     if (!object.is_object())
         return make_error("a descriptor is not an object");
     auto digest_text = TRY(required_string(object, "digest"));
+    // Each field is read before the aggregate is built: clang does not destroy the members already
+    // built when a TRY (a GNU statement expression) inside a braced initializer returns, so the
+    // media type leaked on a bad digest (found by fuzz_image_json; GCC destroys them).
+    auto media_type = TRY(string_or_empty(object, "mediaType"));
+    auto digest = TRY(Digest::parse(digest_text));
     Descriptor descriptor {
-        .media_type = TRY(string_or_empty(object, "mediaType")),
-        .digest = TRY(Digest::parse(digest_text)),
+        .media_type = std::move(media_type),
+        .digest = std::move(digest),
         .size = 0,
         .platform = {},
         .annotations = {},
@@ -130,10 +135,10 @@ Result<Manifest> Manifest::parse(std::string_view json)
     const Json* config = TRY_CONTEXT(object_or_null(object, "config"), "image manifest");
     if (!config)
         return make_error("image manifest: 'config' is missing");
-    return Manifest {
-        .config = TRY_CONTEXT(parse_descriptor(*config), "image manifest config"),
-        .layers = TRY_CONTEXT(parse_descriptors(object, "layers"), "image manifest"),
-    };
+    // Not TRY inside the braces, as in parse_descriptor: the config leaked when the layers were bad.
+    auto config_descriptor = TRY_CONTEXT(parse_descriptor(*config), "image manifest config");
+    auto layers = TRY_CONTEXT(parse_descriptors(object, "layers"), "image manifest");
+    return Manifest { .config = std::move(config_descriptor), .layers = std::move(layers) };
 }
 
 std::string declared_media_type(std::string_view json)

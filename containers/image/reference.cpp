@@ -145,7 +145,11 @@ std::string Reference::familiar_repository() const
 {
     if (registry != kDockerHub)
         return registry + "/" + repository;
-    return repository.starts_with("library/") ? repository.substr(8) : repository;
+    // distribution/reference FamiliarName drops "library/" only before a single component:
+    // "library/a/b" shortened to "a/b" would name docker.io/a/b, another repository.
+    constexpr std::string_view kOfficial = "library/";
+    bool official = repository.starts_with(kOfficial) && repository.find('/', kOfficial.size()) == std::string::npos;
+    return official ? repository.substr(kOfficial.size()) : repository;
 }
 
 std::string Reference::api_host() const

@@ -13,9 +13,12 @@ changing a format:
     python3 tests/fuzz/make_seeds.py
 """
 
+import gzip
+import io
 import json
 import pathlib
 import struct
+import tarfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -407,6 +410,202 @@ def seccomp_profile():
         write("fuzz_seccomp_profile", name, profile)
 
 
+
+def tar_archive(members):
+    """A tar stream (pax format) of members: (name, kind, content_or_target, extra pax headers),
+    ending at its two-block end-of-archive marker, without tarfile's padding to 10 KiB."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, kind, value, pax in members:
+            info = tarfile.TarInfo(name)
+            info.mtime, info.mode, info.pax_headers = 1700000000, 0o755 if kind == tarfile.DIRTYPE else 0o644, pax
+            info.type = kind
+            data = None
+            if kind == tarfile.REGTYPE:
+                data, info.size = io.BytesIO(value), len(value)
+            elif kind in (tarfile.SYMTYPE, tarfile.LNKTYPE):
+                info.linkname = value
+            elif kind == tarfile.CHRTYPE:
+                info.devmajor, info.devminor = value
+            tar.addfile(info, data)
+        end = tar.offset  # before close() writes the marker and pads
+    return buffer.getvalue()[:end + 1024]
+
+
+def zstd_frame(data):
+    """One zstd frame (RFC 8878 section 3.1.1) holding data as a single raw block: what a zstd
+    layer looks like to the reader, without a compressor."""
+    assert 256 <= len(data) < 65536 + 256 and len(data) < 128 * 1024
+    header = bytes([0x28, 0xB5, 0x2F, 0xFD, 0x60]) + struct.pack("<H", len(data) - 256)  # single segment, 2-byte size
+    return header + (1 | len(data) << 3).to_bytes(3, "little") + data  # last block, raw
+
+
+def layer_unpack():
+    # layer blobs: a small root file system with whiteouts, as plain tar, gzip and zstd, and the
+    # entries an unpacker must refuse or keep inside its directory
+    D, F, L, H = tarfile.DIRTYPE, tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
+    rootfs = tar_archive([
+        ("./", D, None, {}),
+        ("etc/", D, None, {}),
+        ("etc/passwd", F, b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n", {}),
+        ("bin/busybox", F, b"\x7fELF not really", {}),
+        ("bin/sh", L, "busybox", {}),
+        ("bin/ls", H, "bin/busybox", {}),
+        ("var/.wh..wh..opq", F, b"", {}),
+        ("tmp/.wh.stale", F, b"", {}),
+        ("run/fifo", tarfile.FIFOTYPE, None, {}),
+    ])
+    write("fuzz_layer_unpack", "rootfs.tar", rootfs)
+    write("fuzz_layer_unpack", "rootfs.tar.gz", gzip.compress(rootfs, mtime=0))
+    write("fuzz_layer_unpack", "rootfs.tar.zst", zstd_frame(rootfs))
+    write("fuzz_layer_unpack", "pax.tar", tar_archive([
+        ("bin/ping", F, b"\x7fELF", {"SCHILY.xattr.security.capability": "\x01\x00\x00\x02", "SCHILY.xattr.user.note": "kept"}),
+        ("usr/share/a-rather-long-directory-name/" + "n" * 120, F, b"long name in a pax header", {}),
+    ]))
+    write("fuzz_layer_unpack", "empty.tar", bytes(1024))
+    hostile = {
+        "dotdot": [("../escaped", F, b"x", {})],
+        "absolute": [("/escaped", F, b"x", {})],
+        "symlink_then_through": [("up", L, "../..", {}), ("up/escaped", F, b"x", {})],
+        "absolute_symlink_then_through": [("root", L, "/", {}), ("root/tmp/escaped", F, b"x", {})],
+        "hardlink_out": [("blob", H, "../../blob", {})],
+        "hardlink_through_symlink": [("up", L, "..", {}), ("stolen", H, "up/blob", {})],
+        "device_node": [("dev/sda", tarfile.CHRTYPE, (8, 0), {})],
+        "whiteout_through_symlink": [("up", L, "..", {}), ("up/.wh.layer", F, b"", {})],
+        "file_replaced_by_directory": [("a", F, b"x", {}), ("a/", D, None, {}), ("a/b", F, b"y", {})],
+        "trusted_xattr": [("f", F, b"x", {"SCHILY.xattr.trusted.overlay.opaque": "y"})],
+    }
+    for name, members in hostile.items():
+        write("fuzz_layer_unpack", name, tar_archive(members))
+
+
+def image_json():
+    # the selector byte (0 index, 1 manifest, 2 config, 3 platform), then the document
+    digest = lambda c: "sha256:" + c * 64
+    def descriptor(media_type, c, size, platform=None):
+        d = {"mediaType": media_type, "digest": digest(c), "size": size}
+        if platform:
+            d["platform"] = platform
+        return d
+    oci_index = {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            descriptor("application/vnd.oci.image.manifest.v1+json", "1", 1022, {"architecture": "amd64", "os": "linux"}),
+            descriptor("application/vnd.oci.image.manifest.v1+json", "2", 1022, {"architecture": "arm64", "os": "linux", "variant": "v8"}),
+            dict(descriptor("application/vnd.oci.image.manifest.v1+json", "3", 566, {"architecture": "unknown", "os": "unknown"}),
+                 annotations={"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": digest("1")}),
+        ],
+    }
+    docker_list = {
+        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [descriptor("application/vnd.docker.distribution.manifest.v2+json", "a", 528, {"architecture": "amd64", "os": "linux"})],
+    }
+    oci_manifest = {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": descriptor("application/vnd.oci.image.config.v1+json", "c", 1471),
+        "layers": [descriptor("application/vnd.oci.image.layer.v1.tar+gzip", "d", 3408729),
+                   descriptor("application/vnd.oci.image.layer.v1.tar+zstd", "e", 120)],
+        "annotations": {"org.opencontainers.image.created": "2024-01-27T00:00:00Z"},
+    }
+    docker_manifest = {
+        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": descriptor("application/vnd.docker.container.image.v1+json", "f", 1472),
+        "layers": [descriptor("application/vnd.docker.image.rootfs.diff.tar.gzip", "0", 3408729)],
+    }
+    config = {
+        "architecture": "amd64", "os": "linux", "created": "2024-01-27T00:30:48.743965523Z",
+        "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/bin/sh"],
+                   "Entrypoint": None, "WorkingDir": "/srv", "User": "app:app", "ExposedPorts": {"80/tcp": {}, "53/udp": {}}},
+        "rootfs": {"type": "layers", "diff_ids": [digest("4"), digest("5")]},
+        "history": [{"created": "2024-01-27T00:30:48Z", "created_by": "ADD file:abc in / "}],
+    }
+    documents = {
+        "oci_index": (0, oci_index), "docker_manifest_list": (0, docker_list),
+        "oci_manifest": (1, oci_manifest), "docker_manifest": (1, docker_manifest),
+        "config": (2, config), "config_without_rootfs": (2, {"architecture": "arm64", "os": "linux", "config": {}}),
+    }
+    for name, (selector, document) in documents.items():
+        write("fuzz_image_json", name, bytes([selector]) + json.dumps(document, indent=1).encode())
+    write("fuzz_image_json", "manifest_bad_size", b"\x01" + json.dumps(dict(oci_manifest, config=dict(oci_manifest["config"], size=-1))).encode())
+    # a good config before bad layers, a media type before a bad digest: under clang both leaked
+    write("fuzz_image_json", "manifest_bad_layers", b"\x01" + json.dumps(dict(oci_manifest, layers=[{"digest": "sha256:0", "size": 1}])).encode())
+    write("fuzz_image_json", "descriptor_bad_digest", b"\x00" + json.dumps({"manifests": [{"mediaType": oci_manifest["mediaType"], "digest": "md5:0", "size": 1}]}).encode())
+    write("fuzz_image_json", "nested", b"\x00" + b'{"manifests":[' * 40 + b"]" * 40)
+    for name, text in {"platform": "linux/arm64/v8", "platform_short": "linux/amd64", "platform_empty_variant": "linux/arm/"}.items():
+        write("fuzz_image_json", name, b"\x03" + text.encode())
+
+
+def image_reference():
+    # references as people type them and as archives name their images
+    seeds = {
+        "short": "busybox",
+        "full": "docker.io/library/alpine:3.19@sha256:" + "c5b1261d" * 8,
+        "user": "user/app",
+        "localhost_port": "localhost:5000/app:1",
+        "ghcr_digest": "ghcr.io/org/tool@sha256:" + "0123456789abcdef" * 4,
+        "index_docker_io": "index.docker.io/user/app:v1",
+        "separators": "registry.example.com:443/a/b_c__d-e.f:v1.0-rc_2",
+        "sha512": "app@sha512:" + "ab" * 64,
+        "uppercase_registry": "Registry/app",
+        "bad_tag": "app:-x",
+    }
+    for name, text in seeds.items():
+        write("fuzz_image_reference", name, text.encode())
+
+
+def passwd_group():
+    # --user, NUL, /etc/passwd, NUL, /etc/group, as an Alpine image has them
+    passwd = (b"root:x:0:0:root:/root:/bin/sh\nbin:x:1:1:bin:/bin:/sbin/nologin\n# a comment\n"
+              b"nobody:x:65534:65534:nobody:/:/sbin/nologin\napp:x:1000:1000:App:/home/app:/bin/sh\n")
+    group = b"root:x:0:root\nwheel:x:10:root,app\naudio:x:18:app\napp:x:1000:\n"
+    seeds = {
+        "name": b"app\0" + passwd + b"\0" + group,
+        "name_and_group": b"app:wheel\0" + passwd + b"\0" + group,
+        "numbers": b"1000:18\0" + passwd + b"\0" + group,
+        "unknown_number": b"4242\0" + passwd + b"\0" + group,
+        "root_default": b"\0" + passwd + b"\0" + group,
+        "no_group_file": b"nobody\0" + passwd,
+        "no_files": b"app",
+        "short_lines": b"app\0app:x\nx:1000\napp:x:1000:1000:::\0wheel:x\n",
+    }
+    for name, data in seeds.items():
+        write("fuzz_passwd_group", name, data)
+
+
+def archive_members():
+    # an archive's members ("f", "d", "o", "l NAME<TAB>TARGET") and the names to resolve ("?")
+    hex_ = "9f" * 32
+    seeds = {
+        "docker_save": f"f manifest.json\nf repositories\nd {hex_}\nf {hex_}/layer.tar\nf {hex_[:62]}aa.json\n"
+                       f"l abc/layer.tar\t../{hex_}/layer.tar\n? abc/layer.tar\n? ./{hex_}//layer.tar\n? {hex_[:62]}aa.json\n",
+        "oci_layout": f"f oci-layout\nf index.json\nd blobs/\nd blobs/sha256\nf blobs/sha256/{hex_}\n? blobs/sha256/{hex_}\n",
+        "podman_links": "f blobs/sha256/aa\nl layer.tar\tblobs/sha256/aa\nl dir\tblobs/sha256\n? layer.tar\n? dir/aa\n? dir/../layer.tar\n",
+        "loop": "l a\tb\nl b\ta\n? a\nl self\t./self\n? self/x\n",
+        "escapes": "l x\t../../etc/passwd\nl abs\t/etc/passwd\nl up\t..\n? x\n? abs\n? up/anything\n? ../x\n? /etc/passwd\n",
+        "wrong_kinds": "d dir\no fifo\nf file\n? dir\n? fifo\n? file/x\n? missing\n? \n",
+        "twice": "f a\nf a\nd b\nd b\nf c/d\nf c\n? c/d\n",
+    }
+    for name, text in seeds.items():
+        write("fuzz_archive_members", name, text.encode())
+
+
+def agent_messages():
+    # host actions (bit 0 stdin, bit 1 signal, bit 2 terminal size), then the agent's control bytes
+    seeds = {
+        "exit_0": (0, b"SX\x00"),
+        "exit_3_after_signal_and_size": (6, b"SX\x03"),
+        "killed": (7, b"SX\x89"),
+        "not_found": (1, b"F\x7f"),
+        "started_then_gone": (0, b"S"),
+        "cut_short": (0, b"SX"),
+        "failed_cut_short": (0, b"F"),
+        "unknown_tag": (0, b"Z"),
+        "out_of_turn": (2, b"SAX\x01"),
+        "nothing": (0, b""),
+    }
+    for name, (actions, control) in seeds.items():
+        write("fuzz_agent_messages", name, bytes([actions]) + control)
+
 if __name__ == "__main__":
     descriptor_chain()
     mmio_transport()
@@ -417,5 +616,11 @@ if __name__ == "__main__":
     device_state()
     www_authenticate()
     seccomp_profile()
+    layer_unpack()
+    image_json()
+    image_reference()
+    passwd_group()
+    archive_members()
+    agent_messages()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")

@@ -41,6 +41,18 @@ TEST(Reference, FirstComponentIsARegistryOnlyIfItLooksLikeAHost)
     EXPECT_EQ(canonical("org/sub/app"), "docker.io/org/sub/app:latest") << "no dot, no colon: a Hub path";
 }
 
+// As `docker images` shows them; each must name the same repository again. fuzz_image_reference
+// found "library/a/b" shown as "a/b", which is docker.io/a/b.
+TEST(Reference, FamiliarRepositoriesNameTheSameRepository)
+{
+    EXPECT_EQ(Reference::parse("busybox").value().familiar_repository(), "busybox");
+    EXPECT_EQ(Reference::parse("user/app").value().familiar_repository(), "user/app");
+    EXPECT_EQ(Reference::parse("localhost:5000/app").value().familiar_repository(), "localhost:5000/app");
+    auto nested = Reference::parse("docker.io/library/a/b:1").release_value();
+    EXPECT_EQ(nested.familiar_repository(), "library/a/b");
+    EXPECT_EQ(canonical(nested.familiar_repository() + ":1"), nested.canonical());
+}
+
 TEST(Reference, Digests)
 {
     auto pinned = Reference::parse("busybox@" + kDigest).release_value();
