@@ -94,7 +94,8 @@ Result<PreparedSandbox> prepare_sandbox(const SandboxPlan& plan, const image::St
         auto options = TRY(vm_options(store, image, spec, plan.publish_ports));
         if (plan.use_template) {
             std::string why_not;
-            TemplateShape shape { std::string(image.id.hex()), options.disk, options.memory_mib, options.cpus, TRY(warm_files(store, image)) };
+            auto warm = TRY(warm_files(store, image)); // not inside the braces: a return there leaks what they hold (clang)
+            TemplateShape shape { std::string(image.id.hex()), options.disk, options.memory_mib, options.cpus, std::move(warm) };
             options.template_dir = TRY(VmTemplates(store.root()).find_or_build(shape, why_not));
             if (!options.template_dir)
                 prepared.notices.push_back(fmt::format("no template for this VM ({}): it boots", why_not));
@@ -114,7 +115,8 @@ Result<std::string> build_vm_template(const image::Store& store, const image::Im
     options.disk = TRY(disk_of(store, image));
     size_vm(options, limits);
     std::string why_not;
-    TemplateShape shape { std::string(image.id.hex()), options.disk, options.memory_mib, options.cpus, TRY(warm_files(store, image)) };
+    auto warm = TRY(warm_files(store, image));
+    TemplateShape shape { std::string(image.id.hex()), options.disk, options.memory_mib, options.cpus, std::move(warm) };
     auto built = TRY(VmTemplates(store.root()).find_or_build(shape, why_not));
     if (!built)
         return make_error("no template: {}", why_not);
