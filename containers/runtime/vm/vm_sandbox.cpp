@@ -209,7 +209,10 @@ Result<void> VmSandbox::kill(int signal)
         stop_vm();
         return {};
     }
-    return m_session->kill(signal);
+    // An agent that takes no more from vmlet (a hostile or wedged guest) cannot be asked: its VM goes.
+    if (!m_session->kill(signal).ok())
+        stop_vm();
+    return {};
 }
 
 Result<void> VmSandbox::resize_terminal(TerminalSize size)
@@ -231,7 +234,15 @@ Result<std::optional<int>> VmSandbox::wait_for(std::chrono::milliseconds timeout
 {
     if (m_exit_status)
         return m_exit_status;
-    auto exit = TRY(m_session->wait_for(timeout));
+    auto waited = m_session->wait_for(timeout);
+    if (!waited.ok()) {
+        // The agent began a message and never finished it: it reports nothing more, and its VM
+        // goes rather than keep the container "running" (137, as killed).
+        stop_vm();
+        m_exit_status = m_vm_status;
+        return m_exit_status;
+    }
+    auto exit = waited.release_value();
     if (!exit)
         return std::optional<int>();
     if (exit->status) {

@@ -57,12 +57,20 @@ Result<UniqueFd> connect_to_guest(const std::string& socket, uint32_t port)
     return fd;
 }
 
-Result<void> send_bytes(int fd, std::string_view bytes)
+Result<void> send_bytes(int fd, std::string_view bytes, std::chrono::milliseconds timeout)
 {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     for (size_t done = 0; done < bytes.size();) {
-        ssize_t count = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+        ssize_t count = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (count < 0 && errno == EINTR)
             continue;
+        if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            pollfd ready { fd, POLLOUT, 0 };
+            if (left.count() <= 0 || (::poll(&ready, 1, static_cast<int>(left.count())) < 0 && errno != EINTR))
+                return make_error("the guest stopped reading what vmlet sends it");
+            continue;
+        }
         if (count < 0)
             return errno_error("writing to the guest agent");
         done += static_cast<size_t>(count);

@@ -20,8 +20,10 @@ Result<UniqueFd> listen_for_guest(const std::string& socket, uint32_t port);
 // A stream connection to the guest's `port`.
 Result<UniqueFd> connect_to_guest(const std::string& socket, uint32_t port);
 
-// Writes all of `bytes` to a stream socket (a peer that went away is an error, never SIGPIPE).
-Result<void> send_bytes(int fd, std::string_view bytes);
+// Writes all of `bytes` to a stream socket within `timeout` (a peer that went away is an error,
+// never SIGPIPE). The peer is a guest, which may stop reading: running out of time is an error.
+inline constexpr std::chrono::milliseconds kSendTimeout { 5000 };
+Result<void> send_bytes(int fd, std::string_view bytes, std::chrono::milliseconds timeout = kSendTimeout);
 
 // Reads exactly `size` bytes within `timeout`; false when the stream ends first. The peer is a
 // guest, which may never send what it owes: running out of time is an error.

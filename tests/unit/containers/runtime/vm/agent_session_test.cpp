@@ -193,3 +193,19 @@ TEST_F(AgentSessionTest, AnAgentThatLeavesBeforeItsReportIsAnError)
     EXPECT_NE(session.error().message().find("closed its connection before the command started"), std::string::npos)
         << session.error().message();
 }
+
+// A guest that stops reading never holds vmlet up: what it does not take within the time is an
+// error (VmSandbox then stops its VM), where a blocking send waited for ever.
+TEST(SendBytes, APeerThatStopsReadingIsAnErrorInTime)
+{
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    UniqueFd ours(pair[0]), guest(pair[1]);
+    std::string lots(4 << 20, 'x');
+    auto started = std::chrono::steady_clock::now();
+    auto sent = send_bytes(ours.get(), lots, std::chrono::milliseconds(200));
+    ASSERT_FALSE(sent.ok());
+    EXPECT_NE(sent.error().message().find("stopped reading"), std::string::npos) << sent.error().message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+    EXPECT_TRUE(send_bytes(guest.get(), "still a stream").ok());
+}
