@@ -1,0 +1,328 @@
+#include "containers/lab/compare.h"
+
+#include "containers/lab/lab_process.h"
+#include "containers/lab/process_memory.h"
+#include "vmm/base/file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+namespace vmlet::lab {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kRunTimeout = std::chrono::seconds(600);
+constexpr unsigned kDensity = 10;
+
+bool wanted(const CompareOptions& options, const std::string& group)
+{
+    return options.only.contains(group);
+}
+
+std::string host_kernel_release()
+{
+    struct utsname names {};
+    ::uname(&names);
+    return names.release;
+}
+
+// The `vmlet run` a subject's workload starts with, up to the image.
+std::vector<std::string> run_prefix(const CompareOptions& options, Subject subject, std::vector<std::string> flags = {})
+{
+    std::vector<std::string> argv { options.vmlet, "--root", options.root, "run", "--rm" };
+    argv.insert(argv.end(), { "--isolation", subject == Subject::Process ? "process" : "vm" });
+    if (subject == Subject::VmCold)
+        argv.push_back("--no-template");
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    return argv;
+}
+
+// A workload's command in `subject`: the probe on the host itself, or a container of the image.
+std::vector<std::string> workload(const CompareOptions& options, Subject subject, std::vector<std::string> command,
+    std::vector<std::string> flags = {})
+{
+    if (subject == Subject::Host) {
+        if (command.front() == "vmlet-probe")
+            command.front() = options.probe_path;
+        return command;
+    }
+    auto argv = run_prefix(options, subject, std::move(flags));
+    argv.push_back(options.image);
+    argv.insert(argv.end(), command.begin(), command.end());
+    return argv;
+}
+
+Result<Ran> run_checked(const std::vector<std::string>& argv)
+{
+    auto ran = TRY(run_measured(argv, kRunTimeout));
+    if (ran.status != 0) {
+        auto error = ran.err.substr(0, ran.err.find('\n'));
+        return make_error("{} exited {}{}{}", argv.size() > 3 ? argv[3] : argv.front(), ran.status, error.empty() ? "" : ": ", error);
+    }
+    return ran;
+}
+
+// vmlet-probe's lines (guest/probe): {"fact"|"figure"|"probe": NAME, ...}, one a line. Anything
+// else a hostile image might print in between is skipped.
+void take_probe_output(const std::string& out, SubjectResults& results)
+{
+    size_t start = 0;
+    while (start < out.size()) {
+        auto end = out.find('\n', start);
+        auto line = out.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        start = end == std::string::npos ? out.size() : end + 1;
+        auto parsed = nlohmann::json::parse(line, nullptr, false);
+        if (!parsed.is_object())
+            continue;
+        if (parsed.contains("fact") && parsed["fact"].is_string() && parsed.contains("value")) {
+            auto& value = parsed["value"];
+            results.facts[parsed["fact"]] = value.is_string() ? value.get<std::string>() : value.dump();
+        } else if (parsed.contains("figure") && parsed["figure"].is_string() && parsed.contains("value") && parsed["value"].is_number()) {
+            auto name = parsed["figure"].get<std::string>();
+            auto& figure = results.figures[name];
+            figure.unit = name.substr(name.rfind('_') + 1);
+            figure.values.push_back(parsed["value"].get<double>());
+        } else if (parsed.contains("probe") && parsed["probe"].is_string() && parsed.contains("outcome") && parsed["outcome"].is_string()) {
+            auto outcome = parsed["outcome"].get<std::string>();
+            ProbeResult probe;
+            probe.outcome = outcome == "allowed" ? Outcome::Allowed : outcome == "denied" ? Outcome::Denied : Outcome::NotApplicable;
+            if (parsed.contains("detail") && parsed["detail"].is_string())
+                probe.detail = parsed["detail"].get<std::string>();
+            results.probes[parsed["probe"].get<std::string>()] = probe;
+        }
+    }
+}
+
+void add_sample(SubjectResults& results, const std::string& name, const std::string& unit, double value)
+{
+    auto& figure = results.figures[name];
+    figure.unit = unit;
+    figure.values.push_back(value);
+}
+
+// Start to exit of `true`, and start to the first output of `echo`: vmlet's own start, the
+// isolation's, and the command's, as a user sees it.
+Result<void> measure_start(const CompareOptions& options, SubjectResults& results)
+{
+    auto ran = TRY(run_checked(workload(options, results.subject, { "true" })));
+    add_sample(results, "start_true_s", "s", ran.seconds);
+    auto said = TRY(run_checked(workload(options, results.subject, { "echo", "ready" })));
+    if (said.first_output_seconds)
+        add_sample(results, "first_output_s", "s", *said.first_output_seconds);
+    return {};
+}
+
+// Host memory of running containers: PSS of each one's whole process tree on the host (its
+// monitor, and its processes or its VM's), one alone and `kDensity` at once, each started
+// detached and measured once it runs.
+Result<double> memory_of_running(const CompareOptions& options, Subject subject, unsigned count)
+{
+    std::vector<std::string> ids;
+    auto remove_all = [&] {
+        for (const auto& id : ids)
+            (void)run_measured({ options.vmlet, "--root", options.root, "rm", "-f", id }, kRunTimeout);
+    };
+    std::vector<std::string> argv { options.vmlet, "--root", options.root, "run", "-d", "--isolation", subject == Subject::Process ? "process" : "vm" };
+    if (subject == Subject::VmCold)
+        argv.push_back("--no-template");
+    argv.insert(argv.end(), { options.image, "sleep", "600" });
+    double total = 0;
+    for (unsigned started = 0; started < count; started++) {
+        auto ran = run_measured(argv, kRunTimeout);
+        if (!ran.ok() || ran.value().status != 0) {
+            remove_all();
+            return make_error("a detached container did not start: {}", ran.ok() ? ran.value().err : ran.error().message());
+        }
+        ids.push_back(ran.value().out.substr(0, 64));
+    }
+    std::this_thread::sleep_for(1s); // a booted guest settles; what it touched stays
+    for (const auto& id : ids) {
+        auto pid = monitor_pid_of(options.root, id);
+        if (!pid.ok()) {
+            remove_all();
+            return pid.release_error();
+        }
+        total += double(pss_of_tree(pid.value())) / double(1 << 20);
+    }
+    remove_all();
+    return total;
+}
+
+Result<void> measure_memory(const CompareOptions& options, SubjectResults& results, bool density)
+{
+    add_sample(results, "memory_one_mib", "MiB", TRY(memory_of_running(options, results.subject, 1)));
+    if (density)
+        add_sample(results, "memory_ten_mib", "MiB", TRY(memory_of_running(options, results.subject, kDensity)));
+    return {};
+}
+
+Result<void> measure_speed(const CompareOptions& options, SubjectResults& results)
+{
+    auto ran = TRY(run_checked(workload(options, results.subject, { "vmlet-probe", "speed", "--dir", "/tmp" })));
+    take_probe_output(ran.out, results);
+    return {};
+}
+
+Result<void> measure_facts(const CompareOptions& options, SubjectResults& results)
+{
+    auto ran = TRY(run_checked(workload(options, results.subject, { "vmlet-probe", "facts" })));
+    take_probe_output(ran.out, results);
+    return {};
+}
+
+// The boundary probes, in a container with a pids and memory limit so that the fork bomb and the
+// memory hog stay inside them (the probe runs neither without being told the limits exist).
+Result<void> measure_boundary(const CompareOptions& options, SubjectResults& results)
+{
+    std::vector<std::string> command { "vmlet-probe", "boundary", "--dir", "/tmp" };
+    std::vector<std::string> limits;
+    if (results.subject != Subject::Host) {
+        command.insert(command.end(), { "--pids-limit-known", "--memory-limit-known" });
+        limits = { "--pids-limit", "200", "--memory", "256m" };
+    }
+    auto ran = TRY(run_checked(workload(options, results.subject, command, limits)));
+    take_probe_output(ran.out, results);
+    return {};
+}
+
+// Crashing the kernel the workload sees: only where that kernel is the VM's. In process isolation
+// it is refused here and never attempted, as on the host.
+Result<void> measure_sysrq(const CompareOptions& options, SubjectResults& results)
+{
+    auto& probe = results.probes["sysrq_crash"];
+    if (results.subject == Subject::Host || results.subject == Subject::Process) {
+        probe = { Outcome::NotApplicable, "refused and never attempted: this kernel is the host's" };
+        return {};
+    }
+    auto ran = TRY(run_measured(
+        workload(options, results.subject, { "vmlet-probe", "sysrq", "--i-am-in-a-vm", "--host-kernel", host_kernel_release() }), kRunTimeout));
+    probe = ran.status == 0 ? ProbeResult { Outcome::Denied, "the guest kernel did not crash" }
+                            : ProbeResult { Outcome::Allowed, fmt::format("the VM's kernel crashed and the VM ended (status {}); the host went on", ran.status) };
+    return {};
+}
+
+// What the image costs before its first run: for a warm VM, making its template.
+Result<void> measure_image(const CompareOptions& options, SubjectResults& results)
+{
+    if (results.subject != Subject::VmWarm)
+        return {};
+    // build prints the template's key (and makes it when missing); it is removed to be made anew.
+    auto existing = TRY(run_checked({ options.vmlet, "--root", options.root, "template", "build", options.image }));
+    auto key = existing.out.substr(0, existing.out.find('\n'));
+    TRY(run_checked({ options.vmlet, "--root", options.root, "template", "rm", key }));
+    auto built = TRY(run_checked({ options.vmlet, "--root", options.root, "template", "build", options.image }));
+    add_sample(results, "image_first_run_s", "s", built.seconds);
+    return {};
+}
+
+std::string now_rfc3339()
+{
+    std::time_t now = std::time(nullptr);
+    std::tm parts {};
+    ::gmtime_r(&now, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return text;
+}
+
+MachineInfo machine_info(const CompareOptions& options)
+{
+    MachineInfo machine;
+    auto cpuinfo = read_small_file("/proc/cpuinfo", 1 << 20);
+    if (cpuinfo.ok()) {
+        auto& text = cpuinfo.value();
+        auto at = text.find("model name");
+        if (at != std::string::npos) {
+            auto colon = text.find(':', at);
+            machine.cpu_model = text.substr(colon + 2, text.find('\n', colon) - colon - 2);
+        }
+    }
+    machine.kernel_release = host_kernel_release();
+    machine.kvm_kind = kvm_kind();
+    machine.cpus = static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN));
+    machine.memory_mib = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) >> 20;
+    machine.vmlet_version = VMLET_VERSION;
+    machine.image = options.image;
+    machine.runs = options.runs;
+    machine.started = now_rfc3339();
+    return machine;
+}
+
+}
+
+std::string kvm_kind()
+{
+    if (::access("/dev/kvm", R_OK | W_OK) != 0)
+        return "none";
+    if (::access("/sys/module/kvm_pvm", F_OK) == 0)
+        return "PVM";
+    auto cpuinfo = read_small_file("/proc/cpuinfo", 1 << 20);
+    if (cpuinfo.ok() && cpuinfo.value().find(" hypervisor") != std::string::npos)
+        return "nested";
+    return "bare metal";
+}
+
+Result<LabResults> compare(const CompareOptions& options)
+{
+    auto started = std::chrono::steady_clock::now();
+    LabResults lab;
+    lab.machine = machine_info(options);
+    for (auto subject : { Subject::Host, Subject::Process, Subject::VmCold, Subject::VmWarm }) {
+        SubjectResults results { .subject = subject };
+        if (!options.vm && (subject == Subject::VmCold || subject == Subject::VmWarm)) {
+            results.measured = false;
+            results.skipped_because = "no usable /dev/kvm on this host";
+        }
+        lab.subjects.push_back(std::move(results));
+    }
+    auto say = [&](const std::string& line) {
+        if (options.progress)
+            options.progress(line);
+    };
+    auto each = [&](const std::string& group, auto&& measure) -> Result<void> {
+        if (!wanted(options, group))
+            return {};
+        for (auto& results : lab.subjects) {
+            if (!results.measured)
+                continue;
+            say(fmt::format("{}: {}", group, subject_name(results.subject)));
+            TRY_CONTEXT(measure(results), fmt::format("{} of {}", group, subject_name(results.subject)));
+        }
+        return {};
+    };
+    // Once: what does not change between runs, and what makes the templates the warm VM uses.
+    TRY(each("image", [&](SubjectResults& results) { return measure_image(options, results); }));
+    TRY(each("facts", [&](SubjectResults& results) { return measure_facts(options, results); }));
+    TRY(each("boundary", [&](SubjectResults& results) { return measure_boundary(options, results); }));
+    TRY(each("sysrq", [&](SubjectResults& results) { return measure_sysrq(options, results); }));
+    // The figures, `runs` times each, the subjects interleaved so that a slow spell of the machine
+    // falls on all of them alike.
+    for (unsigned run = 1; run <= options.runs; run++) {
+        say(fmt::format("run {} of {}", run, options.runs));
+        TRY(each("start", [&](SubjectResults& results) { return measure_start(options, results); }));
+        TRY(each("speed", [&](SubjectResults& results) { return measure_speed(options, results); }));
+        TRY(each("memory", [&](SubjectResults& results) {
+            return results.subject == Subject::Host ? Result<void>() : measure_memory(options, results, false);
+        }));
+        TRY(each("density", [&](SubjectResults& results) {
+            // Ten booted VMs at once are minutes of interpreted kernel code on a PVM host: density is
+            // what templates are for, and is measured warm.
+            if (results.subject == Subject::Host || results.subject == Subject::VmCold)
+                return Result<void>();
+            add_sample(results, "memory_ten_mib", "MiB", TRY(memory_of_running(options, results.subject, kDensity)));
+            return Result<void>();
+        }));
+    }
+    lab.machine.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return lab;
+}
+
+}
