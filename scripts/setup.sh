@@ -21,6 +21,7 @@ packages=(
   docker-registry skopeo curl           # tests: a registry on loopback, what pushes to it, a client for -p
   podman runc                           # tests: they make archives with podman save (runc: --no-install-recommends would pick crun, which refuses hybrid cgroups)
   e2fsprogs                             # mkfs.ext4 -d: each image as a disk for --isolation=vm
+  chromium                              # tests: vmlet compare's HTML report rendered headless, checked from a screenshot
 )
 missing=()
 for package in "${packages[@]}"; do
