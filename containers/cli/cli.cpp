@@ -1,6 +1,7 @@
 #include "containers/cli/cli.h"
 
 #include "containers/cli/boot_handover.h"
+#include "containers/cli/compare_command.h"
 #include "containers/cli/container_commands.h"
 #include "containers/cli/image_commands.h"
 #include "containers/cli/login_commands.h"
@@ -39,6 +40,7 @@ int run_cli(int argc, char** argv)
         commands.push_back(std::move(command));
     for (auto& command : add_template_commands(app, global))
         commands.push_back(std::move(command));
+    commands.push_back(add_compare_command(app, global));
     for (auto& command : add_login_commands(app))
         commands.push_back(std::move(command));
     auto* version = app.add_subcommand("version", "Print vmlet's version");

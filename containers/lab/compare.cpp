@@ -156,11 +156,23 @@ Result<double> memory_of_running(const CompareOptions& options, Subject subject,
     return total;
 }
 
-Result<void> measure_memory(const CompareOptions& options, SubjectResults& results, bool density)
+Result<void> measure_memory(const CompareOptions& options, SubjectResults& results)
 {
-    add_sample(results, "memory_one_mib", "MiB", TRY(memory_of_running(options, results.subject, 1)));
-    if (density)
-        add_sample(results, "memory_ten_mib", "MiB", TRY(memory_of_running(options, results.subject, kDensity)));
+    if (results.subject == Subject::Host)
+        return {};
+    auto mib = TRY(memory_of_running(options, results.subject, 1));
+    add_sample(results, "memory_one_mib", "MiB", mib);
+    return {};
+}
+
+// Ten booted VMs at once are minutes of interpreted kernel code on a PVM host: density is what
+// templates are for, and is measured warm.
+Result<void> measure_density(const CompareOptions& options, SubjectResults& results)
+{
+    if (results.subject == Subject::Host || results.subject == Subject::VmCold)
+        return {};
+    auto mib = TRY(memory_of_running(options, results.subject, kDensity));
+    add_sample(results, "memory_ten_mib", "MiB", mib);
     return {};
 }
 
@@ -276,7 +288,8 @@ Result<LabResults> compare(const CompareOptions& options)
     LabResults lab;
     lab.machine = machine_info(options);
     for (auto subject : { Subject::Host, Subject::Process, Subject::VmCold, Subject::VmWarm }) {
-        SubjectResults results { .subject = subject };
+        SubjectResults results;
+        results.subject = subject;
         if (!options.vm && (subject == Subject::VmCold || subject == Subject::VmWarm)) {
             results.measured = false;
             results.skipped_because = "no usable /dev/kvm on this host";
@@ -309,17 +322,8 @@ Result<LabResults> compare(const CompareOptions& options)
         say(fmt::format("run {} of {}", run, options.runs));
         TRY(each("start", [&](SubjectResults& results) { return measure_start(options, results); }));
         TRY(each("speed", [&](SubjectResults& results) { return measure_speed(options, results); }));
-        TRY(each("memory", [&](SubjectResults& results) {
-            return results.subject == Subject::Host ? Result<void>() : measure_memory(options, results, false);
-        }));
-        TRY(each("density", [&](SubjectResults& results) {
-            // Ten booted VMs at once are minutes of interpreted kernel code on a PVM host: density is
-            // what templates are for, and is measured warm.
-            if (results.subject == Subject::Host || results.subject == Subject::VmCold)
-                return Result<void>();
-            add_sample(results, "memory_ten_mib", "MiB", TRY(memory_of_running(options, results.subject, kDensity)));
-            return Result<void>();
-        }));
+        TRY(each("memory", [&](SubjectResults& results) { return measure_memory(options, results); }));
+        TRY(each("density", [&](SubjectResults& results) { return measure_density(options, results); }));
     }
     lab.machine.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return lab;

@@ -31,7 +31,7 @@ constexpr const char* kApplets[] = { "sh", "true", "echo", "sleep", "cat", "nc",
 class LayerWriter {
 public:
     LayerWriter()
-        : m_archive(archive_write_new())
+        : m_archive(archive_write_new(), archive_write_free)
     {
         archive_write_set_format_pax_restricted(m_archive.get());
         archive_write_open(m_archive.get(), &m_bytes, nullptr, append, nullptr);
