@@ -25,11 +25,11 @@ constexpr const char* kCompareFooter = R"(
 The host (the baseline), process isolation and vm isolation (booted, and restored from the image's
 template) run the same workloads on the same image, interleaved, and each figure is the median of
 --runs samples: what the workload sees (kernel, CPUs, memory, processes, network, mounts, user),
-start time, host memory of one and of ten containers, system call, fork+exec, CPU and I/O speed, and
-boundary probes (allowed, denied, or not applicable, with the error seen). Without IMAGE, vmlet makes
-its own lab image from busybox and vmlet-probe, so it works offline.
+start time, host memory of one and of ten containers, system call, fork+exec, CPU, I/O and TCP speed
+(from the host, through -p), and boundary probes (allowed, denied, or not applicable, with the error
+seen). Without IMAGE, vmlet makes its own lab image from busybox and vmlet-probe, so it works offline.
 
-GROUPS (--only): facts, start, memory, density, speed, boundary, sysrq, image
+GROUPS (--only): facts, start, memory, density, speed, tcp, boundary, sysrq, image
 
 EXAMPLES
   vmlet compare                               the table, on the terminal
@@ -55,7 +55,7 @@ Result<std::set<std::string>> groups_of(const std::string& only)
         auto end = std::min(only.find(',', start), only.size());
         auto group = only.substr(start, end - start);
         if (!lab::kMeasureGroups.contains(group))
-            return make_error("--only: unknown group '{}' (facts, start, memory, density, speed, boundary, sysrq, image)", group);
+            return make_error("--only: unknown group '{}' (facts, start, memory, density, speed, tcp, boundary, sysrq, image)", group);
         groups.insert(group);
         start = end + 1;
     }

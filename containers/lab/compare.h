@@ -10,7 +10,7 @@
 namespace vmlet::lab {
 
 // What `vmlet compare` measures (--only): the groups of issue 14's list.
-inline const std::set<std::string> kMeasureGroups { "facts", "start", "memory", "density", "speed", "boundary", "sysrq", "image" };
+inline const std::set<std::string> kMeasureGroups { "facts", "start", "memory", "density", "speed", "tcp", "boundary", "sysrq", "image" };
 
 struct CompareOptions {
     std::string vmlet;        // this vmlet, run as a user would run it

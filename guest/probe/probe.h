@@ -14,6 +14,7 @@ struct probe_options {
 	int memory_limit_known;    /* --memory-limit-known: a memory hog would be contained */
 	int in_a_vm;               /* --i-am-in-a-vm */
 	const char *host_kernel;   /* --host-kernel RELEASE: the host's, so sysrq can tell it apart */
+	int port;                  /* --port PORT: where tcp-sink listens */
 };
 
 enum outcome { ALLOWED, DENIED, NOT_APPLICABLE };
@@ -34,6 +35,7 @@ int run_facts(const struct probe_options *options);
 int run_speed(const struct probe_options *options);
 int run_boundary(const struct probe_options *options);
 int run_sysrq(const struct probe_options *options);
+int run_tcp_sink(const struct probe_options *options);
 
 /* The boundary probes, one function each, grouped by what they try to reach. */
 void probe_host_processes(const struct probe_options *options);   /* boundary_view.c */

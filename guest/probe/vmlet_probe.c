@@ -4,13 +4,15 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-	"usage: vmlet-probe facts|speed|boundary|sysrq [--dir DIR] [--pids-limit-known] [--memory-limit-known]\n"
-	"                   [--i-am-in-a-vm --host-kernel RELEASE]\n"
+	"usage: vmlet-probe facts|speed|boundary|sysrq|tcp-sink [--dir DIR] [--pids-limit-known] [--memory-limit-known]\n"
+	"                   [--i-am-in-a-vm --host-kernel RELEASE] [--port PORT]\n"
 	"Prints one JSON object a line: facts (what the workload sees), speed (figures), boundary (probes),\n"
-	"sysrq (crashes this kernel: only with both --i-am-in-a-vm and a --host-kernel that is not this one).\n";
+	"sysrq (crashes this kernel: only with both --i-am-in-a-vm and a --host-kernel that is not this one),\n"
+	"tcp-sink (takes one TCP connection on --port and answers how many bytes it sent).\n";
 
 enum { USAGE = 2 };
 
@@ -22,6 +24,7 @@ static int parse_options(int argc, char **argv, struct probe_options *options)
 		{ "memory-limit-known", no_argument, NULL, 'm' },
 		{ "i-am-in-a-vm", no_argument, NULL, 'v' },
 		{ "host-kernel", required_argument, NULL, 'k' },
+		{ "port", required_argument, NULL, 'P' },
 		{ 0 },
 	};
 	for (int option; (option = getopt_long(argc, argv, "", known, NULL)) != -1;) {
@@ -40,6 +43,9 @@ static int parse_options(int argc, char **argv, struct probe_options *options)
 			break;
 		case 'k':
 			options->host_kernel = optarg;
+			break;
+		case 'P':
+			options->port = atoi(optarg);
 			break;
 		default:
 			return -1;
@@ -61,6 +67,7 @@ int main(int argc, char **argv)
 		{ "speed", run_speed },
 		{ "boundary", run_boundary },
 		{ "sysrq", run_sysrq },
+		{ "tcp-sink", run_tcp_sink },
 	};
 	struct probe_options options = { .dir = "/tmp" };
 	for (size_t i = 0; argc >= 2 && i < sizeof subcommands / sizeof subcommands[0]; i++) {
