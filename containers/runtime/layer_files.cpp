@@ -18,9 +18,9 @@ Result<std::optional<std::string>> read_file_in_layers(const std::vector<std::st
         struct stat status { };
         if (::fstat(entry.value().get(), &status) == 0 && S_ISCHR(status.st_mode))
             return std::optional<std::string>(); // a whiteout
-        auto text = TRY(read_file_in_root(root.get(), path, limit));
-        if (text)
-            return text;
+        // The topmost layer that has the path decides, as overlayfs does: a FIFO there (which
+        // read_file_in_root counts as absent) hides a lower layer's file rather than uncovering it.
+        return read_file_in_root(root.get(), path, limit);
     }
     return std::optional<std::string>();
 }

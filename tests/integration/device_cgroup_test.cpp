@@ -4,6 +4,7 @@
 // hierarchy, which a hybrid host mounts beside the v1 ones.
 #include "containers/runtime/cgroup/cgroup.h"
 #include "containers/runtime/cgroup/cgroup_layout.h"
+#include "tests/support/cgroup2_mount.h"
 #include "tests/support/host_devices.h"
 #include "tests/support/host_lock.h"
 #include "tests/support/temporary_directory.h"
@@ -121,15 +122,7 @@ TEST_F(DeviceCgroupTest, TheV1ControllerRefusesAllButTheDefaultDevices)
 
 TEST_F(DeviceCgroupTest, TheV2ProgramRefusesAllButTheDefaultDevices)
 {
-    std::string mount_point;
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    for (std::string line; std::getline(mountinfo, line);) {
-        std::istringstream fields(line);
-        std::string id, parent, device, root, point;
-        fields >> id >> parent >> device >> root >> point;
-        if (line.find(" - cgroup2 ") != std::string::npos && root == "/")
-            mount_point = point;
-    }
+    auto mount_point = test::cgroup2_mount_point();
     if (mount_point.empty())
         GTEST_SKIP() << "no cgroup2 mount on this host";
     std::ifstream self("/proc/self/cgroup");

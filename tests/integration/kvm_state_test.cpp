@@ -280,11 +280,13 @@ TEST_F(KvmState, ARestoredGuestGoesOnFromWhereItWasSaved)
 
         auto restored_platform = vm.vm.restore_platform(platform.value());
         ASSERT_TRUE(restored_platform.ok()) << restored_platform.error().message();
+        auto restored_at = std::chrono::steady_clock::now();
         auto restored_vcpu = vm.vcpu.restore_state(vcpu_state.value());
         ASSERT_TRUE(restored_vcpu.ok()) << restored_vcpu.error().message();
 
         // What KVM now holds is what was saved.
         auto now = vm.vcpu.save_state(msrs);
+        auto read_back_after = std::chrono::steady_clock::now() - restored_at;
         ASSERT_TRUE(now.ok()) << now.error().message();
         auto& state = now.value();
         EXPECT_TRUE(same_bytes(saved_vcpu.regs, state.regs)) << "registers";
@@ -309,8 +311,14 @@ TEST_F(KvmState, ARestoredGuestGoesOnFromWhereItWasSaved)
         uint64_t saved_tsc = msr_value(saved_vcpu, kMsrIa32Tsc);
         uint64_t tsc = msr_value(state, kMsrIa32Tsc);
         EXPECT_GE(tsc, saved_tsc);
-        if (!is_pvm_host()) {
+        // The bound holds only when the state was read back well within it: a host so loaded (the
+        // nested harness's TCG beside a build) that the readback took longer than the pause's
+        // worth of cycles cannot tell "went on from the saved TSC" from "counted the pause".
+        if (!is_pvm_host() && read_back_after < kPauseBeforeRestore / 5) {
             EXPECT_LT(tsc - saved_tsc, kTscBound) << "the restored TSC did not go on from the saved one";
+        } else if (!is_pvm_host()) {
+            fmt::print("restore {}: read back after {} ms, too late for the TSC bound\n", restore,
+                std::chrono::duration_cast<std::chrono::milliseconds>(read_back_after).count());
         }
         fmt::print("restore {}: TSC saved {}, now {} (+{}); XSAVE {} bytes\n", restore, saved_tsc, tsc, tsc - saved_tsc,
             std::holds_alternative<XsaveImage>(state.fpu) ? std::get<XsaveImage>(state.fpu).bytes.size() : 0);

@@ -5,6 +5,7 @@
 #include "containers/runtime/process/overlay_rootfs.h"
 #include "containers/runtime/process/process_sandbox.h"
 #include "containers/runtime/user_lookup.h"
+#include "tests/support/cgroup2_mount.h"
 #include "tests/support/host_lock.h"
 
 #include <gtest/gtest.h>
@@ -472,15 +473,7 @@ TEST(CgroupV2, CreatesPlacesAndRemovesOnTheUnifiedHierarchy)
 {
     if (::geteuid() != 0)
         GTEST_SKIP() << "needs root";
-    std::string mount_point;
-    std::istringstream mounts(read_text("/proc/self/mountinfo"));
-    for (std::string line; std::getline(mounts, line);) {
-        std::istringstream fields(line);
-        std::string id, parent, device, root, point;
-        fields >> id >> parent >> device >> root >> point;
-        if (line.find(" - cgroup2 ") != std::string::npos && root == "/")
-            mount_point = point;
-    }
+    auto mount_point = test::cgroup2_mount_point();
     if (mount_point.empty())
         GTEST_SKIP() << "no cgroup2 mount on this host";
     std::string caller = read_text("/proc/self/cgroup");
