@@ -34,14 +34,15 @@ GROUPS (--only): facts, start, memory, density, speed, tcp, boundary, sysrq, ima
 EXAMPLES
   vmlet compare                               the table, on the terminal
   vmlet compare --format html -o lab.html     one self-contained page (inline SVG charts)
-  vmlet compare --runs 5 --only start,memory --format json
+  vmlet compare --runs 5 --only start,memory --format json -o lab.json
+  vmlet compare --from lab.json --format html -o lab.html    the same run's page, without measuring again
 
 On a PVM host (the guest kernel interpreted) a booted VM takes about 15-30 s: the default run takes
 several minutes there; --only start,boundary is quicker.
 )";
 
 struct CompareFlags {
-    std::string image, format = "table", output, only;
+    std::string image, format = "table", output, only, from;
     unsigned runs = 3;
     bool no_vm = false;
 };
@@ -86,8 +87,30 @@ Result<void> write_report(const std::string& output, const std::string& report)
     return write_all(fd.get(), std::span(reinterpret_cast<const uint8_t*>(report.data()), report.size()));
 }
 
+Result<void> render(const lab::LabResults& lab, const CompareFlags& flags)
+{
+    auto report = flags.format == "json" ? lab::render_json(lab) : flags.format == "html" ? lab::render_html(lab) : lab::render_table(lab);
+    return write_report(flags.output, report);
+}
+
+// --from FILE: the reports of a run saved with --format json, made again without measuring.
+int render_saved(const CompareFlags& flags)
+{
+    constexpr size_t kMaxSavedReport = 64 << 20;
+    auto text = read_small_file(flags.from, kMaxSavedReport);
+    if (!text.ok())
+        return fail(fmt::format("--from: {}", text.error().message()));
+    auto lab = lab::parse_lab_json(text.value());
+    if (!lab.ok())
+        return fail(fmt::format("--from {}: not a report of vmlet compare --format json: {}", flags.from, lab.error().message()));
+    auto written = render(lab.value(), flags);
+    return written.ok() ? 0 : fail(written.error().message());
+}
+
 int run_compare(const GlobalOptions& global, const CompareFlags& flags)
 {
+    if (!flags.from.empty())
+        return render_saved(flags);
     auto groups = groups_of(flags.only);
     if (!groups.ok())
         return fail(groups.error().message());
@@ -110,12 +133,8 @@ int run_compare(const GlobalOptions& global, const CompareFlags& flags)
     auto results = lab::compare(options);
     if (!results.ok())
         return fail(results.error().message());
-    auto& lab = results.value();
-    auto report = flags.format == "json" ? lab::render_json(lab) : flags.format == "html" ? lab::render_html(lab) : lab::render_table(lab);
-    auto written = write_report(flags.output, report);
-    if (!written.ok())
-        return fail(written.error().message());
-    return 0;
+    auto written = render(results.value(), flags);
+    return written.ok() ? 0 : fail(written.error().message());
 }
 
 }
@@ -132,6 +151,7 @@ Command add_compare_command(CLI::App& app, const GlobalOptions& global)
     compare->add_option("-o,--output", flags->output, "Write the report to this file instead of standard output");
     compare->add_option("--only", flags->only, "Measure only these groups, comma-separated");
     compare->add_flag("--no-vm", flags->no_vm, "Leave vm isolation out, as on a host without /dev/kvm");
+    compare->add_option("--from", flags->from, "Measure nothing: make the report of a run saved with --format json");
     compare->footer(kCompareFooter);
     return { compare, [flags, &global] { return run_compare(global, *flags); } };
 }

@@ -198,13 +198,13 @@ Result<void> measure_speed(const CompareOptions& options, SubjectResults& result
 
 // TCP throughput from the host into the workload: through a published port (-p) into a
 // container, straight over loopback on the host. The sink is vmlet-probe's tcp-sink, which takes
-// one connection and exits.
+// one connection and exits once it is closed.
 Result<void> measure_tcp(const CompareOptions& options, SubjectResults& results)
 {
     constexpr uint16_t kSinkPort = 5000;
     auto port = TRY(free_loopback_port());
     if (results.subject == Subject::Host) {
-        auto sink = TRY(spawn_process({ options.probe_path, "tcp-sink", "--port", std::to_string(port) }, {}));
+        auto sink = TRY(spawn_process({ options.probe_path, "tcp-sink", "--port", std::to_string(port), "--bytes", std::to_string(kTcpBytes) }, {}));
         auto rate = send_to_tcp_sink(port, std::chrono::seconds(10));
         if (!rate.ok())
             ::kill(sink, SIGKILL);
@@ -215,7 +215,7 @@ Result<void> measure_tcp(const CompareOptions& options, SubjectResults& results)
     auto argv = run_prefix(options, results.subject);
     argv.erase(std::find(argv.begin(), argv.end(), "--rm"));
     argv.insert(std::find(argv.begin(), argv.end(), "run") + 1, "-d");
-    argv.insert(argv.end(), { "-p", fmt::format("127.0.0.1:{}:{}", port, kSinkPort), options.image, "vmlet-probe", "tcp-sink", "--port", std::to_string(kSinkPort) });
+    argv.insert(argv.end(), { "-p", fmt::format("127.0.0.1:{}:{}", port, kSinkPort), options.image, "vmlet-probe", "tcp-sink", "--port", std::to_string(kSinkPort), "--bytes", std::to_string(kTcpBytes) });
     auto started = TRY(run_checked(argv));
     auto id = started.out.substr(0, started.out.find('\n'));
     // A booted VM on a PVM host takes half a minute before anything listens in it.

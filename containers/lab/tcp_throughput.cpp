@@ -88,16 +88,18 @@ Result<double> send_to_tcp_sink(uint16_t port, std::chrono::seconds ready_within
             return make_error("sending to the TCP sink: {}", written < 0 ? std::strerror(errno) : "closed");
         sent += static_cast<uint64_t>(written);
     }
-    ::shutdown(fd.get(), SHUT_WR);
     // The count, a decimal line: at most 20 digits. The sink is the container's, so nothing it
-    // says is trusted past that.
+    // says is trusted past that. It waits for this side to close before it exits.
     std::string answer;
     char chunk[32];
-    for (ssize_t length; answer.size() < 32 && (length = ::read(fd.get(), chunk, sizeof chunk)) != 0;) {
+    while (answer.size() < 32 && answer.find('\n') == std::string::npos) {
+        auto length = ::read(fd.get(), chunk, sizeof chunk);
         if (length < 0 && errno == EINTR)
             continue;
         if (length < 0)
             return make_error("the TCP sink's count: {}", std::strerror(errno));
+        if (length == 0)
+            break;
         answer.append(chunk, static_cast<size_t>(length));
     }
     auto seconds = std::chrono::duration<double>(Clock::now() - started).count();

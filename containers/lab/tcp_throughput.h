@@ -16,7 +16,7 @@ Result<uint16_t> free_loopback_port();
 // Connects to vmlet-probe's tcp-sink at 127.0.0.1:`port` (through a published port or directly),
 // retrying until the sink says it is there or `ready_within` has passed; sends kTcpBytes, and
 // returns the throughput in Mbit/s from the first byte sent to the sink's count received, which
-// must be what was sent.
+// must be what was sent. The sink is told to expect kTcpBytes (--bytes).
 Result<double> send_to_tcp_sink(uint16_t port, std::chrono::seconds ready_within);
 
 }

@@ -15,6 +15,7 @@ struct probe_options {
 	int in_a_vm;               /* --i-am-in-a-vm */
 	const char *host_kernel;   /* --host-kernel RELEASE: the host's, so sysrq can tell it apart */
 	int port;                  /* --port PORT: where tcp-sink listens */
+	unsigned long long bytes;  /* --bytes N: what tcp-sink waits for */
 };
 
 enum outcome { ALLOWED, DENIED, NOT_APPLICABLE };

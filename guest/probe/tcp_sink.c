@@ -1,9 +1,11 @@
-/* `vmlet-probe tcp-sink --port PORT`: the container's end of the lab's TCP throughput figure, which
- * the host reaches through `-p` (or directly, on the host itself). It takes one connection, says
- * "r" so the sender knows the path into the container is open end to end (a published port's
- * listener on the host accepts before the container's server is there), counts what arrives until
- * the sender shuts its side, answers the count as a decimal line, and exits. It gives up after
- * kLifetime seconds, so it never outlives a lab run that went wrong. */
+/* `vmlet-probe tcp-sink --port PORT --bytes N`: the container's end of the lab's TCP throughput
+ * figure, which the host reaches through `-p` (or directly, on the host itself). It takes one
+ * connection, says "r" so the sender knows the path into the container is open end to end (a
+ * published port's listener on the host accepts before the container's server is there), reads N
+ * bytes, answers how many arrived as a decimal line, and exits only once the sender has closed:
+ * a container that ended as soon as it answered could take its published port's forwarder, and
+ * the answer with it, down before the answer reached the host. It gives up after kLifetime
+ * seconds, so it never outlives a lab run that went wrong. */
 #include "probe.h"
 
 #include <netinet/in.h>
@@ -16,8 +18,8 @@ enum { FAILED = 1, kLifetime = 600 };
 
 int run_tcp_sink(const struct probe_options *options)
 {
-	if (options->port <= 0 || options->port > 65535) {
-		fprintf(stderr, "vmlet-probe: tcp-sink needs --port 1-65535\n");
+	if (options->port <= 0 || options->port > 65535 || options->bytes == 0) {
+		fprintf(stderr, "vmlet-probe: tcp-sink needs --port 1-65535 and --bytes N\n");
 		return FAILED;
 	}
 	alarm(kLifetime);
@@ -37,7 +39,8 @@ int run_tcp_sink(const struct probe_options *options)
 	}
 	static char buffer[1 << 20];
 	unsigned long long received = 0;
-	for (ssize_t length; (length = read(connection, buffer, sizeof buffer)) != 0; received += (unsigned long long)length) {
+	for (ssize_t length; received < options->bytes && (length = read(connection, buffer, sizeof buffer)) != 0;
+	     received += (unsigned long long)length) {
 		if (length < 0) {
 			perror("vmlet-probe: tcp-sink: read");
 			return FAILED;
@@ -49,6 +52,8 @@ int run_tcp_sink(const struct probe_options *options)
 		perror("vmlet-probe: tcp-sink: write");
 		return FAILED;
 	}
+	while (read(connection, buffer, sizeof buffer) > 0)
+		;
 	close(connection);
 	close(listener);
 	return 0;

@@ -9,10 +9,10 @@
 
 static const char usage[] =
 	"usage: vmlet-probe facts|speed|boundary|sysrq|tcp-sink [--dir DIR] [--pids-limit-known] [--memory-limit-known]\n"
-	"                   [--i-am-in-a-vm --host-kernel RELEASE] [--port PORT]\n"
+	"                   [--i-am-in-a-vm --host-kernel RELEASE] [--port PORT --bytes N]\n"
 	"Prints one JSON object a line: facts (what the workload sees), speed (figures), boundary (probes),\n"
 	"sysrq (crashes this kernel: only with both --i-am-in-a-vm and a --host-kernel that is not this one),\n"
-	"tcp-sink (takes one TCP connection on --port and answers how many bytes it sent).\n";
+	"tcp-sink (takes one TCP connection on --port, reads --bytes and answers how many arrived).\n";
 
 enum { USAGE = 2 };
 
@@ -25,6 +25,7 @@ static int parse_options(int argc, char **argv, struct probe_options *options)
 		{ "i-am-in-a-vm", no_argument, NULL, 'v' },
 		{ "host-kernel", required_argument, NULL, 'k' },
 		{ "port", required_argument, NULL, 'P' },
+		{ "bytes", required_argument, NULL, 'b' },
 		{ 0 },
 	};
 	for (int option; (option = getopt_long(argc, argv, "", known, NULL)) != -1;) {
@@ -46,6 +47,9 @@ static int parse_options(int argc, char **argv, struct probe_options *options)
 			break;
 		case 'P':
 			options->port = atoi(optarg);
+			break;
+		case 'b':
+			options->bytes = strtoull(optarg, NULL, 10);
 			break;
 		default:
 			return -1;

@@ -164,6 +164,20 @@ TEST_P(CompareTest, TableAndErrors)
     EXPECT_NE(table.out.find("VM/process"), std::string::npos) << table.out;
     EXPECT_NE(table.out.find(host_kernel_release()), std::string::npos) << table.out;
 
+    // A saved run's reports, made again without measuring: the same facts, and HTML.
+    auto saved = m_scratch.file("saved.json");
+    ASSERT_EQ(vmlet({ "compare", "--runs", "1", "--only", "facts", "--no-vm", "--format", "json", "-o", saved }).exit_code, 0);
+    auto again = vmlet({ "compare", "--from", saved });
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.out.find(host_kernel_release()), std::string::npos) << again.out;
+    EXPECT_EQ(again.err, "");
+    auto page = vmlet({ "compare", "--from", saved, "--format", "html" });
+    ASSERT_EQ(page.exit_code, 0) << page.err;
+    EXPECT_EQ(page.out.rfind("<!DOCTYPE html>", 0), 0u) << page.out.substr(0, 100);
+    auto not_a_report = vmlet({ "compare", "--from", "/etc/hostname" });
+    EXPECT_EQ(not_a_report.exit_code, 125);
+    EXPECT_NE(not_a_report.err.find("not a report of vmlet compare"), std::string::npos) << not_a_report.err;
+
     auto unknown_group = vmlet({ "compare", "--only", "start,bogus" });
     EXPECT_EQ(unknown_group.exit_code, 125);
     EXPECT_NE(unknown_group.err.find("unknown group 'bogus'"), std::string::npos) << unknown_group.err;

@@ -1,16 +1,14 @@
 // vmlet compare's HTML report opened in a real browser: Debian's headless Chromium renders a
 // sample report to a screenshot, and the bars of every subject must be on it, so a page that is
 // blank, or whose SVG a browser refuses, fails. No KVM needed; skipped without chromium.
-//
-// VMLET_WRITE_EXAMPLE=DIR also leaves the page and its screenshot in DIR as lab-example.html and
-// lab-example.png: docs/ holds them, made this way.
+// docs/lab-example.html is a real run's page (README, "Lab"), and docs/lab-example.png its
+// screenshot taken the same way.
 #include "containers/lab/report_html.h"
 #include "tests/support/command.h"
 #include "tests/support/temporary_directory.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -131,11 +129,6 @@ TEST(LabReport, ChromiumRendersTheChartsOfTheHtmlReport)
     // Every subject's bars are on the page: eleven charts' worth, far more than the legend's swatch.
     for (size_t subject = 1; subject < counts.size(); subject++)
         EXPECT_GT(std::stoul(counts[subject]), 2000u) << "subject colour " << subject << ":\n" << colours.out;
-
-    if (const char* example = std::getenv("VMLET_WRITE_EXAMPLE")) {
-        std::filesystem::copy_file(page, std::string(example) + "/lab-example.html", std::filesystem::copy_options::overwrite_existing);
-        std::filesystem::copy_file(screenshot, std::string(example) + "/lab-example.png", std::filesystem::copy_options::overwrite_existing);
-    }
 }
 
 }
