@@ -96,6 +96,10 @@ std::string format_ratio(double ratio)
 {
     if (std::fabs(ratio) >= 10)
         return fmt::format("{:.0f}x", ratio);
+    // Two significant digits below 0.1: an interpreted guest's I/O is a few thousandths of the
+    // process container's, which "0.00x" would hide.
+    if (std::fabs(ratio) < 0.1)
+        return fmt::format("{:.2g}x", ratio);
     return fmt::format("{:.2f}x", ratio);
 }
 

@@ -73,6 +73,14 @@ TEST(ReportMedian, OddCountsTakeTheMiddleAndEvenCountsTheMeanOfTheTwoMiddleOnes)
     EXPECT_EQ(median({ 7, 7, 1, 9, 9 }), 7);
 }
 
+TEST(ReportFigures, RatiosKeepTwoDigitsHoweverSmall)
+{
+    EXPECT_EQ(format_ratio(3100), "3100x");
+    EXPECT_EQ(format_ratio(2.987), "2.99x");
+    EXPECT_EQ(format_ratio(0.5), "0.50x");
+    EXPECT_EQ(format_ratio(0.0019), "0.0019x");
+}
+
 TEST(ReportTable, HasEveryRowOfTheClassicTableWithMediansAndTheRatio)
 {
     auto table = render_table(sample());
