@@ -3,6 +3,7 @@
 #include "containers/lab/lab_process.h"
 #include "containers/lab/process_memory.h"
 #include "containers/lab/tcp_throughput.h"
+#include "containers/runtime/container_store.h"
 #include "vmm/base/subprocess.h"
 #include "vmm/base/file.h"
 
@@ -14,7 +15,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <set>
 #include <thread>
 
@@ -323,16 +323,6 @@ unsigned interpreted_run_seconds(const CompareOptions& options)
     constexpr unsigned kVmSubjects = 2;
     unsigned vm_work = kVmSubjects * (count("boundary", 40) + options.runs * (count("speed", 60) + count("tcp", 90) + count("density", 10)));
     return cold_boots * 17 + vm_work;
-}
-
-std::string now_rfc3339()
-{
-    std::time_t now = std::time(nullptr);
-    std::tm parts {};
-    ::gmtime_r(&now, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return text;
 }
 
 MachineInfo machine_info(const CompareOptions& options)
