@@ -1,6 +1,10 @@
 #include "vmm/base/mmap.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include <cstdint>
 #include <utility>
@@ -21,9 +25,38 @@ Result<Mmap> Mmap::file_private(int fd, uint64_t offset, size_t size)
 {
     // Aligned as anonymous() is, so that what the guest writes can still come in huge pages.
     auto placed = TRY(anonymous(size));
-    void* mapped = ::mmap(placed.m_data, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, static_cast<off_t>(offset));
-    if (mapped == MAP_FAILED)
-        return errno_error("mmap of a memory file");
+    const uint64_t end = offset + size;
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    // Only the file's data is mapped over the anonymous memory; its holes stay anonymous. A hole
+    // mapped from the file is read in as a page of the file's own on the first fault, a write
+    // fault too (before the copy): on tmpfs that is shared memory that never goes away, charged to
+    // the faulting process's memory cgroup besides its copy, so a VM restored from a sparse
+    // snapshot there needed twice its RAM. lseek(2): SEEK_DATA and SEEK_HOLE; a filesystem
+    // without them reports all of the file as data, which is the mapping of old.
+    size_t extents = 0;
+    for (uint64_t position = offset; position < end;) {
+        off_t data = ::lseek(fd, static_cast<off_t>(position), SEEK_DATA);
+        if (data < 0 && errno == ENXIO)
+            break; // no data after `position`
+        if (data < 0)
+            return errno_error("lseek(SEEK_DATA) in a memory file");
+        off_t hole = ::lseek(fd, data, SEEK_HOLE);
+        if (hole < 0)
+            return errno_error("lseek(SEEK_HOLE) in a memory file");
+        uint64_t start = static_cast<uint64_t>(data) / page * page;
+        uint64_t stop = std::min(end, (static_cast<uint64_t>(hole) + page - 1) / page * page);
+        // A file of many small extents is mapped whole past kMaxExtents: every extent is a mapping
+        // of its own, and a process has at most vm.max_map_count (65530 by default).
+        if (++extents > kMaxExtents)
+            stop = end;
+        if (start >= end)
+            break;
+        void* mapped = ::mmap(placed.m_data + (start - offset), stop - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+            static_cast<off_t>(start));
+        if (mapped == MAP_FAILED)
+            return errno_error("mmap of a memory file");
+        position = stop;
+    }
     return placed;
 }
 

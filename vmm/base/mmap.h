@@ -16,10 +16,12 @@ public:
     // agree modulo 2 MiB, and mmap alone only aligns to 4 KiB.
     static Result<Mmap> anonymous(size_t size);
     static constexpr size_t kHugePageSize = 2 << 20;
-    // `size` bytes of a file from `offset`, private and writable: writes go to copies of the pages
-    // (copy-on-write), so any number of mappings share the file's page cache until they write.
+    // `size` bytes of a file from `offset` (a multiple of the page size), private and writable:
+    // writes go to copies of the pages (copy-on-write), so any number of mappings share the file's
+    // page cache until they write. The file's holes are anonymous memory, zero until written.
     // Placed on a 2 MiB boundary, as anonymous().
     static Result<Mmap> file_private(int fd, uint64_t offset, size_t size);
+    static constexpr size_t kMaxExtents = 16384;
     // A read-only private view of a whole file (or of `size` bytes of it).
     static Result<Mmap> map_file_readonly(int fd, size_t size);
     // A shared mapping of a file descriptor (e.g. a vCPU's kvm_run area).
