@@ -106,7 +106,11 @@ TEST_P(CompareTest, FactsAndBoundaryAreWhatEachIsolationGives)
     EXPECT_EQ(subject(lab, "process")["facts"]["kernel_release"], host_kernel);
 
     const auto& process = subject(lab, "process")["probes"];
-    EXPECT_EQ(process["host_disk"]["outcome"], "denied") << process["host_disk"];
+    // A host with no block device (the nested harness's, whose root is 9p) has no disk to reach:
+    // there the probe cannot apply, anywhere but in a VM, which has its image's disk.
+    const auto& host_disk = subject(lab, "host")["probes"]["host_disk"];
+    bool host_has_a_disk = host_disk["detail"].get<std::string>().find("lists no disk") == std::string::npos;
+    EXPECT_EQ(process["host_disk"]["outcome"], host_has_a_disk ? "denied" : "not applicable") << process["host_disk"];
     EXPECT_EQ(process["host_processes"]["outcome"], "denied") << process["host_processes"];
     EXPECT_EQ(process["sysrq_crash"]["outcome"], "not applicable") << process["sysrq_crash"];
     EXPECT_NE(process["sysrq_crash"]["detail"].get<std::string>().find("never attempted"), std::string::npos);
