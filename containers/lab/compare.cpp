@@ -13,7 +13,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -39,10 +38,15 @@ std::string host_kernel_release()
     return names.release;
 }
 
+// How a container of the lab runs: in the foreground and removed when it exits, or detached (and
+// removed by the lab once measured).
+enum class Attached { Foreground, Detached };
+
 // The `vmlet run` a subject's workload starts with, up to the image.
-std::vector<std::string> run_prefix(const CompareOptions& options, Subject subject, std::vector<std::string> flags = {})
+std::vector<std::string> run_prefix(const CompareOptions& options, Subject subject, std::vector<std::string> flags = {},
+    Attached attached = Attached::Foreground)
 {
-    std::vector<std::string> argv { options.vmlet, "--root", options.root, "run", "--rm" };
+    std::vector<std::string> argv { options.vmlet, "--root", options.root, "run", attached == Attached::Detached ? "-d" : "--rm" };
     argv.insert(argv.end(), { "--isolation", subject == Subject::Process ? "process" : "vm" });
     if (subject == Subject::VmCold)
         argv.push_back("--no-template");
@@ -143,9 +147,7 @@ Result<double> memory_of_running(const CompareOptions& options, Subject subject,
         for (const auto& id : ids)
             (void)run_measured({ options.vmlet, "--root", options.root, "rm", "-f", id }, kRunTimeout);
     };
-    std::vector<std::string> argv { options.vmlet, "--root", options.root, "run", "-d", "--isolation", subject == Subject::Process ? "process" : "vm" };
-    if (subject == Subject::VmCold)
-        argv.push_back("--no-template");
+    auto argv = run_prefix(options, subject, {}, Attached::Detached);
     argv.insert(argv.end(), { options.image, "sleep", "600" });
     double total = 0;
     for (unsigned started = 0; started < count; started++) {
@@ -212,10 +214,8 @@ Result<void> measure_tcp(const CompareOptions& options, SubjectResults& results)
         add_sample(results, "tcp_mbits", "Mbit/s", TRY(std::move(rate)));
         return {};
     }
-    auto argv = run_prefix(options, results.subject);
-    argv.erase(std::find(argv.begin(), argv.end(), "--rm"));
-    argv.insert(std::find(argv.begin(), argv.end(), "run") + 1, "-d");
-    argv.insert(argv.end(), { "-p", fmt::format("127.0.0.1:{}:{}", port, kSinkPort), options.image, "vmlet-probe", "tcp-sink", "--port", std::to_string(kSinkPort), "--bytes", std::to_string(kTcpBytes) });
+    auto argv = run_prefix(options, results.subject, { "-p", fmt::format("127.0.0.1:{}:{}", port, kSinkPort) }, Attached::Detached);
+    argv.insert(argv.end(), { options.image, "vmlet-probe", "tcp-sink", "--port", std::to_string(kSinkPort), "--bytes", std::to_string(kTcpBytes) });
     auto started = TRY(run_checked(argv));
     auto id = started.out.substr(0, started.out.find('\n'));
     // A booted VM on a PVM host takes half a minute before anything listens in it.
