@@ -6,6 +6,7 @@
 #include "containers/runtime/container_store.h"
 #include "vmm/base/subprocess.h"
 #include "vmm/base/file.h"
+#include "vmm/base/host.h"
 
 #include <nlohmann/json.hpp>
 
@@ -340,7 +341,7 @@ MachineInfo machine_info(const CompareOptions& options)
     machine.kernel_release = host_kernel_release();
     machine.kvm_kind = kvm_kind();
     machine.cpus = static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN));
-    machine.memory_mib = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) >> 20;
+    machine.memory_mib = host_memory_bytes() >> 20;
     machine.vmlet_version = VMLET_VERSION;
     machine.image = options.image;
     machine.runs = options.runs;
@@ -354,7 +355,7 @@ std::string kvm_kind()
 {
     if (::access("/dev/kvm", R_OK | W_OK) != 0)
         return "none";
-    if (::access("/sys/module/kvm_pvm", F_OK) == 0)
+    if (is_pvm_host())
         return "PVM";
     auto cpuinfo = read_small_file("/proc/cpuinfo", 1 << 20);
     if (cpuinfo.ok() && cpuinfo.value().find(" hypervisor") != std::string::npos)

@@ -7,7 +7,7 @@
 #include "vmm/kvm/kvm_vcpu.h"
 #include "vmm/kvm/snapshot_capabilities.h"
 #include "vmm/vm/boot_registers.h"
-#include "vmm/vm/host.h"
+#include "vmm/base/host.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

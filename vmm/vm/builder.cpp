@@ -4,7 +4,7 @@
 #include "boot/linux_boot.h"
 #include "vmm/base/file.h"
 #include "vmm/vm/boot_registers.h"
-#include "vmm/vm/host.h"
+#include "vmm/base/host.h"
 #include "vmm/vm/kernel_cmdline.h"
 #include "vmm/vm/virtio_devices.h"
 

@@ -2,7 +2,7 @@
 
 #include "vmm/kvm/cpuid.h"
 #include "vmm/vm/boot_registers.h"
-#include "vmm/vm/host.h"
+#include "vmm/base/host.h"
 
 namespace vmlet {
 

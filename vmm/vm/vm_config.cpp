@@ -1,7 +1,7 @@
 #include "vmm/vm/vm_config.h"
 
 #include "boot/mptable.h"
-#include "vmm/vm/host.h"
+#include "vmm/base/host.h"
 
 namespace vmlet {
 

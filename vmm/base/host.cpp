@@ -1,4 +1,4 @@
-#include "vmm/vm/host.h"
+#include "vmm/base/host.h"
 
 #include <sys/sysinfo.h>
 #include <unistd.h>
