@@ -220,7 +220,10 @@ Result<HttpResponse> HttpTransport::get(const HttpRequest& request)
 
     CURLcode code = curl_easy_perform(m_easy);
     auto result = outcome(m_easy, code, transfer, error_buffer);
-    if (code == CURLE_OPERATION_TIMEDOUT && m_total_deadline && steady_clock::now() >= m_total_deadline->at)
+    // curl keeps its own clock and rounds the limit it was given down to milliseconds, so it can
+    // give up a moment before ours reaches the deadline; a stall or connect timeout is seconds away.
+    constexpr auto kClockSlack = milliseconds(100);
+    if (code == CURLE_OPERATION_TIMEDOUT && m_total_deadline && steady_clock::now() + kClockSlack >= m_total_deadline->at)
         result = make_error("registry {} timed out: {} passed", request.server, m_total_deadline->what);
     // The options point into this frame (the error buffer, the header list, the transfer): none
     // may outlive it. The reset keeps the connections for the next request.
