@@ -5,6 +5,7 @@
 #include "containers/image/store.h"
 #include "containers/runtime/container_reclaim.h"
 #include "containers/runtime/layer_files.h"
+#include "containers/runtime/network/name_files.h"
 #include "containers/runtime/process/process_exec.h"
 #include "containers/runtime/sandbox_factory.h"
 #include "containers/runtime/vm/vm_exec.h"
@@ -30,6 +31,9 @@ std::optional<std::string> host_environment(const std::string& name)
 
 // How long `rm -f` and `stop` wait for the monitor to record the exit after SIGKILL.
 constexpr auto kKillTimeout = std::chrono::seconds(30);
+
+// The host's /etc/resolv.conf is read up to this much (glibc reads a few KiB of it).
+constexpr size_t kMaxResolvConf = 64 * 1024;
 
 // What a detached container's monitor tells the vmlet that started it, one line on a pipe.
 constexpr std::string_view kReportRunning = "running", kReportFailed = "failed ", kReportError = "error ";
@@ -69,6 +73,9 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     spec.log = config.log;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = container.directory();
+    spec.etc_hosts = hosts_file(spec.hostname, spec.network, {}, {});
+    auto host_resolv_conf = read_small_file("/etc/resolv.conf", kMaxResolvConf);
+    spec.etc_resolv_conf = resolv_conf(host_resolv_conf.ok() ? host_resolv_conf.value() : std::string(), {});
     auto sandbox = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty(), .use_template = config.use_template }, store, image, spec));
     container.m_start = std::move(sandbox.start);
     container.m_notices = std::move(sandbox.notices);

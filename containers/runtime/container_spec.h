@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/network/network_attachment.h"
 #include "containers/runtime/rotating_file.h"
 #include "containers/runtime/security_options.h"
 #include "containers/runtime/terminal_size.h"
@@ -40,6 +41,11 @@ struct ContainerSpec {
     ResourceLimits limits;
     SecurityOptions security;
     RootfsSpec rootfs;
+    // Its link to a vmlet network; nullopt: loopback only (--network none).
+    std::optional<NetworkAttachment> network;
+    // What its /etc/hosts and /etc/resolv.conf hold (name_files.h), with a network or without.
+    std::string etc_hosts;
+    std::string etc_resolv_conf;
     RotationLimits log;             // --log-opt max-size, max-file: the container's log, and a VM's console
 };
 

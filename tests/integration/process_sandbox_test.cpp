@@ -3,6 +3,7 @@
 #include "containers/runtime/cgroup/cgroup.h"
 #include "containers/runtime/cgroup/cgroup_layout.h"
 #include "containers/runtime/process/overlay_rootfs.h"
+#include "containers/runtime/network/name_files.h"
 #include "containers/runtime/process/process_sandbox.h"
 #include "containers/runtime/user_lookup.h"
 #include "tests/support/cgroup2_mount.h"
@@ -135,7 +136,8 @@ protected:
     {
         auto state = fmt::format("{}/containers/{}", s_image->root(), next_id());
         return { .args = std::move(args), .env = { "PATH=/bin" }, .working_dir = {}, .user = {}, .hostname = {},
-            .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state }, .log = {} };
+            .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state },
+            .network = {}, .etc_hosts = "127.0.0.1\tlocalhost\n", .etc_resolv_conf = {}, .log = {} };
     }
 
     std::string next_id() { return fmt::format("test-{}-{}", ::getpid(), ++s_counter); }
@@ -273,11 +275,13 @@ TEST_F(ProcessSandboxTest, UnknownUserNameIsAnError)
 
 TEST_F(ProcessSandboxTest, HostnameAndEtcFiles)
 {
-    auto container = spec({ "sh", "-c", "hostname; cat /etc/hostname; grep -c box /etc/hosts" });
+    auto container = spec({ "sh", "-c", "hostname; cat /etc/hostname; grep -c box /etc/hosts; grep peer /etc/hosts; cat /etc/resolv.conf" });
     container.hostname = "box";
+    container.etc_hosts = hosts_file("box", std::nullopt, { { "10.1.2.3", { "peer", "alias" } } }, {});
+    container.etc_resolv_conf = "nameserver 192.0.2.53\n";
     auto result = run(container);
     EXPECT_EQ(result.status, 0) << result.err;
-    EXPECT_EQ(result.out, "box\nbox\n1\n");
+    EXPECT_EQ(result.out, "box\nbox\n1\n10.1.2.3\tpeer alias\nnameserver 192.0.2.53\n");
 }
 
 TEST_F(ProcessSandboxTest, SeesOnlyItsOwnProcesses)

@@ -23,14 +23,11 @@ bool has_variable(const std::vector<std::string>& env, std::string_view name)
         [&](const std::string& variable) { return variable.starts_with(name) && variable.size() > name.size() && variable[name.size()] == '='; });
 }
 
-Result<void> write_state_files(const std::string& state_dir, const std::string& hostname)
+Result<void> write_state_files(const ContainerSpec& spec, const std::string& hostname)
 {
-    TRY(replace_file(state_dir + "/hostname", hostname + "\n"));
-    // Only loopback exists in the container's network namespace, so the hostname resolves to it.
-    TRY(replace_file(state_dir + "/hosts",
-        fmt::format("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{}\n", hostname)));
-    auto resolv = read_small_file("/etc/resolv.conf", max_etc_file);
-    TRY(replace_file(state_dir + "/resolv.conf", resolv.ok() ? resolv.value() : std::string()));
+    TRY(replace_file(spec.rootfs.state_dir + "/hostname", hostname + "\n"));
+    TRY(replace_file(spec.rootfs.state_dir + "/hosts", spec.etc_hosts));
+    TRY(replace_file(spec.rootfs.state_dir + "/resolv.conf", spec.etc_resolv_conf));
     return {};
 }
 
@@ -118,7 +115,7 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     plan.command = fmt::format("exec: \"{}\"", plan.command);
     finish_init_plan(plan);
 
-    TRY(write_state_files(spec.rootfs.state_dir, plan.hostname));
+    TRY(write_state_files(spec, plan.hostname));
     // The working directory is created as Docker does, owned by root (moby SetupWorkingDirectory).
     TRY_CONTEXT(make_directories_in_root(root.get(), working_dir, 0755), "the working directory");
 
