@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -75,6 +76,9 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = container.directory();
     TRY(container.attach_network(config.network, spec));
+    bool publishes_udp = std::ranges::any_of(config.ports, [](const PortMapping& port) { return port.protocol == PortMapping::Protocol::Udp; });
+    if (publishes_udp && !spec.network)
+        return make_error("-p .../udp needs the container on a network: not with --network {}", config.network.network);
     auto sandbox = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty(), .use_template = config.use_template }, store, image, spec));
     container.m_start = std::move(sandbox.start);
     container.m_notices = std::move(sandbox.notices);

@@ -2,6 +2,7 @@
 
 #include "containers/runtime/forwarded_signals.h"
 #include "containers/runtime/port_forwarder.h"
+#include "containers/runtime/udp_forwarder.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -17,8 +18,13 @@ Result<int> monitor_container(const ContainerStore& store, ContainerRecord recor
     // Blocked before any thread exists, so every thread inherits the mask and the signalfd sees them all.
     auto signals = TRY(ForwardedSignals::block());
     std::vector<std::unique_ptr<PortForwarder>> forwarders;
-    for (const auto& port : options.ports)
-        forwarders.push_back(TRY(PortForwarder::bind(port)));
+    std::vector<std::unique_ptr<UdpForwarder>> udp_forwarders;
+    for (const auto& port : options.ports) {
+        if (port.protocol == PortMapping::Protocol::Tcp)
+            forwarders.push_back(TRY(PortForwarder::bind(port)));
+        else
+            udp_forwarders.push_back(TRY(UdpForwarder::bind(port)));
+    }
 
     auto sandbox = TRY(start(record.id, spec, stdio));
     record.state = ContainerState::Running;
@@ -36,6 +42,10 @@ Result<int> monitor_container(const ContainerStore& store, ContainerRecord recor
         options.started(sandbox->start_failure());
     for (auto& forwarder : forwarders)
         forwarder->start([&sandbox](uint16_t port) { return sandbox->connect_port(port); });
+    // UDP has no stream to carry over vsock or into a namespace: it goes through the bridge to
+    // the container's address (Container::create refuses udp without a network).
+    for (auto& forwarder : udp_forwarders)
+        forwarder->start(spec.network ? spec.network->address : 0);
 
     std::optional<int> status;
     while (!status) {
@@ -48,6 +58,7 @@ Result<int> monitor_container(const ContainerStore& store, ContainerRecord recor
         }
     }
     forwarders.clear();
+    udp_forwarders.clear();
     auto destroyed = sandbox->destroy();
     record.state = ContainerState::Exited;
     record.exit_code = *status;

@@ -22,12 +22,15 @@ Result<uint16_t> parse_port(std::string_view text, std::string_view whole)
 Result<PortMapping> PortMapping::parse(std::string_view text)
 {
     auto ports = text;
+    PortMapping mapping;
     if (auto slash = ports.find('/'); slash != std::string_view::npos) {
-        if (ports.substr(slash + 1) != "tcp")
-            return make_error("invalid port mapping '{}': only tcp is forwarded", text);
+        auto protocol = ports.substr(slash + 1);
+        if (protocol == "udp")
+            mapping.protocol = Protocol::Udp;
+        else if (protocol != "tcp")
+            return make_error("invalid port mapping '{}': the protocol is tcp or udp", text);
         ports = ports.substr(0, slash);
     }
-    PortMapping mapping;
     auto last = ports.rfind(':');
     if (last == std::string_view::npos)
         return make_error("invalid port mapping '{}': give HOST_PORT:CONTAINER_PORT", text);

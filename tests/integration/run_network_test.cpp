@@ -85,12 +85,56 @@ std::string links_and_tables()
     return links.out + "| " + tables.out;
 }
 
-// Retries a TCP read from HOST PORT for up to 20 s: the server container may still be starting.
-std::string read_from(const std::string& host, int port)
+// A shell command that reads from HOST PORT over TCP, retried for up to 20 s (the server container
+// may still be starting), with busybox's nc: the image's, or the host's busybox-static.
+std::string read_from(const std::string& host, int port, const std::string& nc = "nc")
 {
-    return fmt::format("(for i in $(seq 100); do nc {} {} 2>/dev/null && exit 0; sleep 0.2; done; exit 1)", host, port);
+    return fmt::format("(for i in $(seq 100); do {} {} {} 2>/dev/null && exit 0; sleep 0.2; done; exit 1)", nc, host, port);
 }
 
+// Sends `message` to 127.0.0.1:`port` over UDP every 200 ms until an answer comes, for up to
+// `timeout`: the answer, or "(no answer)".
+std::string ask_over_udp(int port, const std::string& message, std::chrono::seconds timeout)
+{
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in target {};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(uint16_t(port));
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string answer = "(no answer)";
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            (void)::send(fd, message.data(), message.size(), 0);
+            pollfd ready { fd, POLLIN, 0 };
+            char buffer[512];
+            ssize_t count = ::poll(&ready, 1, 200) == 1 ? ::recv(fd, buffer, sizeof buffer, 0) : -1;
+            if (count >= 0) {
+                answer.assign(buffer, size_t(count));
+                break;
+            }
+        }
+    }
+    ::close(fd);
+    return answer;
+}
+
+}
+
+TEST_P(RunTest, PublishedPortsCarryTcpAndUdp)
+{
+    load_network_image(s_store->root());
+    // The test's own network namespace: these ports are free.
+    auto started = run({ "-d", "--name", "both", "-p", "127.0.0.1:17000:7000", "-p", "127.0.0.1:17001:7001/udp", "net:1", "sh", "-c",
+        "udp_peer echo 7001 & while true; do echo over tcp | nc -l -p 7000; done" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto timeout = std::chrono::seconds(GetParam() == "vm" ? 120 : 30);
+    EXPECT_EQ(ask_over_udp(17001, "datagram", timeout), "pong datagram");
+    auto fetched = run_command({ "sh", "-c", read_from("127.0.0.1", 17000, "busybox nc") });
+    EXPECT_EQ(fetched.out, "over tcp\n") << fetched.err;
+    auto refused = run({ "--rm", "--network", "none", "-p", "17002:53/udp", "app:1" });
+    EXPECT_EQ(refused.exit_code, 125);
+    EXPECT_EQ(refused.err, "vmlet: -p .../udp needs the container on a network: not with --network none\n");
 }
 
 TEST_P(RunTest, ContainersOnOneNetworkReachEachOtherByNameOverTcpAndUdp)
