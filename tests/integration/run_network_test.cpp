@@ -14,8 +14,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
+#include <csignal>
 #include <fstream>
 #include <future>
+#include <thread>
 
 namespace vmlet::test {
 
@@ -195,6 +199,20 @@ TEST_P(RunTest, NothingOfANetworkIsLeftAfterItsContainersAndItGo)
     EXPECT_EQ(refused.exit_code, 125);
     EXPECT_EQ(refused.err, "vmlet: network left has active endpoints: holder\n");
     ASSERT_EQ(vmlet({ "rm", "-f", "holder" }).exit_code, 0);
+    // A container whose monitor is killed outright leaves nothing either: its veth goes with its
+    // network namespace, its tap with the last descriptor, and its address with its record.
+    auto killed = run({ "-d", "--network", "left", "net:1", "sleep", "600" });
+    ASSERT_EQ(killed.exit_code, 0) << killed.err;
+    auto id = killed.out.substr(0, 64);
+    auto record = nlohmann::json::parse(std::ifstream(s_store->root() + "/containers/" + id + "/container.json"));
+    ASSERT_GT(record["monitor_pid"].get<int>(), 0);
+    ASSERT_EQ(::kill(record["monitor_pid"].get<int>(), SIGKILL), 0);
+    // The kernel tears a network namespace down in a worker of its own, seconds later when busy.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (links_and_tables().find("vmv") != std::string::npos && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(links_and_tables().find("vmv"), std::string::npos) << links_and_tables();
+    ASSERT_EQ(vmlet({ "rm", id }).exit_code, 0);
     EXPECT_EQ(vmlet({ "network", "rm", "left" }).exit_code, 0);
     // The default network was made by no one here: only what this test made is checked.
     EXPECT_EQ(links_and_tables(), before);
