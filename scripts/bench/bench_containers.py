@@ -10,8 +10,8 @@ import sys
 import tarfile
 
 
-def busybox_archive(path):
-    """A docker-save archive of one layer: /bin/busybox, its applets as links, /etc/passwd."""
+def busybox_archive(path, applets=("sh", "true", "sleep", "echo")):
+    """A docker-save archive of one layer: /bin/busybox, `applets` as links to it, /etc/passwd."""
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode="w") as tar:
         for directory in ("bin", "etc", "tmp", "root"):
@@ -23,7 +23,7 @@ def busybox_archive(path):
         info = tarfile.TarInfo("bin/busybox")
         info.size, info.mode = len(data), 0o755
         tar.addfile(info, io.BytesIO(data))
-        for applet in ("sh", "true", "sleep", "echo"):
+        for applet in applets:
             info = tarfile.TarInfo("bin/" + applet)
             info.type, info.linkname = tarfile.SYMTYPE, "busybox"
             tar.addfile(info)
@@ -86,9 +86,10 @@ def monitor_pid(root, name):
     sys.exit(f"container {name} is not running")
 
 
-def qemu_true_command(vmlet, kernel, initrd):
-    """QEMU microvm booting the bundled guest to run `true`, with the command line vmlet gives it."""
-    cmdline = subprocess.run([vmlet, "boot", "--print-cmdline", "--", "true"], capture_output=True, text=True, check=True).stdout.strip()
+def qemu_true_command(vmlet, kernel, initrd, command=("true",)):
+    """QEMU microvm booting the bundled guest to run `command` (default `true`), with the command
+    line vmlet gives it."""
+    cmdline = subprocess.run([vmlet, "boot", "--print-cmdline", "--", *command], capture_output=True, text=True, check=True).stdout.strip()
     return ["qemu-system-x86_64", "-M", "microvm,acpi=off", "-accel", "kvm", "-cpu", "host,arch-capabilities=off", "-m", "256",
             "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-serial", "null", "-kernel", kernel,
             "-initrd", initrd, "-append", cmdline, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x01"]

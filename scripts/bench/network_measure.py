@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Measures a vmlet network (scripts/bench/network.sh runs this in a network namespace of its own).
+
+  * An image: busybox-static with nc, dd, ping and time, loaded into a scratch --root.
+  * One network, 10.127.0.0/24. A sink per isolation: a detached container at a fixed address that
+    takes TCP connections on port 5001 and throws the bytes away (`nc -l | dd of=/dev/null`), with
+    5001 also published on the host through -p (over vsock for a VM container). The reference:
+    QEMU microvm booting the same kernel and initramfs with a virtio-net card on a tap on the same
+    bridge, running the same sink.
+  * Throughput: the sender's wall time to push MIB MiB and close, as MiB/s: from the host to each
+    sink (by address over the bridge, and through -p), and from a container of the same isolation
+    on the network (timed inside it by busybox's `time`). Round trip: busybox ping's average over
+    10 pings, from the host and from that container. Medians over RUNS rounds, interleaved.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench_containers import bench_arguments, busybox_archive, qemu_true_command
+
+SUBNET = "10.127.0"
+ADDRESSES = {"process": f"{SUBNET}.10", "vm": f"{SUBNET}.11", "qemu": f"{SUBNET}.12"}
+PUBLISHED = {"process": 15010, "vm": 15011}
+SINK = "while true; do nc -l -p 5001 | dd of=/dev/null bs=65536 2>/dev/null; done"
+
+
+def run(command, timeout, **kwargs):
+    return subprocess.run(command, timeout=timeout, capture_output=True, text=True, **kwargs)
+
+
+def wait_for_sink(address, port, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if run(["busybox", "nc", "-w", "2", address, str(port)], 10, stdin=subprocess.DEVNULL).returncode == 0:
+            return
+        time.sleep(0.5)
+    sys.exit(f"no sink answers at {address}:{port}")
+
+
+def send_from_host(address, port, mib, timeout):
+    start = time.monotonic()
+    result = run(["sh", "-c", f"dd if=/dev/zero bs=65536 count={mib * 16} 2>/dev/null | busybox nc {address} {port}"], timeout)
+    if result.returncode != 0:
+        sys.exit(f"sending to {address}:{port} failed: {result.stderr.strip()}")
+    return mib / (time.monotonic() - start)
+
+
+def ping_average_ms(output):
+    found = re.search(r"min/avg/max = [\d.]+/([\d.]+)/", output)
+    if not found:
+        sys.exit(f"no round trip in: {output}")
+    return float(found.group(1))
+
+
+def seconds_of_time(output):
+    """busybox time's "real 0m 1.23s" (or "real 1m 2.34s")."""
+    found = re.search(r"real\s+(\d+)m\s+([\d.]+)s", output)
+    if not found:
+        sys.exit(f"no time in: {output}")
+    return int(found.group(1)) * 60 + float(found.group(2))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    bench_arguments(parser)
+    parser.add_argument("--mib", type=int, default=64)
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="vmlet-bench-")
+    root = os.path.join(scratch, "root")
+    vmlet = [args.vmlet, "--root", root]
+    qemu = None
+    try:
+        busybox_archive(os.path.join(scratch, "bench.tar"), ("sh", "true", "sleep", "nc", "dd", "ping", "time"))
+        subprocess.run(vmlet + ["load", "-i", os.path.join(scratch, "bench.tar")], check=True, capture_output=True)
+        subprocess.run(vmlet + ["network", "create", "--subnet", f"{SUBNET}.0/24", "bench"], check=True, capture_output=True)
+        bridge = run(vmlet + ["network", "inspect", "bench"], 60).stdout.split('"com.docker.network.bridge.name": "')[1].split('"')[0]
+        for isolation in ("process", "vm"):
+            subprocess.run(vmlet + ["run", "-d", "--name", f"sink-{isolation}", "--isolation", isolation, "--network", "bench",
+                                    "--ip", ADDRESSES[isolation], "-p", f"127.0.0.1:{PUBLISHED[isolation]}:5001", "bench:1", "sh", "-c", SINK],
+                           check=True, capture_output=True, timeout=args.timeout)
+        # The reference: QEMU with its card on a tap of the same bridge.
+        subprocess.run(["ip", "tuntap", "add", "qtap0", "mode", "tap"], check=True)
+        subprocess.run(["ip", "link", "set", "qtap0", "master", bridge, "up"], check=True)
+        guest = f"ip addr add {ADDRESSES['qemu']}/24 dev eth0 && ip link set eth0 up && {SINK}"
+        command = qemu_true_command(args.vmlet, args.kernel, args.initrd, ("sh", "-c", guest))
+        command += ["-netdev", "tap,id=n0,ifname=qtap0,script=no,downscript=no", "-device", "virtio-net-device,netdev=n0"]
+        qemu = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, address in ADDRESSES.items():
+            wait_for_sink(address, 5001, args.timeout)
+        for isolation in PUBLISHED:
+            wait_for_sink("127.0.0.1", PUBLISHED[isolation], args.timeout)
+
+        figures = {}
+
+        def record(name, value):
+            figures.setdefault(name, []).append(value)
+            print(f"  {name}: {value:.3f}", flush=True)
+
+        for round_index in range(args.runs):
+            print(f"round {round_index + 1}", flush=True)
+            for name, address in ADDRESSES.items():
+                record(f"host->{name} MiB/s", send_from_host(address, 5001, args.mib, args.timeout))
+                record(f"host->{name} rtt ms", ping_average_ms(run(["busybox", "ping", "-q", "-c", "10", "-i", "0.2", address], 60).stdout))
+            for isolation, port in PUBLISHED.items():
+                record(f"host->{isolation} -p MiB/s", send_from_host("127.0.0.1", port, args.mib, args.timeout))
+            for isolation in PUBLISHED:
+                client = run(vmlet + ["run", "--rm", "--isolation", isolation, "--network", "bench", "bench:1", "sh", "-c",
+                                      f"time sh -c 'dd if=/dev/zero bs=65536 count={args.mib * 16} 2>/dev/null | nc {ADDRESSES[isolation]} 5001' 2>&1; "
+                                      f"ping -q -c 10 -i 0.2 {ADDRESSES[isolation]}"], args.timeout)
+                if client.returncode != 0:
+                    sys.exit(f"the {isolation} client failed: {client.stderr.strip()}")
+                record(f"{isolation}->{isolation} MiB/s", args.mib / seconds_of_time(client.stdout))
+                record(f"{isolation}->{isolation} rtt ms", ping_average_ms(client.stdout))
+
+        medians = {name: statistics.median(values) for name, values in figures.items()}
+        print(f"\nmedians over {args.runs} rounds, {args.mib} MiB per transfer:")
+        for name, value in medians.items():
+            print(f"  {name:<28} {value:10.3f}")
+        print("ratios:")
+        for direction in ("MiB/s", "rtt ms"):
+            print(f"  host->vm / host->qemu {direction}: {medians[f'host->vm {direction}'] / medians[f'host->qemu {direction}']:.2f}x")
+            print(f"  host->vm / host->process {direction}: {medians[f'host->vm {direction}'] / medians[f'host->process {direction}']:.2f}x")
+            print(f"  vm->vm / process->process {direction}: {medians[f'vm->vm {direction}'] / medians[f'process->process {direction}']:.2f}x")
+        print(f"  host->vm: -p (vsock) / bridge MiB/s: {medians['host->vm -p MiB/s'] / medians['host->vm MiB/s']:.2f}x")
+        print(f"  host->process: -p / bridge MiB/s: {medians['host->process -p MiB/s'] / medians['host->process MiB/s']:.2f}x")
+    finally:
+        if qemu:
+            qemu.kill()
+            qemu.wait()
+        for isolation in PUBLISHED:
+            subprocess.run(vmlet + ["rm", "-f", f"sink-{isolation}"], capture_output=True)
+        subprocess.run(["ip", "link", "del", "qtap0"], capture_output=True)
+        subprocess.run(vmlet + ["network", "rm", "bench"], capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
