@@ -5,6 +5,7 @@
 #include "containers/image/store.h"
 #include "containers/runtime/container_reclaim.h"
 #include "containers/runtime/layer_files.h"
+#include "containers/runtime/peer_hosts.h"
 #include "containers/runtime/network/name_files.h"
 #include "containers/runtime/network/network_setup.h"
 #include "containers/runtime/process/process_exec.h"
@@ -99,7 +100,7 @@ Result<void> Container::attach_network(const NetworkOptions& options, ContainerS
             return make_error("--network host needs --isolation=process: a VM has a network stack of its own");
         spec.host_network = true;
         auto host_hosts = read_small_file("/etc/hosts", kMaxResolvConf);
-        spec.etc_hosts = host_hosts.ok() ? host_hosts.value() : hosts_file(spec.hostname, std::nullopt, {}, options.extra_hosts);
+        spec.etc_hosts = host_hosts.ok() ? host_hosts.value() : hosts_base(spec.hostname, std::nullopt, options.extra_hosts);
         spec.etc_resolv_conf = host_resolv;
         return {};
     }
@@ -110,10 +111,14 @@ Result<void> Container::attach_network(const NetworkOptions& options, ContainerS
         auto joined = TRY(join_network(networks, options.network, std::move(endpoint), options.ip, gone));
         spec.network = joined.attachment;
         peers = std::move(joined.peers);
+        m_record.network = options.network;
     } else if (options.ip) {
         return make_error("--ip needs a network: not with --network none");
     }
-    spec.etc_hosts = hosts_file(spec.hostname, spec.network, peers, options.extra_hosts);
+    auto base = hosts_base(spec.hostname, spec.network, options.extra_hosts);
+    spec.etc_hosts = hosts_file(base, peers);
+    if (spec.network)
+        TRY(replace_file(directory() + "/" + kHostsBaseFile, base));
     spec.etc_resolv_conf = resolv_conf(host_resolv, options.dns);
     return {};
 }
@@ -153,12 +158,18 @@ Result<int> Container::run_attached(const AttachOptions& attach)
     auto stdio = log->stdio(attach.interactive ? STDIN_FILENO : -1);
     if (attach.terminal_size)
         m_spec.terminal = attach.terminal_size();
-    MonitorOptions options { .ports = m_ports, .started = [&](std::optional<int>) { log->release_container_side(); }, .window_changed = {} };
+    MonitorOptions options { .ports = m_ports, .started = [&](std::optional<int>) {
+                                log->release_container_side();
+                                refresh_peer_hosts(m_root, m_store, m_record.network);
+                            }, .window_changed = {} };
     if (attach.terminal_size)
         options.window_changed = [&](Sandbox& sandbox) { (void)sandbox.resize_terminal(attach.terminal_size()); };
-    auto status = TRY(monitor_container(m_store, m_record, m_spec, stdio, m_start, options));
+    auto status = monitor_container(m_store, m_record, m_spec, stdio, m_start, options);
     // The monitor has recorded the exit (or removed the record, with --rm).
     m_reserved = false;
+    refresh_peer_hosts(m_root, m_store, m_record.network);
+    if (!status.ok())
+        return status.release_error();
     return status;
 }
 
@@ -194,11 +205,13 @@ Result<DetachedStart> Container::run_detached()
             return monitor_container(m_store, m_record, m_spec, log->stdio(-1), m_start,
                 { .ports = m_ports, .started = [&](std::optional<int> failure) {
                      log->release_container_side();
+                     refresh_peer_hosts(m_root, m_store, m_record.network);
                      say(failure ? fmt::format("{}{}\n", kReportFailed, *failure) : fmt::format("{}\n", kReportRunning));
                      report_write.reset();
                  }, .window_changed = {} });
         };
         auto status = run();
+        refresh_peer_hosts(m_root, m_store, m_record.network);
         if (!status.ok()) {
             say(fmt::format("{}{}\n", kReportError, status.error().message()));
             (void)m_store.remove(m_record);

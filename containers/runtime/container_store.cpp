@@ -98,7 +98,7 @@ Json record_json(const ContainerRecord& record)
         { "id", record.id }, { "name", record.name }, { "image_id", record.image_id }, { "image_name", record.image_name },
         { "isolation", std::string(isolation_name(record.isolation)) }, { "command", record.command }, { "env", record.env }, { "working_dir", record.working_dir },
         { "user", record.user }, { "created", record.created }, { "container_pid", record.container_pid }, { "cgroups", record.cgroups },
-        { "agent_socket", record.agent_socket },
+        { "agent_socket", record.agent_socket }, { "network", record.network },
         { "state", std::string(state_name(record.state)) }, { "monitor_pid", record.monitor_pid }, { "started", record.started },
         { "finished", record.finished }, { "exit_code", record.exit_code }, { "auto_remove", record.auto_remove },
         { "security", security_json(record.security) },
@@ -121,6 +121,7 @@ Result<ContainerRecord> parse_record(std::string_view text)
     record.user = TRY(string_or_empty(object, "user"));
     record.cgroups = TRY(strings_or_empty(object, "cgroups"));
     record.agent_socket = TRY(string_or_empty(object, "agent_socket"));
+    record.network = TRY(string_or_empty(object, "network"));
     record.created = TRY(string_or_empty(object, "created"));
     auto state = TRY(string_or_empty(object, "state"));
     record.state = state == "running" ? ContainerState::Running : state == "exited" ? ContainerState::Exited : ContainerState::Created;

@@ -32,6 +32,7 @@ struct ContainerRecord {
     pid_t container_pid { 0 }; // Sandbox::host_pid() while it runs
     std::vector<std::string> cgroups; // Sandbox::cgroup_paths() while it runs
     std::string agent_socket;         // Sandbox::agent_socket() while it runs
+    std::string network;              // the network it joined; empty for none and host
     std::string started, finished;
     int exit_code { 0 };
     bool auto_remove { false }; // --rm

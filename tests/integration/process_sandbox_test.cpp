@@ -277,7 +277,7 @@ TEST_F(ProcessSandboxTest, HostnameAndEtcFiles)
 {
     auto container = spec({ "sh", "-c", "hostname; cat /etc/hostname; grep -c box /etc/hosts; grep peer /etc/hosts; cat /etc/resolv.conf" });
     container.hostname = "box";
-    container.etc_hosts = hosts_file("box", std::nullopt, { { "10.1.2.3", { "peer", "alias" } } }, {});
+    container.etc_hosts = hosts_file(hosts_base("box", std::nullopt, {}), { { "10.1.2.3", { "peer", "alias" } } });
     container.etc_resolv_conf = "nameserver 192.0.2.53\n";
     auto result = run(container);
     EXPECT_EQ(result.status, 0) << result.err;

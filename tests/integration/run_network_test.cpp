@@ -157,6 +157,14 @@ TEST_P(RunTest, ContainersOnOneNetworkReachEachOtherByNameOverTcpAndUdp)
         EXPECT_EQ(client.exit_code, 0) << isolation << ": " << client.err;
         EXPECT_EQ(client.out, "hello over tcp\npong ping\n10.123.0.2\tserver db " + server.out.substr(0, 12) + "\n") << isolation;
     }
+    // Names follow containers that come and go: the server, there first, learns a later one's.
+    auto late = vmlet({ "run", "-d", "--name", "late", "--isolation", "process", "--network", "shared", "net:1", "sleep", "600" });
+    ASSERT_EQ(late.exit_code, 0) << late.err;
+    auto seen = vmlet({ "exec", "server", "sh", "-c", "grep -w late /etc/hosts | cut -f2" });
+    EXPECT_EQ(seen.out, "late " + late.out.substr(0, 12) + "\n") << seen.err;
+    ASSERT_EQ(vmlet({ "rm", "-f", "late" }).exit_code, 0);
+    auto forgotten = vmlet({ "exec", "server", "grep", "-c", "late", "/etc/hosts" });
+    EXPECT_EQ(forgotten.out, "0\n") << forgotten.err;
     // The host's side of the bridge is the containers' gateway.
     HostListener host("10.123.0.1");
     ASSERT_TRUE(host.ok());

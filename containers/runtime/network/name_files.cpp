@@ -22,15 +22,21 @@ void add_line(std::string& file, const HostEntry& entry)
 
 }
 
-std::string hosts_file(const std::string& hostname, const std::optional<NetworkAttachment>& network,
-    const std::vector<HostEntry>& peers, const std::vector<HostEntry>& extra)
+std::string hosts_base(const std::string& hostname, const std::optional<NetworkAttachment>& network,
+    const std::vector<HostEntry>& extra)
 {
     std::string file = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
     add_line(file, { network ? format_ipv4(network->address) : "127.0.1.1", { hostname } });
-    for (const auto& peer : peers)
-        add_line(file, peer);
     for (const auto& entry : extra)
         add_line(file, entry);
+    return file;
+}
+
+std::string hosts_file(const std::string& base, const std::vector<HostEntry>& peers)
+{
+    std::string file = base;
+    for (const auto& peer : peers)
+        add_line(file, peer);
     return file;
 }
 

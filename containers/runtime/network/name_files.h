@@ -14,11 +14,13 @@ struct HostEntry {
     std::vector<std::string> names;
 };
 
-// A container's /etc/hosts, as Docker writes it: localhost; the container's own hostname on its
-// network address (127.0.1.1 without one); then `peers` (the other containers of its network, by
-// name and alias) and `extra` (--add-host), each a line.
-std::string hosts_file(const std::string& hostname, const std::optional<NetworkAttachment>& network,
-    const std::vector<HostEntry>& peers, const std::vector<HostEntry>& extra);
+// What of a container's /etc/hosts is its own: localhost, its hostname on its network address
+// (127.0.1.1 without one), and `extra` (--add-host), each a line.
+std::string hosts_base(const std::string& hostname, const std::optional<NetworkAttachment>& network,
+    const std::vector<HostEntry>& extra);
+// The whole file: that base, then `peers` (the other containers of its network, by name and
+// alias), which change as containers come and go (peer_hosts.h).
+std::string hosts_file(const std::string& base, const std::vector<HostEntry>& peers);
 
 // A container's /etc/resolv.conf from the host's: its "nameserver" lines for loopback addresses
 // (127.0.0.0/8, ::1: systemd-resolved's stub, dnsmasq) cannot be reached from the container's own

@@ -16,14 +16,15 @@ TEST(Ipv4, ParsesFourDecimalOctetsAndNothingElse)
     EXPECT_EQ(format_mac({ 0x02, 0x42, 0x0a, 0x58, 0x00, 0x05 }), "02:42:0a:58:00:05");
 }
 
-TEST(HostsFile, NamesTheContainerOnItsAddressThenPeersThenExtraHosts)
+TEST(HostsFile, NamesTheContainerOnItsAddressThenExtraHostsThenPeers)
 {
     NetworkAttachment network;
     network.address = 0x0a580007;
-    auto file = hosts_file("web", network, { { "10.88.0.8", { "db", "database" } } }, { { "192.0.2.1", { "gateway.example" } } });
+    auto base = hosts_base("web", network, { { "192.0.2.1", { "gateway.example" } } });
+    auto file = hosts_file(base, { { "10.88.0.8", { "db", "database" } } });
     EXPECT_EQ(file, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.88.0.7\tweb\n"
-                    "10.88.0.8\tdb database\n192.0.2.1\tgateway.example\n");
-    EXPECT_NE(hosts_file("web", std::nullopt, {}, {}).find("127.0.1.1\tweb\n"), std::string::npos);
+                    "192.0.2.1\tgateway.example\n10.88.0.8\tdb database\n");
+    EXPECT_NE(hosts_base("web", std::nullopt, {}).find("127.0.1.1\tweb\n"), std::string::npos);
 }
 
 TEST(ResolvConf, DropsLoopbackNameserversAndKeepsTheRest)
