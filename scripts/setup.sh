@@ -14,6 +14,7 @@ packages=(
   libfmt-dev libcli11-dev libgtest-dev  # vmlet's libraries: formatting, CLI parsing, tests
   libssl-dev libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev  # images: SHA-256, tar/gzip/zstd, the registry API, JSON
   libseccomp-dev                        # process isolation: seccomp filters from Docker's default profile or a user's
+  libnl-route-3-dev libnftables-dev     # networks: bridges, veths and routes over rtnetlink; each network's firewall table
   clang libclang-rt-dev                 # scripts/fuzz.sh: clang, libFuzzer and the sanitizer runtimes
   linux-source-6.1 flex bison bc libelf-dev libssl-dev  # the guest kernel and what builds it
   busybox-static cpio                   # the guest's user space and initramfs

@@ -27,6 +27,8 @@ struct RunFlags {
     bool privileged = false, read_only = false;
     std::string name, entrypoint, working_dir, user, hostname, memory, pull = "missing", platform;
     std::vector<std::string> env, env_files, publish, cap_add, cap_drop, security_opts, log_opts;
+    std::string network = NetworkStore::kDefaultNetwork, ip;
+    std::vector<std::string> network_aliases, dns, add_hosts;
     double cpus = 0;
     uint64_t pids_limit = 0;
     CLI::Option* entrypoint_option = nullptr;
@@ -106,6 +108,36 @@ Result<RunOptions> run_options_of(const RunFlags& flags, const std::vector<std::
     return options;
 }
 
+// --network, --ip, --network-alias, --dns, --add-host (docker run reference, "Network settings").
+Result<NetworkOptions> network_of(const RunFlags& flags)
+{
+    NetworkOptions options;
+    options.network = flags.network;
+    if (!flags.ip.empty()) {
+        options.ip = parse_ipv4(flags.ip);
+        if (!options.ip)
+            return make_error("--ip {}: not an IPv4 address", flags.ip);
+    }
+    if (!flags.network_aliases.empty() && (flags.network == "none" || flags.network == "host" || flags.network == NetworkStore::kDefaultNetwork))
+        return make_error("--network-alias needs a user network (vmlet network create), as in Docker");
+    options.aliases = flags.network_aliases;
+    for (const auto& server : flags.dns) {
+        if (!parse_ipv4(server))
+            return make_error("--dns {}: not an IPv4 address", server);
+    }
+    options.dns = flags.dns;
+    for (const auto& entry : flags.add_hosts) {
+        // NAME:IP, or NAME=IP as newer Docker also takes.
+        auto separator = entry.find_first_of(":=");
+        auto name = entry.substr(0, separator);
+        auto address = separator == std::string::npos ? std::string() : entry.substr(separator + 1);
+        if (name.empty() || !parse_ipv4(address) || name.find_first_of(" \t\n") != std::string::npos)
+            return make_error("--add-host {}: use NAME:IP", entry);
+        options.extra_hosts.push_back({ .address = address, .names = { name } });
+    }
+    return options;
+}
+
 Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& image, const std::vector<std::string>& command)
 {
     ContainerConfig config;
@@ -118,6 +150,7 @@ Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& imag
     config.log = TRY(log_limits_of(flags));
     for (const auto& publish : flags.publish)
         config.ports.push_back(TRY_CONTEXT(PortMapping::parse(publish), "--publish"));
+    config.network = TRY(network_of(flags));
     config.auto_remove = flags.remove;
     config.use_template = !flags.no_template;
     return config;
@@ -231,6 +264,11 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global)
     command->add_option("-m,--memory", flags->memory, "Memory limit: a number with unit b, k, m or g");
     command->add_option("--cpus", flags->cpus, "CPU limit, in CPUs (0.5 is half of one)");
     command->add_option("--pids-limit", flags->pids_limit, "Most processes the container may have");
+    command->add_option("--network,--net", flags->network, "Connect to a network: a name (default: bridge), none (loopback only) or host (process isolation)");
+    command->add_option("--ip", flags->ip, "The container's IPv4 address on its network");
+    command->add_option("--network-alias", flags->network_aliases, "Another name for the container on a user network")->allow_extra_args(false);
+    command->add_option("--dns", flags->dns, "A DNS server for the container, in place of the host's")->allow_extra_args(false);
+    command->add_option("--add-host", flags->add_hosts, "Add a line to the container's /etc/hosts: NAME:IP")->allow_extra_args(false);
     command->add_option("-h,--hostname", flags->hostname, "The container's host name (default: its short id)");
     command->add_option("--pull", flags->pull, "Pull the image: missing (default) or never")->check(CLI::IsMember({ "missing", "never" }));
     command->add_option("--platform", flags->platform, "The platform to pull when the image is missing");

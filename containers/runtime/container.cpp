@@ -6,6 +6,7 @@
 #include "containers/runtime/container_reclaim.h"
 #include "containers/runtime/layer_files.h"
 #include "containers/runtime/network/name_files.h"
+#include "containers/runtime/network/network_setup.h"
 #include "containers/runtime/process/process_exec.h"
 #include "containers/runtime/sandbox_factory.h"
 #include "containers/runtime/vm/vm_exec.h"
@@ -73,15 +74,44 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     spec.log = config.log;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = container.directory();
-    spec.etc_hosts = hosts_file(spec.hostname, spec.network, {}, {});
-    auto host_resolv_conf = read_small_file("/etc/resolv.conf", kMaxResolvConf);
-    spec.etc_resolv_conf = resolv_conf(host_resolv_conf.ok() ? host_resolv_conf.value() : std::string(), {});
+    TRY(container.attach_network(config.network, spec));
     auto sandbox = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty(), .use_template = config.use_template }, store, image, spec));
     container.m_start = std::move(sandbox.start);
     container.m_notices = std::move(sandbox.notices);
     container.m_spec = std::move(spec);
     container.m_ports = config.ports;
     return container;
+}
+
+// Where the container's network starts: none, the host's (process isolation only) or a vmlet
+// network, on which it takes an address and learns the others' names (Docker's rules).
+Result<void> Container::attach_network(const NetworkOptions& options, ContainerSpec& spec)
+{
+    auto host_resolv_conf = read_small_file("/etc/resolv.conf", kMaxResolvConf);
+    std::string host_resolv = host_resolv_conf.ok() ? host_resolv_conf.value() : std::string();
+    std::vector<HostEntry> peers;
+    if (options.network == "host") {
+        if (m_record.isolation == Isolation::Vm)
+            return make_error("--network host needs --isolation=process: a VM has a network stack of its own");
+        spec.host_network = true;
+        auto host_hosts = read_small_file("/etc/hosts", kMaxResolvConf);
+        spec.etc_hosts = host_hosts.ok() ? host_hosts.value() : hosts_file(spec.hostname, std::nullopt, {}, options.extra_hosts);
+        spec.etc_resolv_conf = host_resolv;
+        return {};
+    }
+    if (options.network != "none") {
+        auto networks = TRY(NetworkStore::open(m_root));
+        auto gone = [this](const std::string& id) { return container_gone(m_store, id); };
+        Endpoint endpoint { .container_id = m_record.id, .container_name = m_record.name, .aliases = options.aliases, .address = 0 };
+        auto joined = TRY(join_network(networks, options.network, std::move(endpoint), options.ip, gone));
+        spec.network = joined.attachment;
+        peers = std::move(joined.peers);
+    } else if (options.ip) {
+        return make_error("--ip needs a network: not with --network none");
+    }
+    spec.etc_hosts = hosts_file(spec.hostname, spec.network, peers, options.extra_hosts);
+    spec.etc_resolv_conf = resolv_conf(host_resolv, options.dns);
+    return {};
 }
 
 Result<Container> Container::open(const std::string& root, std::string_view name_or_id)

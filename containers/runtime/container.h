@@ -6,6 +6,7 @@
 #include "containers/runtime/container_store.h"
 #include "containers/runtime/exec_request.h"
 #include "containers/runtime/isolation.h"
+#include "containers/runtime/network/network_store.h"
 #include "containers/runtime/port_mapping.h"
 #include "containers/runtime/run_spec.h"
 #include "vmm/base/result.h"
@@ -19,6 +20,15 @@
 
 namespace vmlet {
 
+// docker run's network options.
+struct NetworkOptions {
+    std::string network { NetworkStore::kDefaultNetwork }; // --network NAME, or "none", or "host"
+    std::optional<uint32_t> ip;                 // --ip
+    std::vector<std::string> aliases;           // --network-alias
+    std::vector<std::string> dns;               // --dns
+    std::vector<HostEntry> extra_hosts;         // --add-host NAME:IP
+};
+
 // What `vmlet run` (docker create) decides about a container before it exists.
 struct ContainerConfig {
     std::string image;              // a name or id of an image in the store
@@ -29,6 +39,7 @@ struct ContainerConfig {
     SecurityOptions security;       // --privileged, --cap-add, --cap-drop, --security-opt, --read-only
     RotationLimits log;             // --log-opt max-size=SIZE, max-file=N
     std::vector<PortMapping> ports; // -p
+    NetworkOptions network;
     bool auto_remove { false };     // --rm
     bool use_template { true };     // vm isolation: restore the image's template (--no-template: boot)
 };
@@ -94,6 +105,7 @@ private:
     {
     }
     Result<void> wait_until_exited(std::chrono::milliseconds timeout);
+    Result<void> attach_network(const NetworkOptions& options, ContainerSpec& spec);
     std::string directory() const { return m_store.directory(m_record.id); }
 
     ContainerStore m_store;

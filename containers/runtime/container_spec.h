@@ -43,6 +43,8 @@ struct ContainerSpec {
     RootfsSpec rootfs;
     // Its link to a vmlet network; nullopt: loopback only (--network none).
     std::optional<NetworkAttachment> network;
+    // --network host (process isolation): no network namespace of its own.
+    bool host_network { false };
     // What its /etc/hosts and /etc/resolv.conf hold (name_files.h), with a network or without.
     std::string etc_hosts;
     std::string etc_resolv_conf;

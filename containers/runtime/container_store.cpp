@@ -1,4 +1,6 @@
 #include "containers/runtime/container_store.h"
+#include "vmm/base/random_hex.h"
+#include "containers/runtime/network/network_store.h"
 
 #include "vmm/base/file.h"
 #include "containers/image/json_fields.h"
@@ -23,16 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kMaxRecord = 1 << 20;
-
-std::string random_hex(size_t bytes)
-{
-    std::array<uint8_t, 32> raw {};
-    ssize_t got = ::getrandom(raw.data(), bytes, 0);
-    std::string text;
-    for (size_t i = 0; i < bytes && got > 0; i++)
-        text += fmt::format("{:02x}", raw[i]);
-    return text;
-}
 
 // A name as docker makes one (adjective_noun), when the user gave none.
 std::string generated_name()
@@ -288,7 +280,16 @@ Result<void> ContainerStore::remove(const ContainerRecord& record) const
         return make_error("cannot remove container {}: {}", record.name, error.message());
     if (::unlink((m_root + "/names/" + record.name).c_str()) < 0 && errno != ENOENT)
         return errno_error(fmt::format("cannot release the name {}", record.name));
-    return {};
+    // Its addresses go with it (its links went with its network namespace or VM).
+    auto networks = TRY(NetworkStore::open(m_root));
+    auto lock = TRY(networks.lock());
+    return networks.detach_everywhere(record.id);
+}
+
+bool container_gone(const ContainerStore& store, const std::string& id)
+{
+    auto record = store.find(id);
+    return !record.ok() || record.value().state == ContainerState::Exited;
 }
 
 }

@@ -74,6 +74,10 @@ private:
 // (killed with SIGKILL, host rebooted) reads as Exited.
 bool monitor_alive(const ContainerRecord& record);
 
+// Whether the container `id` holds nothing any more: its record is gone, or it has exited (what
+// its network address needs to know; network_setup.h).
+bool container_gone(const ContainerStore& store, const std::string& id);
+
 std::string_view state_name(ContainerState state);
 
 // The current time as the records keep it: RFC 3339 in UTC, to the second.

@@ -137,7 +137,7 @@ protected:
         auto state = fmt::format("{}/containers/{}", s_image->root(), next_id());
         return { .args = std::move(args), .env = { "PATH=/bin" }, .working_dir = {}, .user = {}, .hostname = {},
             .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state },
-            .network = {}, .etc_hosts = "127.0.0.1\tlocalhost\n", .etc_resolv_conf = {}, .log = {} };
+            .network = {}, .host_network = false, .etc_hosts = "127.0.0.1\tlocalhost\n", .etc_resolv_conf = {}, .log = {} };
     }
 
     std::string next_id() { return fmt::format("test-{}-{}", ::getpid(), ++s_counter); }

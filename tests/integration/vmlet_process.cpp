@@ -1,4 +1,5 @@
 #include "tests/integration/vmlet_process.h"
+#include "tests/integration/own_network_namespace.h"
 #include "vmm/base/exit_status.h"
 
 #include <fcntl.h>
@@ -18,6 +19,13 @@
 extern char** environ;
 
 namespace vmlet::test {
+
+namespace {
+
+// Before main(), so before any thread: every test binary that runs vmlet runs it here.
+[[maybe_unused]] const bool s_own_network_namespace = enter_own_network_namespace();
+
+}
 
 ProcessResult run_vmlet(const std::vector<std::string>& arguments, const ProcessOptions& options)
 {

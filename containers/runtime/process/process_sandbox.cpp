@@ -6,6 +6,7 @@
 #include "containers/runtime/process/container_terminal.h"
 #include "containers/runtime/process/namespace_connect.h"
 #include "containers/runtime/process/rootfs_setup.h"
+#include "containers/runtime/network/links.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -25,7 +26,13 @@ namespace vmlet {
 namespace {
 
 constexpr auto kTerminalDrainTimeout = std::chrono::seconds(5);
-constexpr uint64_t namespace_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+constexpr uint64_t namespace_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+
+// The host's end of a container's veth pair: unique while the container runs, and within IFNAMSIZ.
+std::string veth_name(const std::string& id)
+{
+    return "vmv" + id.substr(0, 12);
+}
 
 Result<void> check_id(const std::string& id)
 {
@@ -139,7 +146,7 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
     // without the pid-reuse race (clone(2), CLONE_PIDFD).
     int pidfd = -1;
     struct clone_args args {};
-    args.flags = namespace_flags | CLONE_PIDFD;
+    args.flags = namespace_flags | (spec.host_network ? 0 : CLONE_NEWNET) | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
@@ -158,6 +165,8 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
 
     // The child waits for this byte, so that everything it does, setup included, is limited and counted.
     auto added = m_cgroup.add_process(m_pid);
+    if (added.ok() && spec.network)
+        added = connect_network(*spec.network);
     if (!added.ok()) {
         (void)kill(SIGKILL);
         (void)wait();
@@ -191,6 +200,20 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
         : fmt::format("vmlet: {}\n", failure->what);
     if (stdio.err >= 0)
         (void)write_all(stdio.err, std::span(reinterpret_cast<const uint8_t*>(message.data()), message.size()));
+    return {};
+}
+
+// A veth pair: "eth0" in the container's network namespace, configured from there, and the host's
+// end on the network's bridge. The pair goes with the namespace, when the container's last
+// process does, SIGKILL of vmlet included.
+Result<void> ProcessSandbox::connect_network(const NetworkAttachment& network)
+{
+    auto host = TRY(RouteSocket::open());
+    auto name = veth_name(m_id);
+    TRY(host.add_veth(name, "eth0", m_pid));
+    TRY(host.join_bridge(name, network.bridge, network.mtu));
+    auto inside = TRY(RouteSocket::open_in_namespace_of(m_pidfd.get()));
+    TRY_CONTEXT(inside.configure("eth0", network), fmt::format("the container's link to network {}", network.network));
     return {};
 }
 

@@ -61,6 +61,7 @@ private:
     }
 
     Result<void> launch(const ContainerSpec& spec, const StdioFds& stdio);
+    Result<void> connect_network(const NetworkAttachment& network);
 
     std::string m_id;
     Cgroup m_cgroup;

@@ -1,4 +1,5 @@
 #include "containers/runtime/vm/vm_template.h"
+#include "vmm/base/random_hex.h"
 
 #include "containers/image/digest.h"
 #include "containers/image/json_fields.h"
@@ -46,17 +47,6 @@ Result<std::string> identity(const std::string& path)
     if (::stat(path.c_str(), &status) < 0)
         return errno_error(fmt::format("cannot find {}", path));
     return fmt::format("{} {}:{} {} {}.{:09}", path, status.st_dev, status.st_ino, status.st_size, status.st_mtim.tv_sec, status.st_mtim.tv_nsec);
-}
-
-std::string random_hex(size_t bytes)
-{
-    std::string text;
-    for (size_t i = 0; i < bytes; ++i) {
-        uint8_t byte = 0;
-        while (::getrandom(&byte, 1, 0) != 1) { }
-        text += fmt::format("{:02x}", byte);
-    }
-    return text;
 }
 
 // An exclusive flock(2) on a file, released when this goes.

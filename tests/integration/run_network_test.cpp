@@ -1,0 +1,188 @@
+// Container networks, for each isolation: containers on one network reach each other by name
+// over TCP and UDP, and the host's side of the bridge; networks are kept apart; --network none
+// has loopback only; and nothing is left on the host afterwards. The test process has a network
+// namespace of its own (own_network_namespace.h), where vmlet makes its bridges and tables.
+#include "tests/integration/run_test.h"
+
+#include "tests/support/command.h"
+#include "tests/support/oci_image_builder.h"
+#include "tests/support/temporary_directory.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <future>
+
+namespace vmlet::test {
+
+namespace {
+
+// net:1, app:1's files and /bin/udp_peer (probes/udp_peer.c, built static), loaded on first use.
+void load_network_image(const std::string& root)
+{
+    static std::string loaded_into;
+    if (loaded_into == root)
+        return;
+    TemporaryDirectory scratch;
+    auto built = run_command({ "gcc", "-static", "-O2", "-o", scratch.file("udp_peer"), std::string(VMLET_SOURCE_DIR) + "/tests/integration/probes/udp_peer.c" });
+    ASSERT_EQ(built.exit_code, 0) << built.err;
+    std::ifstream binary(scratch.file("udp_peer"), std::ios::binary);
+    ImageSpec spec;
+    spec.extra_files = { { "/bin/udp_peer", std::string(std::istreambuf_iterator<char>(binary), {}), 0755 } };
+    write_docker_save_archive(scratch.file("net.tar"), spec, "net:1");
+    auto loaded = run_vmlet({ "--root", root, "load", "-i", scratch.file("net.tar") }, { .timeout = std::chrono::seconds(60) });
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+    loaded_into = root;
+}
+
+// A TCP server on the process's side: every connection gets `greeting`, and what it sent is kept.
+class HostListener {
+public:
+    explicit HostListener(const std::string& address)
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in bound {};
+        bound.sin_family = AF_INET;
+        ::inet_pton(AF_INET, address.c_str(), &bound.sin_addr);
+        socklen_t length = sizeof bound;
+        m_ok = ::bind(m_fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound) == 0 && ::listen(m_fd, 4) == 0
+            && ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0;
+        m_port = ntohs(bound.sin_port);
+    }
+    ~HostListener() { ::close(m_fd); }
+    bool ok() const { return m_ok; }
+    int port() const { return m_port; }
+    // What the first connection within `timeout` sent until it closed.
+    std::string receive(std::chrono::seconds timeout)
+    {
+        pollfd ready { m_fd, POLLIN, 0 };
+        if (::poll(&ready, 1, int(std::chrono::milliseconds(timeout).count())) != 1)
+            return "(no connection)";
+        int connection = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+        std::string received;
+        char buffer[256];
+        for (ssize_t count; (count = ::read(connection, buffer, sizeof buffer)) > 0;)
+            received.append(buffer, size_t(count));
+        ::close(connection);
+        return received;
+    }
+
+private:
+    int m_fd { -1 };
+    int m_port { 0 };
+    bool m_ok { false };
+};
+
+// The links and firewall tables of the test's network namespace, for "nothing is left".
+std::string links_and_tables()
+{
+    auto links = run_command({ "sh", "-c", "ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\\n' ' '" });
+    auto tables = run_command({ "nft", "list", "tables" });
+    return links.out + "| " + tables.out;
+}
+
+// Retries a TCP read from HOST PORT for up to 20 s: the server container may still be starting.
+std::string read_from(const std::string& host, int port)
+{
+    return fmt::format("(for i in $(seq 100); do nc {} {} 2>/dev/null && exit 0; sleep 0.2; done; exit 1)", host, port);
+}
+
+}
+
+TEST_P(RunTest, ContainersOnOneNetworkReachEachOtherByNameOverTcpAndUdp)
+{
+    load_network_image(s_store->root());
+    ASSERT_EQ(vmlet({ "network", "create", "--subnet", "10.123.0.0/24", "shared" }).exit_code, 0);
+    // The server in the isolation under test; clients in both, so that with vm a process
+    // container and a VM container talk across one bridge.
+    auto server = run({ "-d", "--name", "server", "--network", "shared", "--network-alias", "db", "net:1", "sh", "-c",
+        "udp_peer echo 7001 & while true; do echo hello over tcp | nc -l -p 7000; done" });
+    ASSERT_EQ(server.exit_code, 0) << server.err;
+    auto isolations = GetParam() == "process" ? std::vector<std::string> { "process" } : std::vector<std::string> { "process", GetParam() };
+    for (const auto& isolation : isolations) {
+        auto client = vmlet({ "run", "--rm", "--isolation", isolation, "--network", "shared", "net:1", "sh", "-c",
+            read_from("server", 7000) + " && udp_peer ask db 7001 ping && grep -w server /etc/hosts" });
+        EXPECT_EQ(client.exit_code, 0) << isolation << ": " << client.err;
+        EXPECT_EQ(client.out, "hello over tcp\npong ping\n10.123.0.2\tserver db " + server.out.substr(0, 12) + "\n") << isolation;
+    }
+    // The host's side of the bridge is the containers' gateway.
+    HostListener host("10.123.0.1");
+    ASSERT_TRUE(host.ok());
+    auto sent = std::async(std::launch::async, [&] {
+        return run({ "--rm", "--network", "shared", "net:1", "sh", "-c", fmt::format("echo from the container | nc 10.123.0.1 {}", host.port()) });
+    });
+    EXPECT_EQ(host.receive(std::chrono::seconds(GetParam() == "vm" ? 120 : 30)), "from the container\n");
+    EXPECT_EQ(sent.get().exit_code, 0);
+}
+
+TEST_P(RunTest, NetworksAreKeptApartAndNoneHasOnlyLoopback)
+{
+    load_network_image(s_store->root());
+    ASSERT_EQ(vmlet({ "network", "create", "--subnet", "10.124.0.0/24", "a" }).exit_code, 0);
+    ASSERT_EQ(vmlet({ "network", "create", "--subnet", "10.125.0.0/24", "b" }).exit_code, 0);
+    auto server = run({ "-d", "--network", "a", "--ip", "10.124.0.50", "net:1", "sh", "-c", "while true; do echo hello | nc -l -p 7000; done" });
+    ASSERT_EQ(server.exit_code, 0) << server.err;
+    // Its own network reaches it; another network's container does not, though the host routes both.
+    auto same = run({ "--rm", "--network", "a", "net:1", "sh", "-c", read_from("10.124.0.50", 7000) });
+    EXPECT_EQ(same.out, "hello\n") << same.err;
+    auto other = run({ "--rm", "--network", "b", "net:1", "sh", "-c", "ip route; nc -w 3 10.124.0.50 7000 && echo reached; ping -c 1 -W 2 10.124.0.50 >/dev/null || echo unreachable" });
+    EXPECT_NE(other.out.find("default via 10.125.0.1"), std::string::npos) << other.out;
+    EXPECT_EQ(other.out.find("reached"), std::string::npos) << other.out;
+    EXPECT_NE(other.out.find("unreachable"), std::string::npos) << other.out;
+
+    auto none = run({ "--rm", "--network", "none", "net:1", "sh", "-c", "ls /sys/class/net; ip route" });
+    EXPECT_EQ(none.exit_code, 0) << none.err;
+    EXPECT_EQ(none.out, "lo\n");
+}
+
+TEST_P(RunTest, NothingOfANetworkIsLeftAfterItsContainersAndItGo)
+{
+    load_network_image(s_store->root());
+    auto before = links_and_tables();
+    ASSERT_EQ(vmlet({ "network", "create", "left" }).exit_code, 0);
+    auto running = run({ "-d", "--name", "holder", "--network", "left", "net:1", "sleep", "600" });
+    ASSERT_EQ(running.exit_code, 0) << running.err;
+    EXPECT_NE(links_and_tables(), before);
+    auto refused = vmlet({ "network", "rm", "left" });
+    EXPECT_EQ(refused.exit_code, 125);
+    EXPECT_EQ(refused.err, "vmlet: network left has active endpoints: holder\n");
+    ASSERT_EQ(vmlet({ "rm", "-f", "holder" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "network", "rm", "left" }).exit_code, 0);
+    // The default network was made by no one here: only what this test made is checked.
+    EXPECT_EQ(links_and_tables(), before);
+    EXPECT_EQ(vmlet({ "network", "ls" }).out.find("left"), std::string::npos);
+}
+
+TEST_P(RunTest, NetworkOptionsAreChecked)
+{
+    ASSERT_EQ(vmlet({ "network", "create", "--subnet", "10.126.0.0/24", "checked" }).exit_code, 0);
+    auto expect_refused = [&](std::vector<std::string> arguments, const std::string& message) {
+        auto result = arguments.front() == "network" ? vmlet(arguments) : run(arguments);
+        EXPECT_EQ(result.exit_code, 125) << message;
+        EXPECT_EQ(result.err, "vmlet: " + message + "\n");
+    };
+    expect_refused({ "--rm", "--network", "nosuch", "app:1" }, "no such network: nosuch");
+    expect_refused({ "--rm", "--network", "checked", "--ip", "10.9.9.9", "app:1" }, "the address 10.9.9.9 is not in network checked's subnet 10.126.0.0/24");
+    expect_refused({ "--rm", "--network", "checked", "--ip", "10.126.0.1", "app:1" }, "the address 10.126.0.1 is already in use on network checked");
+    expect_refused({ "--rm", "--network", "none", "--ip", "10.126.0.9", "app:1" }, "--ip needs a network: not with --network none");
+    expect_refused({ "--rm", "--add-host", "nocolon", "app:1" }, "--add-host nocolon: use NAME:IP");
+    expect_refused({ "network", "create", "--subnet", "10.126.0.0/16", "wider" }, "the subnet 10.126.0.0/16 overlaps network checked's");
+    expect_refused({ "network", "create", "--subnet", "10.127.0.1/24", "hostbits" },
+        "--subnet 10.127.0.1/24: use an IPv4 network as ADDRESS/PREFIX, prefix 8 to 30, with no host bits set (10.90.0.0/24)");
+    expect_refused({ "network", "create", "checked" }, "network with name checked already exists");
+    expect_refused({ "network", "create", "none" }, "the network name \"none\" is reserved for --network none");
+    if (GetParam() == "vm")
+        expect_refused({ "--rm", "--network", "host", "app:1" }, "--network host needs --isolation=process: a VM has a network stack of its own");
+    // --add-host and --dns reach the container's files; --ip gives the address asked for.
+    auto given = run({ "--rm", "--network", "checked", "--ip", "10.126.0.77", "--add-host", "gw.example:10.126.0.1", "--dns", "192.0.2.53",
+        "app:1", "sh", "-c", "ip -o -4 addr show eth0 | awk '{print $4}'; grep gw.example /etc/hosts; grep nameserver /etc/resolv.conf" });
+    EXPECT_EQ(given.exit_code, 0) << given.err;
+    EXPECT_EQ(given.out, "10.126.0.77/24\n10.126.0.1\tgw.example\nnameserver 192.0.2.53\n");
+    EXPECT_EQ(vmlet({ "network", "rm", "checked" }).exit_code, 0);
+}
+
+}
