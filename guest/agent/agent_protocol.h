@@ -41,9 +41,10 @@
  *                    interface eth0 (whose tap the host put on the network's bridge) this MAC
  *                    (unicast, not zero), the address with that prefix (0 to 32), the MTU (68 to
  *                    65535), brings it and `lo` up and adds a default route via GATEWAY (plain
- *                    ioctls: netdevice(7), SIOCADDRT). Without 'N', eth0 stays down, without an
- *                    address: the container has loopback only (--network none), and its tap is on
- *                    no bridge.
+ *                    ioctls: netdevice(7), SIOCADDRT). Without 'N' the container has loopback
+ *                    only (--network none): a VM restored from a template has a card all the same
+ *                    (its tap on no bridge), which the agent takes away from the guest, unbinding
+ *                    its driver, so that eth0 is gone as under Docker; a cold boot has none.
  *   'H' TEXT         the container's /etc/hosts, at most VMLET_AGENT_MAX_ETC_FILE bytes
  *   'R' TEXT         the container's /etc/resolv.conf, likewise. Both are written into the
  *                    container's root (its writable layer) before the command runs, replacing

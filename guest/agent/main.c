@@ -85,6 +85,8 @@ int main(int argc, char **argv)
 		failed = "write /etc/hosts and /etc/resolv.conf";
 	if (!failed && spec.has_network && !network_up(&spec))
 		failed = "configure eth0";
+	if (!failed && !spec.has_network && !network_card_away())
+		failed = "remove eth0 (no network)";
 	if (!failed && spec.loopback && (!loopback_up() || (forward = vsock_listen(VMLET_AGENT_PORT_FORWARD)) < 0))
 		failed = "bring up lo and listen for published ports";
 	if (!failed && (exec = vsock_listen(VMLET_AGENT_PORT_EXEC)) < 0)

@@ -1,7 +1,7 @@
 /*
  * The container's network: eth0 and its default route with plain ioctls on one socket
  * (netdevice(7); every system call is interpreted guest kernel work on PVM hosts, so no netlink
- * conversation), and the files that name its hosts and resolvers.
+ * conversation), or no eth0 at all, and the files that name its hosts and resolvers.
  */
 #define _GNU_SOURCE
 #include "network.h"
@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -73,6 +74,25 @@ bool network_up(const struct spec *spec)
 	bool done = configure(sock, spec);
 	int saved = errno;
 	close(sock);
+	errno = saved;
+	return done;
+}
+
+bool network_card_away(void)
+{
+	/* /sys/class/net/eth0/device links to the card's virtio device, e.g. ../../../virtio1. */
+	char target[PATH_MAX];
+	ssize_t length = readlink("/sys/class/net/eth0/device", target, sizeof target - 1);
+	if (length < 0)
+		return errno == ENOENT; /* no card: a cold boot without a network has none */
+	target[length] = '\0';
+	const char *device = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	int unbind = open("/sys/bus/virtio/drivers/virtio_net/unbind", O_WRONLY | O_CLOEXEC);
+	if (unbind < 0)
+		return false;
+	bool done = write(unbind, device, strlen(device)) == (ssize_t)strlen(device);
+	int saved = errno;
+	close(unbind);
 	errno = saved;
 	return done;
 }

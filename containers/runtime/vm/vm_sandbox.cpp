@@ -101,8 +101,9 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     for (const auto& directory : m_cgroup->directories())
         in_cgroup.insert(in_cgroup.end(), { "--cgroup", directory });
     // The card's tap. A template has a card (vm_template.h), so its restores need a back-end even
-    // without a network: a tap on no bridge. A cold boot without a network has no card at all,
-    // and the container sees `lo` only, as under Docker's --network none.
+    // without a network: a tap on no bridge, whose card the agent then takes away from the guest.
+    // A cold boot without a network has no card at all: either way the container sees `lo` only,
+    // as under Docker's --network none.
     std::optional<ContainerTap> tap;
     if (spec.network || options.template_dir)
         tap = TRY(ContainerTap::create());
