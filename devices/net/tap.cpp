@@ -54,6 +54,30 @@ Result<Tap> Tap::attach(const std::string& pattern)
     return Tap(std::move(tun), request.ifr_name);
 }
 
+Result<Tap> Tap::adopt(int fd)
+{
+    // tuntap.rst: TUNGETIFF answers on a descriptor attached to a tun/tap device with its name and
+    // flags; any other descriptor gets EBADF (not open), EBADFD (a bare /dev/net/tun) or ENOTTY.
+    ifreq request {};
+    if (::ioctl(fd, TUNGETIFF, &request) < 0) {
+        if (errno == EBADF)
+            return make_error("tap descriptor {} is not open (it must be inherited from the parent)", fd);
+        return make_error("descriptor {} is not a tap device ({})", fd, std::strerror(errno));
+    }
+    constexpr short kWanted = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    request.ifr_name[IFNAMSIZ - 1] = '\0';
+    if ((request.ifr_flags & (IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)) != kWanted)
+        return make_error("descriptor {} ({}) is not a tap opened with IFF_NO_PI and IFF_VNET_HDR", fd, request.ifr_name);
+    UniqueFd tap(fd);
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return errno_error(fmt::format("tap {}: fcntl", request.ifr_name));
+    int header_size = kVirtioNetHeaderSize;
+    if (::ioctl(fd, TUNSETVNETHDRSZ, &header_size) < 0)
+        return errno_error(fmt::format("tap {}: TUNSETVNETHDRSZ", request.ifr_name));
+    return Tap(std::move(tap), request.ifr_name);
+}
+
 Result<Tap> Tap::open(const std::string& name)
 {
     // TUNSETIFF would quietly create a missing tap; a user who named one means an existing one.

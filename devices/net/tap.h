@@ -18,6 +18,10 @@ public:
     // Creates a new tap, vmletN, and brings it up. The kernel deletes it when the last descriptor
     // closes, so it goes away on every exit path of vmlet, SIGKILL included.
     static Result<Tap> create();
+    // Takes the tap open at descriptor `fd`, which this process inherited (QEMU's -netdev
+    // tap,fd=N): vmlet made it, put it on a bridge and passed it on. It must be a tap with the
+    // flags above; it becomes non-blocking and close-on-exec, and this Tap owns it.
+    static Result<Tap> adopt(int fd);
 
     int fd() const { return m_fd.get(); }
     const std::string& name() const { return m_name; }

@@ -35,7 +35,23 @@
  *                    agent copies the terminal's output to the stdout stream and the stdin stream
  *                    (with 'i') to the terminal; the stderr stream is closed at once, as a
  *                    terminal has one output.
- * 'i' and 'n' have empty values; 'w', 'u', 'h', 'p', 'o' and 't' appear at most once. Anything
+ *   'N' MAC ADDRESS/PREFIX GATEWAY MTU
+ *                    the container's place on a network, e.g. "02:42:0a:58:00:05 10.88.0.5/16
+ *                    10.88.0.1 1500": before the command runs the agent gives the VM's virtio-net
+ *                    interface eth0 (whose tap the host put on the network's bridge) this MAC
+ *                    (unicast, not zero), the address with that prefix (0 to 32), the MTU (68 to
+ *                    65535), brings it and `lo` up and adds a default route via GATEWAY (plain
+ *                    ioctls: netdevice(7), SIOCADDRT). Without 'N' the container has loopback
+ *                    only (--network none): a VM restored from a template has a card all the same
+ *                    (its tap on no bridge), which the agent takes away from the guest, unbinding
+ *                    its driver, so that eth0 is gone as under Docker; a cold boot has none.
+ *   'H' TEXT         the container's /etc/hosts, at most VMLET_AGENT_MAX_ETC_FILE bytes
+ *   'R' TEXT         the container's /etc/resolv.conf, likewise. Both are written into the
+ *                    container's root (its writable layer) before the command runs, replacing
+ *                    whatever the image has there (a link included: the new file is made in its
+ *                    place); /etc is made when the image lacks it.
+ * 'i' and 'n' have empty values; 'w', 'u', 'h', 'p', 'o', 't', 'N', 'H' and 'R' appear at most
+ * once, and 'N', 'H' and 'R' only in the container's spec (an exec's with them is malformed). Anything
  * else (an unknown tag, a value out of range, a size of 0 or above VMLET_AGENT_MAX_SPEC) is
  * malformed: the agent writes why on the VM's console and exits 125 without a word on control.
  * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs.
@@ -116,9 +132,13 @@ enum vmlet_agent_field {
 	VMLET_AGENT_FIELD_TERMINAL = 't',
 	VMLET_AGENT_FIELD_TIME = 'T',
 	VMLET_AGENT_FIELD_ENTROPY = 'r',
+	VMLET_AGENT_FIELD_NETWORK = 'N',
+	VMLET_AGENT_FIELD_HOSTS = 'H',
+	VMLET_AGENT_FIELD_RESOLV_CONF = 'R',
 };
 
 #define VMLET_AGENT_ENTROPY_BYTES 32
+#define VMLET_AGENT_MAX_ETC_FILE (64 * 1024)
 #define VMLET_AGENT_TEMPLATE_FLAG "--template"
 
 /* The control messages' tags, as above. */

@@ -5,8 +5,8 @@
  *   1. mount the writable layer (a tmpfs); connect the control stream, read the spec, connect the
  *      standard streams;
  *   2. build the container's root: the image (/dev/vda, ext4, read-only) under an overlay with
- *      that upper layer, with /proc, /dev, /sys, /dev/shm and /dev/pts; a pids cgroup; `lo`;
- *      hostname;
+ *      that upper layer, with /proc, /dev, /sys, /dev/shm and /dev/pts; its /etc/hosts and
+ *      /etc/resolv.conf; a pids cgroup; eth0 on the host's bridge; `lo`; hostname;
  *   3. start the command in it ('S' or 'F' STATUS), deliver signals ('K'), relay published ports,
  *      start `vmlet exec` commands (each in a child of the agent that serves it as 2-4 serve the
  *      container's command);
@@ -19,7 +19,8 @@
  * container_root.c (the writable layer, the root, the cgroup), launch.c (starting a command),
  * serve.c (control messages, the command's exit, the listeners), exec.c (an exec's connection),
  * terminal.c and published_ports.c (the relays), template.c (waiting as a template),
- * host_state.c (the clock and randomness from the host), io.c (the I/O they share).
+ * host_state.c (the clock and randomness from the host), network.c (eth0, /etc/hosts and
+ * /etc/resolv.conf), io.c (the I/O they share).
  *
  * Every system call here is interpreted guest kernel work on a PVM host (about 0.3 ms each, see
  * shared/ENVIRONMENT.md), so the agent makes as few as it can: the standard streams are the vsock
@@ -38,6 +39,7 @@
 #include "host_state.h"
 #include "io.h"
 #include "launch.h"
+#include "network.h"
 #include "published_ports.h"
 #include "serve.h"
 #include "spec.h"
@@ -79,6 +81,12 @@ int main(int argc, char **argv)
 	int forward = -1, exec = -1;
 	if (!failed && spec.pids_max)
 		cgroup_procs = make_cgroup(spec.pids_max, &failed);
+	if (!failed && !write_etc_files(&spec))
+		failed = "write /etc/hosts and /etc/resolv.conf";
+	if (!failed && spec.has_network && !network_up(&spec))
+		failed = "configure eth0";
+	if (!failed && !spec.has_network && !network_card_away())
+		failed = "remove eth0 (no network)";
 	if (!failed && spec.loopback && (!loopback_up() || (forward = vsock_listen(VMLET_AGENT_PORT_FORWARD)) < 0))
 		failed = "bring up lo and listen for published ports";
 	if (!failed && (exec = vsock_listen(VMLET_AGENT_PORT_EXEC)) < 0)

@@ -5,6 +5,7 @@
 #include "agent_protocol.h"
 #include "io.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,59 @@ static bool parse_hex(const char *text, unsigned char *bytes, size_t count)
 			return false;
 		bytes[i / 2] = (unsigned char)(i % 2 ? bytes[i / 2] | digit : digit << 4);
 	}
+	return true;
+}
+
+/*
+ * `count` fields of `parse` (each reading its text up to a stop character) separated by
+ * `separator`, the last one ending at `stop`: "10.88.0.5" is four decimal octets up to '.'. Returns
+ * what follows the last field's stop character, or NULL when the text is malformed.
+ */
+static const char *parse_octets(const char *text, size_t count, char separator, char stop, int base, unsigned char *octets)
+{
+	for (size_t i = 0; i < count; ++i) {
+		char end = i + 1 < count ? separator : stop;
+		const char *next = strchr(text, end);
+		unsigned long value = 0;
+		if (!next || next == text || next - text > 3)
+			return NULL;
+		for (const char *c = text; c < next; ++c) {
+			int digit = *c >= '0' && *c <= '9' ? *c - '0' : base == 16 && *c >= 'a' && *c <= 'f' ? *c - 'a' + 10
+				: base == 16 && *c >= 'A' && *c <= 'F' ? *c - 'A' + 10 : -1;
+			if (digit < 0)
+				return NULL;
+			value = value * (unsigned long)base + (unsigned long)digit;
+		}
+		if (value > 255 || (base == 16 && next - text != 2))
+			return NULL;
+		octets[i] = (unsigned char)value;
+		text = next + 1;
+	}
+	return text;
+}
+
+/*
+ * 'N' MAC ADDRESS/PREFIX GATEWAY MTU: "02:42:0a:58:00:05 10.88.0.5/16 10.88.0.1 1500". The MAC is
+ * unicast and not zero (the kernel refuses others for an Ethernet device: is_valid_ether_addr);
+ * the MTU is one an Ethernet device takes (68, ETH_MIN_MTU, for IPv4, to 65535, ETH_MAX_MTU).
+ */
+static bool parse_network(const char *value, struct spec *spec)
+{
+	unsigned char address[4], gateway[4];
+	unsigned long prefix, mtu;
+	const char *rest = parse_octets(value, 6, ':', ' ', 16, spec->mac);
+	if (!rest || (spec->mac[0] & 1) || !(spec->mac[0] | spec->mac[1] | spec->mac[2] | spec->mac[3] | spec->mac[4] | spec->mac[5]))
+		return false;
+	if (!(rest = parse_octets(rest, 4, '.', '/', 10, address)) || !strchr(rest, ' ') || !parse_number(rest, ' ', 32, &prefix))
+		return false;
+	rest = strchr(rest, ' ') + 1;
+	if (!(rest = parse_octets(rest, 4, '.', ' ', 10, gateway)) || !parse_number(rest, '\0', 65535, &mtu) || mtu < 68)
+		return false;
+	memcpy(&spec->address.s_addr, address, 4);
+	memcpy(&spec->gateway.s_addr, gateway, 4);
+	spec->netmask.s_addr = htonl(prefix ? ~0U << (32 - prefix) : 0);
+	spec->mtu = (unsigned)mtu;
+	spec->has_network = true;
 	return true;
 }
 
@@ -134,6 +188,18 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 				return false;
 			spec->has_entropy = true;
 			break;
+		case VMLET_AGENT_FIELD_NETWORK:
+			if (exec || spec->has_network || !parse_network(value, spec))
+				return false;
+			break;
+		case VMLET_AGENT_FIELD_HOSTS:
+		case VMLET_AGENT_FIELD_RESOLV_CONF: {
+			const char **file = *field == VMLET_AGENT_FIELD_HOSTS ? &spec->etc_hosts : &spec->etc_resolv_conf;
+			if (exec || *file || length > VMLET_AGENT_MAX_ETC_FILE)
+				return false;
+			*file = value;
+			break;
+		}
 		case VMLET_AGENT_FIELD_STDIN:
 		case VMLET_AGENT_FIELD_LOOPBACK:
 			if (length != 0 || (exec && *field == VMLET_AGENT_FIELD_LOOPBACK))

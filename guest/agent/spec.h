@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/ioctl.h> /* struct winsize */
+#include <netinet/in.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -30,6 +31,12 @@ struct spec {
 	struct timespec time;
 	bool has_entropy;     /* 'r': host randomness */
 	unsigned char entropy[VMLET_AGENT_ENTROPY_BYTES];
+	bool has_network;     /* 'N': eth0 on the host's bridge */
+	unsigned char mac[6];
+	struct in_addr address, netmask, gateway; /* network byte order */
+	unsigned mtu;
+	const char *etc_hosts;       /* 'H', or NULL */
+	const char *etc_resolv_conf; /* 'R', or NULL */
 };
 
 void read_spec(int control, bool exec, struct spec *spec);

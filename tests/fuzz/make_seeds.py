@@ -589,6 +589,21 @@ def archive_members():
         write("fuzz_archive_members", name, text.encode())
 
 
+def agent_spec():
+    # byte 0: 0 the container's spec, 1 an exec's; then NUL-terminated tagged fields
+    network = b"N02:42:0a:58:00:05 10.88.0.5/16 10.88.0.1 1500\0"
+    files = b"H127.0.0.1\tlocalhost\n\0Rnameserver 10.88.0.1\n\0"
+    seeds = {
+        "plain": b"\0a/bin/sh\0a-c\0aecho hi\0ePATH=/bin\0w/srv\0u1000:1000\0g27\0hbox\0p10\0i\0n\0t24:80\0",
+        "network": b"\0atrue\0" + network + files,
+        "network_in_exec": b"\1atrue\0o2000\0" + network,
+        "clock_and_entropy": b"\0atrue\0T1796640000.000000005\0r" + b"ab" * 32 + b"\0",
+        "exec": b"\1ash\0o70000\0t0:0\0",
+    }
+    for name, data in seeds.items():
+        write("fuzz_agent_spec", name, data)
+
+
 def agent_messages():
     # host actions (bit 0 stdin, bit 1 signal, bit 2 terminal size), then the agent's control bytes
     seeds = {
@@ -622,5 +637,6 @@ if __name__ == "__main__":
     passwd_group()
     archive_members()
     agent_messages()
+    agent_spec()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")

@@ -5,15 +5,19 @@
 #include "vmm/base/unix_socket.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -177,40 +181,89 @@ protected:
     }
 };
 
+// A TCP listener on `address`:5000 that takes one connection, keeps what it reads and answers
+// "pong-from-host".
+class OneConnection {
+public:
+    explicit OneConnection(uint32_t address)
+    {
+        m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in socket_address {};
+        socket_address.sin_family = AF_INET;
+        socket_address.sin_port = htons(5000);
+        socket_address.sin_addr.s_addr = htonl(address);
+        int yes = 1;
+        ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        EXPECT_EQ(::bind(m_listener, reinterpret_cast<sockaddr*>(&socket_address), sizeof(socket_address)), 0);
+        EXPECT_EQ(::listen(m_listener, 1), 0);
+        m_host = std::thread([this] {
+            int connection = ::accept(m_listener, nullptr, nullptr);
+            if (connection < 0)
+                return;
+            char buffer[256];
+            ssize_t count = ::read(connection, buffer, sizeof(buffer));
+            if (count > 0)
+                m_received.assign(buffer, size_t(count));
+            std::string reply = "pong-from-host\n";
+            (void)!::write(connection, reply.data(), reply.size());
+            ::close(connection);
+        });
+    }
+    // What the guest sent; the listener is closed.
+    std::string finish()
+    {
+        ::shutdown(m_listener, SHUT_RDWR);
+        m_host.join();
+        ::close(m_listener);
+        return m_received;
+    }
+
+private:
+    int m_listener { -1 };
+    std::thread m_host;
+    std::string m_received;
+};
+
 TEST_F(GuestNetwork, TcpExchangeWithTheHostOverATap)
 {
     ASSERT_EQ(std::system("ip tuntap add dev vmtest0 mode tap && ip addr add 10.0.2.1/24 dev vmtest0 && ip link set vmtest0 up"), 0);
-    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(listener, 0);
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(5000);
-    address.sin_addr.s_addr = htonl(0x0a000201);
-    int yes = 1;
-    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    ASSERT_EQ(::listen(listener, 1), 0);
-    std::string received;
-    std::thread host([&] {
-        int connection = ::accept(listener, nullptr, nullptr);
-        if (connection < 0)
-            return;
-        char buffer[256];
-        ssize_t count = ::read(connection, buffer, sizeof(buffer));
-        if (count > 0)
-            received.assign(buffer, size_t(count));
-        std::string reply = "pong-from-host\n";
-        (void)!::write(connection, reply.data(), reply.size());
-        ::close(connection);
-    });
+    OneConnection host(0x0a000201);
     auto result = boot({ "--net", "tap=vmtest0,mac=02:00:00:00:00:2a", "--", "sh", "-c",
         "cat /sys/class/net/eth0/address; ip addr add 10.0.2.2/24 dev eth0 && ip link set eth0 up && echo ping-from-guest | nc 10.0.2.1 5000" });
-    ::shutdown(listener, SHUT_RDWR);
-    host.join();
-    ::close(listener);
+    EXPECT_EQ(host.finish(), "ping-from-guest\n");
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
     EXPECT_EQ(result.out, "02:00:00:00:00:2a\npong-from-host\n");
-    EXPECT_EQ(received, "ping-from-guest\n");
+}
+
+// --net fd=N: the tap comes open from the parent (as a VM container's does from vmlet), a
+// non-persistent one, gone once the parent's descriptor and the monitor's are closed.
+TEST_F(GuestNetwork, TapByDescriptorCarriesTcpAndGoesWithItsLastDescriptor)
+{
+    int tap = ::open("/dev/net/tun", O_RDWR); // not close-on-exec: vmlet and its monitor inherit it
+    ASSERT_GE(tap, 0);
+    ifreq request {};
+    std::strcpy(request.ifr_name, "vmtestfd0");
+    request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    ASSERT_EQ(::ioctl(tap, TUNSETIFF, &request), 0);
+    ASSERT_EQ(std::system("ip addr add 10.0.3.1/24 dev vmtestfd0 && ip link set vmtestfd0 up"), 0);
+    OneConnection host(0x0a000301);
+    auto result = boot({ "--net", fmt::format("fd={},mac=02:00:00:00:00:2b", tap), "--", "sh", "-c",
+        "cat /sys/class/net/eth0/address; ip addr add 10.0.3.2/24 dev eth0 && ip link set eth0 up && echo ping-over-fd | nc 10.0.3.1 5000" });
+    EXPECT_EQ(host.finish(), "ping-over-fd\n");
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_EQ(result.out, "02:00:00:00:00:2b\npong-from-host\n");
+    ::close(tap);
+    EXPECT_EQ(::if_nametoindex("vmtestfd0"), 0u) << "the tap outlived its descriptors";
+}
+
+TEST_F(GuestNetwork, DescriptorThatIsNotATapIsRefused)
+{
+    auto standard = boot({ "--net", "fd=0", "--", "true" });
+    EXPECT_NE(standard.exit_code, 0);
+    EXPECT_NE(standard.err.find("fd= takes a descriptor number of 3 or more"), std::string::npos) << standard.err;
+    auto not_open = boot({ "--net", "fd=63", "--", "true" });
+    EXPECT_EQ(not_open.exit_code, 125);
+    EXPECT_NE(not_open.err.find("tap descriptor 63 is not open"), std::string::npos) << not_open.err;
 }
 
 TEST_F(GuestNetwork, AutoTapExistsWhileTheGuestRunsAndIsGoneAfter)

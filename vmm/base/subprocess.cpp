@@ -18,12 +18,20 @@ namespace vmlet {
 
 Result<pid_t> spawn_process(const std::vector<std::string>& argv, const SpawnOptions& options)
 {
+    for (int fd : options.inherited_fds) {
+        if (fd <= STDERR_FILENO)
+            return make_error("cannot pass descriptor {} on to {}: 0-2 are its standard streams", fd, argv.front());
+    }
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     int sources[3] = { options.stdin_fd, options.stdout_fd, options.stderr_fd };
     for (int target = 0; target < 3; target++)
         posix_spawn_file_actions_adddup2(&actions, sources[target] >= 0 ? sources[target] : null.get(), target);
+    // posix_spawn_file_actions_adddup2(3): with the same descriptor on both sides it clears
+    // FD_CLOEXEC in the child only (POSIX.1-2017, glibc 2.29), leaving the caller's flag alone.
+    for (int fd : options.inherited_fds)
+        posix_spawn_file_actions_adddup2(&actions, fd, fd);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     sigset_t none, all;

@@ -16,6 +16,9 @@ struct SpawnOptions {
     // Its own process group, so that a terminal's ^C reaches vmlet (which decides what to do)
     // and not the child directly.
     bool own_process_group { false };
+    // Descriptors the child inherits at their own numbers (above 2), such as a tap handed to the
+    // monitor (--net fd=N); every other descriptor of the caller's is close-on-exec.
+    std::vector<int> inherited_fds {};
 };
 
 // Starts `argv` (argv[0] searched in PATH) with an empty signal mask and default dispositions,

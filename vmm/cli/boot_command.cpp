@@ -122,7 +122,7 @@ Command add_boot_command(CLI::App& app)
         ->capture_default_str();
     boot->add_option("--disk", options->disks, "A raw disk image as /dev/vdX (repeatable): PATH[,ro]; ro makes the device refuse writes")
         ->allow_extra_args(false);
-    boot->add_option("--net", options->nets, "A network interface over a tap device (repeatable): tap=NAME[,mac=MAC] for an existing tap, or auto[,mac=MAC] to create one for this VM")
+    boot->add_option("--net", options->nets, "A network interface over a tap device (repeatable): tap=NAME[,mac=MAC] for an existing tap, fd=N[,mac=MAC] for a tap open at inherited descriptor N, or auto[,mac=MAC] to create one for this VM")
         ->allow_extra_args(false);
     boot->add_option("--vsock", options->vsock, "A vsock device: cid=N,uds=PATH; host clients connect to PATH and send 'CONNECT PORT', guest connections to port P reach PATH_P");
     boot->add_option("--console", options->console, "The guest console: serial (8250 UART, ttyS0) or virtio (virtio-console, hvc0)")

@@ -89,7 +89,7 @@ Command add_restore_command(CLI::App& app)
     auto* restore = app.add_subcommand("restore", "Restore a microVM from a snapshot and run it on from there");
     restore->add_option("snapshot", flags->directory, "The snapshot's directory")->required();
     restore->add_option("--disk", flags->disks, "A disk in place of the snapshot's (repeatable, in order): PATH[,ro]")->allow_extra_args(false);
-    restore->add_option("--net", flags->nets, "A network interface in place of the snapshot's (repeatable, in order): tap=NAME[,mac=MAC] or auto")
+    restore->add_option("--net", flags->nets, "A network interface in place of the snapshot's (repeatable, in order): tap=NAME, fd=N (an inherited tap) or auto")
         ->allow_extra_args(false);
     restore->add_option("--vsock", flags->vsock, "The vsock device's host side anew: cid=N,uds=PATH");
     restore->add_option("--api-socket", flags->api_socket, "Serve the control API on this Unix socket");

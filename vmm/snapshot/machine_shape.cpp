@@ -40,6 +40,8 @@ void write_machine_shape(StateWriter& writer, const MachineShape& shape)
     }
     writer.u32(static_cast<uint32_t>(config.nets.size()));
     for (const auto& net : config.nets) {
+        // A tap by descriptor (fd=N) means nothing to another process: it is saved as "auto", and
+        // a restore takes another tap with --net (the template of a VM container does, fd=N).
         writer.string(net.tap);
         writer.boolean(net.mac.has_value());
         for (uint8_t byte : net.mac.value_or(std::array<uint8_t, 6> {}))

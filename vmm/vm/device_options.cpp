@@ -65,14 +65,22 @@ Result<NetConfig> parse_net_option(std::string_view text)
                 return make_error("--net {}: '{}' is not a network interface name", text, value);
             net.tap = std::string(value);
             chosen = true;
+        } else if (key == "fd" && !chosen) {
+            // A descriptor the parent left open; 0-2 are the standard streams, never a tap.
+            int fd = -1;
+            auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), fd);
+            if (value.empty() || error != std::errc() || end != value.data() + value.size() || fd < 3)
+                return make_error("--net {}: fd= takes a descriptor number of 3 or more", text);
+            net.tap_fd = fd;
+            chosen = true;
         } else if (key == "mac") {
             net.mac = TRY_CONTEXT(parse_mac_address(value), fmt::format("--net {}", text));
         } else {
-            return make_error("--net {}: unknown or repeated option '{}' (use tap=NAME or auto, and mac=MAC)", text, part);
+            return make_error("--net {}: unknown or repeated option '{}' (use tap=NAME, fd=N or auto, and mac=MAC)", text, part);
         }
     }
     if (!chosen)
-        return make_error("--net {}: say tap=NAME or auto", text);
+        return make_error("--net {}: say tap=NAME, fd=N or auto", text);
     return net;
 }
 

@@ -38,11 +38,20 @@ virtio::NetDevice::MacAddress random_mac()
     return mac;
 }
 
+Result<Tap> open_tap(const NetConfig& net)
+{
+    if (net.tap_fd)
+        return Tap::adopt(*net.tap_fd);
+    if (!net.tap.empty())
+        return Tap::open(net.tap);
+    return Tap::create();
+}
+
 Result<std::unique_ptr<virtio::NetDevice>> open_net(const NetConfig& net)
 {
-    auto tap = std::make_shared<Tap>(net.tap.empty() ? TRY(Tap::create()) : TRY(Tap::open(net.tap)));
+    auto tap = std::make_shared<Tap>(TRY(open_tap(net)));
     auto mac = net.mac.value_or(random_mac());
-    if (net.tap.empty())
+    if (net.tap.empty() && !net.tap_fd)
         fmt::print(stderr, "vmlet: network: tap {} for the guest's {:02x}\n", tap->name(), fmt::join(mac, ":"));
     UniqueFd packets(::fcntl(tap->fd(), F_DUPFD_CLOEXEC, 0));
     if (!packets.valid())

@@ -21,6 +21,7 @@ struct DiskConfig {
 struct NetConfig {
     std::string tap;                        // an existing tap device; empty: vmlet makes one
     std::optional<std::array<uint8_t, 6>> mac; // default: a locally administered random one
+    std::optional<int> tap_fd {};           // instead of `tap`: a tap open at this inherited descriptor (fd=N)
 };
 
 struct VsockConfig {

@@ -63,6 +63,15 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
         field(fields, VMLET_AGENT_FIELD_TIME, fmt::format("{}.{:09}", options.host_state->time.tv_sec, options.host_state->time.tv_nsec));
         field(fields, VMLET_AGENT_FIELD_ENTROPY, fmt::format("{:02x}", fmt::join(options.host_state->entropy, "")));
     }
+    if (spec.network) {
+        const auto& network = *spec.network;
+        field(fields, VMLET_AGENT_FIELD_NETWORK,
+            fmt::format("{} {}/{} {} {}", format_mac(network.mac), format_ipv4(network.address), network.prefix_length, format_ipv4(network.gateway), network.mtu));
+    }
+    if (!spec.etc_hosts.empty())
+        field(fields, VMLET_AGENT_FIELD_HOSTS, spec.etc_hosts);
+    if (!spec.etc_resolv_conf.empty())
+        field(fields, VMLET_AGENT_FIELD_RESOLV_CONF, spec.etc_resolv_conf);
     auto length = static_cast<uint32_t>(fields.size());
     std::string message;
     for (int shift = 0; shift < 32; shift += 8)

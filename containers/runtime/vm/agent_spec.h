@@ -33,7 +33,8 @@ struct AgentSpecOptions {
 // The spec message the guest agent reads first on a control connection, the container's or an
 // exec's (guest/agent/agent_protocol.h): a little-endian u32 length, then NUL-terminated tagged
 // fields. The user comes resolved: the agent makes no lookups of its own. An exec's spec has the
-// stream port and no hostname or limits (the container's own stay).
+// stream port and no hostname or limits (the container's own stay); the container's has its
+// network ('N') and its /etc/hosts and /etc/resolv.conf ('H', 'R'), which an exec's spec lacks.
 std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, const AgentSpecOptions& options);
 
 }

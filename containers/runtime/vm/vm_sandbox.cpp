@@ -5,7 +5,9 @@
 #include "vmm/base/file.h"
 #include "vmm/base/subprocess.h"
 #include "containers/runtime/vm/agent_spec.h"
+#include "containers/runtime/network/links.h"
 #include "containers/runtime/vm/console_log.h"
+#include "containers/runtime/vm/container_tap.h"
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vsock_ports.h"
@@ -62,6 +64,12 @@ Result<std::unique_ptr<VmSandbox>> VmSandbox::start(const std::string& id, const
 
 Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio, const VmSandboxOptions& options)
 {
+    // The agent refuses larger ones (guest/agent/agent_protocol.h): said here, in a sentence.
+    for (const auto* file : { &spec.etc_hosts, &spec.etc_resolv_conf }) {
+        if (file->size() > VMLET_AGENT_MAX_ETC_FILE)
+            return make_error("the container's {} is {} bytes; a VM container takes at most {}", file == &spec.etc_hosts ? "/etc/hosts" : "/etc/resolv.conf",
+                file->size(), VMLET_AGENT_MAX_ETC_FILE);
+    }
     // Unix socket paths must fit in 108 bytes, which a store path may not: they go in a private
     // directory under TMPDIR (a tmpfs in the nested-KVM test VM, where the store's 9p cannot hold them).
     std::error_code error;
@@ -92,25 +100,42 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     std::vector<std::string> in_cgroup;
     for (const auto& directory : m_cgroup->directories())
         in_cgroup.insert(in_cgroup.end(), { "--cgroup", directory });
+    // The card's tap. A template has a card (vm_template.h), so its restores need a back-end even
+    // without a network: a tap on no bridge, whose card the agent then takes away from the guest.
+    // A cold boot without a network has no card at all: either way the container sees `lo` only,
+    // as under Docker's --network none.
+    std::optional<ContainerTap> tap;
+    if (spec.network || options.template_dir)
+        tap = TRY(ContainerTap::create());
+    if (spec.network)
+        TRY_CONTEXT(join_bridge(tap->name, spec.network->bridge, spec.network->mtu), fmt::format("network {}", spec.network->network));
+    if (tap)
+        output.inherited_fds.push_back(tap->fd.get());
     UniqueFd agent;
     if (options.template_dir) {
         // A restore of the image's template: its agent waits on WAKE with the root mounted
         // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
-        std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--exit-with-parent" };
+        // The template's card keeps its MAC (the guest's driver knows it); 'N' gives eth0 the container's.
+        std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--net",
+            fmt::format("fd={}", tap->fd.get()), "--exit-with-parent" };
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
         std::ranges::copy(in_cgroup, std::back_inserter(argv));
         m_vm_pid = TRY(spawn_process(argv, output));
         m_console->release_monitor_side();
+        tap.reset(); // the monitor's alone: the tap goes with the VM
         agent = TRY(wake_agent(options));
     } else {
         auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
         std::vector<std::string> argv { monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
             "--cpus", std::to_string(options.cpus), "--exit-with-parent" };
+        if (spec.network)
+            argv.insert(argv.end(), { "--net", fmt::format("fd={},mac={}", tap->fd.get(), format_mac(spec.network->mac)) });
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
         std::ranges::copy(in_cgroup, std::back_inserter(argv));
         argv.insert(argv.end(), { "--", VMLET_AGENT_PATH });
         m_vm_pid = TRY(spawn_process(argv, output));
         m_console->release_monitor_side();
+        tap.reset(); // the monitor's alone: the tap goes with the VM
         agent = TRY(accept_agent(control.get(), options));
     }
     auto message = encode_agent_spec(spec, options.user,

@@ -4,6 +4,7 @@
 #include "containers/image/digest.h"
 #include "containers/image/json_fields.h"
 #include "containers/runtime/container_store.h"
+#include "containers/runtime/vm/container_tap.h"
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vm_control.h"
@@ -173,7 +174,8 @@ Result<std::optional<std::string>> snapshot_unsupported_reason()
 
 Result<std::string> VmTemplates::key_of(const TemplateShape& shape) const
 {
-    std::string text = "vmlet VM container template 1\n";
+    // 2: the template's VM has a virtio-net card, whose tap each restore replaces.
+    std::string text = "vmlet VM container template 2\n";
     for (const auto& file : { monitor_binary(), std::string(VMLET_DATADIR "/vmlinux"), std::string(VMLET_DATADIR "/initramfs.cpio"), shape.disk })
         text += TRY(identity(file)) + "\n";
     text += fmt::format("memory {} MiB, {} vCPUs\n", shape.memory_mib, shape.cpus);
@@ -227,12 +229,20 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
     auto api = scratch.socket("api.sock");
     auto ready = TRY(listen_for_guest(vsock, VMLET_AGENT_PORT_READY));
     auto console = TRY(open_file(scratch.work() + "/console.log", O_WRONLY | O_CREAT | O_TRUNC, 0640));
+    // One virtio-net card: a restore can replace the back-ends of the devices a snapshot has and
+    // add none, so every container restored from this gets its card, on its own tap
+    // (vm_sandbox.cpp), and its own MAC from its spec. The template's tap is on no bridge and goes
+    // with its VM.
+    auto tap = TRY(ContainerTap::create());
     std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
-        "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus), "--exit-with-parent" };
+        "--net", fmt::format("fd={}", tap.fd.get()), "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus),
+        "--exit-with-parent" };
     std::ranges::copy(monitor_jail_flags(scratch.work()), std::back_inserter(argv));
     argv.insert(argv.end(), { "--", VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG });
     argv.insert(argv.end(), shape.warm_files.begin(), shape.warm_files.end());
-    scratch.set_vm(TRY(spawn_process(argv, { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true })));
+    scratch.set_vm(TRY(spawn_process(argv,
+        { .stdin_fd = -1, .stdout_fd = console.get(), .stderr_fd = console.get(), .own_process_group = true, .inherited_fds = { tap.fd.get() } })));
+    tap.fd.reset();
     TRY(wait_until_ready(ready.get(), scratch));
     auto control = TRY(VmControl::connect(api));
     auto snapshot = scratch.work() + "/snapshot";

@@ -34,7 +34,8 @@ struct TemplateInfo {
 // Templates: an image is a VM snapshot and a container is a restore of it (README, "Templates").
 // A template is the agent VM of one image booted once and saved where its agent waits for a
 // container's spec, with the image's root already mounted under its writable layer
-// (guest/agent/agent_protocol.h, "Templates"). They live in <store>/templates/<key>/, keyed by
+// (guest/agent/agent_protocol.h, "Templates"), and with one virtio-net card, whose tap each
+// restore replaces with its container's (vm_sandbox.cpp). They live in <store>/templates/<key>/, keyed by
 // everything that shapes them: the monitor, kernel and initramfs files, the disk file (device,
 // inode, size, time: a rebuilt disk is another disk), memory and vCPUs, and the host's boot. A change to any makes
 // another key, and the old template is left for `template prune`.

@@ -30,6 +30,24 @@ TEST(DeviceOptions, Net)
     EXPECT_FALSE(parse_net_option("auto,mac=02:00:00:00:00:zz").ok());
 }
 
+TEST(DeviceOptions, NetByDescriptor)
+{
+    auto inherited = parse_net_option("fd=7,mac=02:00:00:00:00:05").release_value();
+    EXPECT_EQ(inherited.tap_fd, 7);
+    EXPECT_TRUE(inherited.tap.empty());
+    EXPECT_EQ((*inherited.mac)[5], 5);
+    EXPECT_EQ(parse_net_option("fd=3").release_value().tap_fd, 3);
+    EXPECT_FALSE(parse_net_option("auto").release_value().tap_fd.has_value());
+    EXPECT_FALSE(parse_net_option("fd=2").ok()) << "a standard stream";
+    EXPECT_FALSE(parse_net_option("fd=").ok());
+    EXPECT_FALSE(parse_net_option("fd=-4").ok());
+    EXPECT_FALSE(parse_net_option("fd=4x").ok());
+    EXPECT_FALSE(parse_net_option("fd=99999999999").ok());
+    EXPECT_FALSE(parse_net_option("fd=4,tap=tap0").ok());
+    EXPECT_FALSE(parse_net_option("auto,fd=4").ok());
+    EXPECT_FALSE(parse_net_option("fd=4,fd=5").ok());
+}
+
 TEST(DeviceOptions, Vsock)
 {
     auto vsock = parse_vsock_option("cid=3,uds=/tmp/v.sock").release_value();

@@ -80,8 +80,9 @@ TEST(AgentProtocol, TagsAreTheDocumentedLetters)
 {
     EXPECT_EQ(std::string({ char(VMLET_AGENT_FIELD_ARG), char(VMLET_AGENT_FIELD_ENV), char(VMLET_AGENT_FIELD_WORKDIR), char(VMLET_AGENT_FIELD_USER),
                   char(VMLET_AGENT_FIELD_GROUP), char(VMLET_AGENT_FIELD_HOSTNAME), char(VMLET_AGENT_FIELD_PIDS_MAX), char(VMLET_AGENT_FIELD_STDIN),
-                  char(VMLET_AGENT_FIELD_LOOPBACK), char(VMLET_AGENT_FIELD_STREAM_PORT), char(VMLET_AGENT_FIELD_TERMINAL) }),
-        "aewughpinot");
+                  char(VMLET_AGENT_FIELD_LOOPBACK), char(VMLET_AGENT_FIELD_STREAM_PORT), char(VMLET_AGENT_FIELD_TERMINAL),
+                  char(VMLET_AGENT_FIELD_NETWORK), char(VMLET_AGENT_FIELD_HOSTS), char(VMLET_AGENT_FIELD_RESOLV_CONF) }),
+        "aewughpinotNHR");
     EXPECT_EQ(std::string({ char(VMLET_AGENT_MSG_STARTED), char(VMLET_AGENT_MSG_FAILED), char(VMLET_AGENT_MSG_EXITED), char(VMLET_AGENT_MSG_KILL),
                   char(VMLET_AGENT_MSG_WINDOW), char(VMLET_AGENT_MSG_ACK) }),
         "SFXKWA");
@@ -103,4 +104,28 @@ TEST(AgentSpec, TheHostsClockAndRandomness)
     auto fresh = current_host_state();
     EXPECT_NE(fresh.time.tv_sec, 0);
     EXPECT_NE(fresh.entropy, current_host_state().entropy);
+}
+
+// The container's place on a network as 'N' "MAC ADDRESS/PREFIX GATEWAY MTU", and the files that
+// name its hosts and resolvers as 'H' and 'R', after everything else.
+TEST(AgentSpec, TheNetworkAndTheFilesThatNameHosts)
+{
+    ContainerSpec spec;
+    spec.args = { "true" };
+    spec.network = NetworkAttachment { .network = "bridge", .bridge = "vmlet0", .mac = { 0x02, 0x42, 0x0a, 0x58, 0x00, 0x05 },
+        .address = 0x0a580005, .prefix_length = 16, .gateway = 0x0a580001, .mtu = 1400 };
+    spec.etc_hosts = "127.0.0.1\tlocalhost\n10.88.0.5\tbox\n";
+    spec.etc_resolv_conf = "nameserver 10.88.0.1\n";
+    auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, {}));
+    ASSERT_GE(fields.size(), 3u);
+    EXPECT_EQ(fields[fields.size() - 3], field(VMLET_AGENT_FIELD_NETWORK, "02:42:0a:58:00:05 10.88.0.5/16 10.88.0.1 1400"));
+    EXPECT_EQ(fields[fields.size() - 2], field(VMLET_AGENT_FIELD_HOSTS, spec.etc_hosts));
+    EXPECT_EQ(fields.back(), field(VMLET_AGENT_FIELD_RESOLV_CONF, spec.etc_resolv_conf));
+
+    // --network none: no 'N'; and an exec's spec (no files given) has none of the three.
+    spec.network.reset();
+    spec.etc_hosts.clear();
+    spec.etc_resolv_conf.clear();
+    for (const auto& each : fields_of(encode_agent_spec(spec, ExecUser {}, { .stream_port = 2000 })))
+        EXPECT_TRUE(each[0] != VMLET_AGENT_FIELD_NETWORK && each[0] != VMLET_AGENT_FIELD_HOSTS && each[0] != VMLET_AGENT_FIELD_RESOLV_CONF) << each;
 }
