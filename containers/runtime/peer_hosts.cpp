@@ -2,6 +2,7 @@
 
 #include "containers/runtime/network/name_files.h"
 #include "containers/runtime/network/network_store.h"
+#include "containers/runtime/vm/vm_hosts.h"
 #include "vmm/base/file.h"
 
 #include <fcntl.h>
@@ -47,6 +48,8 @@ void refresh_peer_hosts(const std::string& root, const ContainerStore& container
         auto file = hosts_file(base.value(), peers_of(network.value(), id));
         if (record.value().isolation == Isolation::Process)
             (void)rewrite_in_place(containers.directory(id) + "/hosts", file);
+        else
+            (void)send_hosts_file(record.value().agent_socket, file);
     }
 }
 

@@ -85,6 +85,12 @@
  * docker exec). When the container's command exits, every exec ends with it: its connection
  * closes without 'X'. A malformed exec spec closes the connection.
  *
+ * Hosts (containers on a user network find each other by name in /etc/hosts, which changes as
+ * others come and go): with 'N', the agent listens on HOSTS before it sends 'S'. Each connection
+ * (host: "CONNECT 1032" on SOCK) carries a little-endian u32 byte count, at most
+ * VMLET_AGENT_MAX_ETC_FILE, and that many bytes without a NUL: the container's /etc/hosts anew. The
+ * agent writes it and closes the connection; anything else closes it with the file unchanged.
+ *
  * Templates (`vmlet-agent --template [PATH...]`): the VM is booted once per image to be saved as a
  * snapshot, and each container of that image is a restore of it. The agent then builds the
  * container's root first, reads the image's files at PATH... (its default command, its shell) into
@@ -111,6 +117,7 @@ enum {
 	VMLET_AGENT_PORT_EXEC = 1029,
 	VMLET_AGENT_PORT_WAKE = 1030,  /* a template's agent listens here (guest port) */
 	VMLET_AGENT_PORT_READY = 1031, /* a template's agent says "save me now" (host port) */
+	VMLET_AGENT_PORT_HOSTS = 1032, /* a container's /etc/hosts anew (guest port) */
 	VMLET_AGENT_GUEST_CID = 3,
 	VMLET_AGENT_MAX_SPEC = 1 << 20,
 };

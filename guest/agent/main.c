@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		failed = "take the host's clock and randomness";
 	if (!failed && !template)
 		failed = build_root();
-	int forward = -1, exec = -1;
+	int forward = -1, exec = -1, hosts = -1;
 	if (!failed && spec.pids_max)
 		cgroup_procs = make_cgroup(spec.pids_max, &failed);
 	if (!failed && !write_etc_files(&spec))
@@ -91,6 +91,8 @@ int main(int argc, char **argv)
 		failed = "bring up lo and listen for published ports";
 	if (!failed && (exec = vsock_listen(VMLET_AGENT_PORT_EXEC)) < 0)
 		failed = "listen for exec";
+	if (!failed && spec.has_network && (hosts = vsock_listen(VMLET_AGENT_PORT_HOSTS)) < 0)
+		failed = "listen for /etc/hosts";
 	if (!failed && spec.hostname && sethostname(spec.hostname, strlen(spec.hostname)) < 0)
 		failed = "sethostname";
 
@@ -104,5 +106,5 @@ int main(int argc, char **argv)
 	if (!failed && (sigprocmask(SIG_BLOCK, &chld, &command_mask) < 0 || (signals = signalfd(-1, &chld, SFD_CLOEXEC)) < 0))
 		failed = "signalfd";
 	struct session session = launch(control, &spec, streams, failed, true);
-	serve(&session, forward, exec);
+	serve(&session, forward, exec, hosts);
 }

@@ -116,24 +116,44 @@ static bool replace_file(int etc, const char *name, const char *text)
 	return written;
 }
 
-bool write_etc_files(const struct spec *spec)
+/* The container's /etc, made when the image has none; -1 and errno on failure. */
+static int open_etc(void)
 {
-	if (!spec->etc_hosts && !spec->etc_resolv_conf)
-		return true;
 	/* openat2(2), RESOLVE_IN_ROOT: the image is hostile, and its /etc may be a link out of its root. */
 	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
 	int root = open(ROOT_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return false;
+		return -1;
 	int etc = (int)syscall(SYS_openat2, root, "/etc", &how, sizeof how);
 	if (etc < 0 && errno == ENOENT && mkdirat(root, "etc", 0755) == 0)
 		etc = (int)syscall(SYS_openat2, root, "/etc", &how, sizeof how);
+	int saved = errno;
+	close(root);
+	errno = saved;
+	return etc;
+}
+
+bool write_etc_files(const struct spec *spec)
+{
+	if (!spec->etc_hosts && !spec->etc_resolv_conf)
+		return true;
+	int etc = open_etc();
 	bool done = etc >= 0 && (!spec->etc_hosts || replace_file(etc, "hosts", spec->etc_hosts))
 		&& (!spec->etc_resolv_conf || replace_file(etc, "resolv.conf", spec->etc_resolv_conf));
 	int saved = errno;
 	if (etc >= 0)
 		close(etc);
-	close(root);
+	errno = saved;
+	return done;
+}
+
+bool write_etc_file(const char *name, const char *text)
+{
+	int etc = open_etc();
+	bool done = etc >= 0 && replace_file(etc, name, text);
+	int saved = errno;
+	if (etc >= 0)
+		close(etc);
 	errno = saved;
 	return done;
 }

@@ -15,3 +15,5 @@ bool network_up(const struct spec *spec);
 bool network_card_away(void);
 /* The spec's /etc/hosts and /etc/resolv.conf in the container's root; false and errno on failure. */
 bool write_etc_files(const struct spec *spec);
+/* The file `name` of the container's /etc made anew with `text`; false and errno on failure. */
+bool write_etc_file(const char *name, const char *text);

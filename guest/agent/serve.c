@@ -8,6 +8,7 @@
 #include "agent_protocol.h"
 #include "exec.h"
 #include "io.h"
+#include "network.h"
 #include "published_ports.h"
 #include "terminal.h"
 
@@ -144,15 +145,33 @@ static void accept_child(int listener, void (*serve_connection)(int))
 	close(peer);
 }
 
+/* A HOSTS connection (agent_protocol.h, "Hosts"): the container's /etc/hosts anew. */
+static _Noreturn void serve_hosts(int peer)
+{
+	static char text[VMLET_AGENT_MAX_ETC_FILE + 1];
+	unsigned char count_bytes[4];
+	bool done = false;
+	if (read_exactly(peer, count_bytes, sizeof count_bytes)) {
+		uint32_t count = (uint32_t)count_bytes[0] | (uint32_t)count_bytes[1] << 8 | (uint32_t)count_bytes[2] << 16 | (uint32_t)count_bytes[3] << 24;
+		done = count <= VMLET_AGENT_MAX_ETC_FILE && read_exactly(peer, text, count) && memchr(text, '\0', count) == NULL;
+		if (done) {
+			text[count] = '\0';
+			done = write_etc_file("hosts", text);
+		}
+	}
+	close(peer);
+	_exit(done ? 0 : 1);
+}
+
 /*
  * Serves a started command until it exits: the host's signals, the terminal's output, and for the
  * container's command the published ports' and the execs' connections.
  */
-_Noreturn void serve(struct session *session, int forward, int exec)
+_Noreturn void serve(struct session *session, int forward, int exec, int hosts)
 {
-	struct pollfd fds[6] = {
+	struct pollfd fds[7] = {
 		{ session->control, POLLIN, 0 }, { signals, POLLIN, 0 }, { -1, POLLIN, 0 },
-		{ forward, POLLIN, 0 }, { exec, POLLIN, 0 }, { -1, POLLOUT, 0 },
+		{ forward, POLLIN, 0 }, { exec, POLLIN, 0 }, { -1, POLLOUT, 0 }, { hosts, POLLIN, 0 },
 	};
 	for (;;) {
 		/*
@@ -162,7 +181,7 @@ _Noreturn void serve(struct session *session, int forward, int exec)
 		bool pending = terminal_output_pending();
 		fds[2].fd = session->terminal_open && !pending ? session->master : -1;
 		fds[5].fd = pending ? session->output : -1;
-		if (poll(fds, 6, -1) < 0) {
+		if (poll(fds, 7, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			say(STDERR_FILENO, "vmlet-agent: poll: ", strerrordesc_np(errno));
@@ -181,5 +200,7 @@ _Noreturn void serve(struct session *session, int forward, int exec)
 			accept_child(forward, relay_port);
 		if (fds[4].revents)
 			accept_child(exec, serve_exec);
+		if (fds[6].revents)
+			accept_child(hosts, serve_hosts);
 	}
 }
