@@ -9,7 +9,7 @@
     bridge, running the same sink.
   * Throughput: the sender's wall time to push MIB MiB and close, as MiB/s: from the host to each
     sink (by address over the bridge, and through -p), and from a container of the same isolation
-    on the network (timed inside it by the sender's dd). Round trip: busybox ping's average over
+    on the network (`vmlet exec` in it, timed from the host less an `exec true`). Round trip: busybox ping's average over
     10 pings, from the host and from that container. Medians over RUNS rounds, interleaved.
 """
 import argparse
@@ -59,15 +59,6 @@ def ping_average_ms(output):
     return float(found.group(1))
 
 
-def seconds_of_dd(output):
-    """busybox dd's "8388608 bytes (8.0MB) copied, 0.101316 seconds, 79.0MB/s": the sender's dd,
-    which finishes as its pipe into nc takes the last 64 KiB."""
-    found = re.search(r"copied, ([\d.]+) seconds", output)
-    if not found:
-        sys.exit(f"no dd timing in: {output}")
-    return float(found.group(1))
-
-
 def main():
     parser = argparse.ArgumentParser()
     bench_arguments(parser)
@@ -89,6 +80,8 @@ def main():
             subprocess.run(vmlet + ["run", "-d", "--name", f"sink-{isolation}", "--isolation", isolation, "--network", "bench",
                                     "--ip", ADDRESSES[isolation], "-p", f"127.0.0.1:{PUBLISHED[isolation]}:5001", "bench:1", "sh", "-c", SINK],
                            check=True, capture_output=True, timeout=args.timeout)
+            subprocess.run(vmlet + ["run", "-d", "--name", f"client-{isolation}", "--isolation", isolation, "--network", "bench",
+                                    "bench:1", "sleep", "100000"], check=True, capture_output=True, timeout=args.timeout)
         # The reference: QEMU with its card on a tap of the same bridge.
         subprocess.run(["ip", "tuntap", "add", "qtap0", "mode", "tap"], check=True)
         subprocess.run(["ip", "link", "set", "qtap0", "master", bridge, "up"], check=True)
@@ -122,13 +115,19 @@ def main():
             for isolation, port in PUBLISHED.items():
                 record(f"host->{isolation} -p MiB/s", send_from_host("127.0.0.1", port, args.mib, args.timeout))
             for isolation in PUBLISHED:
-                client = run(vmlet + ["run", "--rm", "--isolation", isolation, "--network", "bench", "bench:1", "sh", "-c",
-                                      f"(dd if=/dev/zero bs=65536 count={args.mib * 16} | nc {ADDRESSES[isolation]} 5001) 2>&1; "
-                                      f"ping -q -c 10 -i 0.2 {ADDRESSES[isolation]}"], args.timeout)
-                if client.returncode != 0:
-                    sys.exit(f"the {isolation} client failed: {client.stderr.strip()}")
-                record(f"{isolation}->{isolation} MiB/s", args.mib / seconds_of_dd(client.stdout))
-                record(f"{isolation}->{isolation} rtt ms", ping_average_ms(client.stdout))
+                # Timed from the host around `vmlet exec`, less an `exec true` of the same round.
+                client = vmlet + ["exec", f"client-{isolation}"]
+                start = time.monotonic()
+                run(client + ["true"], args.timeout)
+                overhead = time.monotonic() - start
+                start = time.monotonic()
+                sent = run(client + ["sh", "-c", f"dd if=/dev/zero bs=65536 count={args.mib * 16} 2>/dev/null | nc {ADDRESSES[isolation]} 5001"], args.timeout)
+                elapsed = time.monotonic() - start - overhead
+                if sent.returncode != 0:
+                    sys.exit(f"the {isolation} client failed: {sent.stderr.strip()}")
+                record(f"{isolation}->{isolation} MiB/s", args.mib / elapsed)
+                pinged = run(client + ["ping", "-q", "-c", "10", "-i", "0.2", ADDRESSES[isolation]], args.timeout)
+                record(f"{isolation}->{isolation} rtt ms", ping_average_ms(pinged.stdout))
 
         medians = {name: statistics.median(values) for name, values in figures.items()}
         print(f"\nmedians over {args.runs} rounds, {args.mib} MiB per transfer:")
@@ -146,7 +145,7 @@ def main():
             qemu.kill()
             qemu.wait()
         for isolation in PUBLISHED:
-            subprocess.run(vmlet + ["rm", "-f", f"sink-{isolation}"], capture_output=True)
+            subprocess.run(vmlet + ["rm", "-f", f"sink-{isolation}", f"client-{isolation}"], capture_output=True)
         subprocess.run(["ip", "link", "del", "qtap0"], capture_output=True)
         subprocess.run(vmlet + ["network", "rm", "bench"], capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
