@@ -139,11 +139,11 @@ def main():
             print(f"  {name:<28} {value:10.3f}")
         print("ratios:")
         for direction in ("MiB/s", "rtt ms"):
-            print(f"  host->vm / host->qemu {direction}: {medians[f'host->vm {direction}'] / medians[f'host->qemu {direction}']:.2f}x")
-            print(f"  host->vm / host->process {direction}: {medians[f'host->vm {direction}'] / medians[f'host->process {direction}']:.2f}x")
-            print(f"  vm->vm / process->process {direction}: {medians[f'vm->vm {direction}'] / medians[f'process->process {direction}']:.2f}x")
-        print(f"  host->vm: -p (vsock) / bridge MiB/s: {medians['host->vm -p MiB/s'] / medians['host->vm MiB/s']:.2f}x")
-        print(f"  host->process: -p / bridge MiB/s: {medians['host->process -p MiB/s'] / medians['host->process MiB/s']:.2f}x")
+            print(f"  host->vm / host->qemu {direction}: {medians[f'host->vm {direction}'] / medians[f'host->qemu {direction}']:.3g}x")
+            print(f"  host->vm / host->process {direction}: {medians[f'host->vm {direction}'] / medians[f'host->process {direction}']:.3g}x")
+            print(f"  vm->vm / process->process {direction}: {medians[f'vm->vm {direction}'] / medians[f'process->process {direction}']:.3g}x")
+        print(f"  host->vm: -p (vsock) / bridge MiB/s: {medians['host->vm -p MiB/s'] / medians['host->vm MiB/s']:.3g}x")
+        print(f"  host->process: -p / bridge MiB/s: {medians['host->process -p MiB/s'] / medians['host->process MiB/s']:.3g}x")
     finally:
         if qemu:
             qemu.kill()

@@ -198,8 +198,17 @@ TEST_P(RunTest, NetworksAreKeptApartAndNoneHasOnlyLoopback)
 TEST_P(RunTest, NothingOfANetworkIsLeftAfterItsContainersAndItGo)
 {
     load_network_image(s_store->root());
+    // An outside link, as the host's own: its forwarding is off, and goes back off.
+    for (const auto& step : { "ip link add outside0 type veth peer name outside1", "ip link set outside1 up", "ip link set outside0 up",
+             "ip addr add 192.0.2.2/24 dev outside0", "ip route add default via 192.0.2.1" })
+        ASSERT_EQ(run_command({ "sh", "-c", step }).exit_code, 0) << step;
+    auto forwarding = [] { return run_command({ "cat", "/proc/sys/net/ipv4/conf/outside0/forwarding" }).out; };
+    ASSERT_EQ(forwarding(), "0\n");
     auto before = links_and_tables();
     ASSERT_EQ(vmlet({ "network", "create", "left" }).exit_code, 0);
+    // NAT replies come back through it; new connections from it stay refused (table vmlet_outside).
+    EXPECT_EQ(forwarding(), "1\n");
+    EXPECT_NE(links_and_tables().find("table ip vmlet_outside"), std::string::npos) << links_and_tables();
     auto running = run({ "-d", "--name", "holder", "--network", "left", "net:1", "sleep", "600" });
     ASSERT_EQ(running.exit_code, 0) << running.err;
     EXPECT_NE(links_and_tables(), before);
@@ -224,6 +233,7 @@ TEST_P(RunTest, NothingOfANetworkIsLeftAfterItsContainersAndItGo)
     EXPECT_EQ(vmlet({ "network", "rm", "left" }).exit_code, 0);
     // The default network was made by no one here: only what this test made is checked.
     EXPECT_EQ(links_and_tables(), before);
+    EXPECT_EQ(forwarding(), "0\n");
     EXPECT_EQ(vmlet({ "network", "ls" }).out.find("left"), std::string::npos);
 }
 
