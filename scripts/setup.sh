@@ -20,6 +20,7 @@ packages=(
   busybox-static cpio                   # the guest's user space and initramfs
   qemu-system-x86                       # the reference VMM that scripts/bench/ compares against
   docker-registry skopeo curl           # tests: a registry on loopback, what pushes to it, a client for -p
+  nftables                              # tests: nft lists the firewall tables a network leaves, or not
   podman runc                           # tests: they make archives with podman save (runc: --no-install-recommends would pick crun, which refuses hybrid cgroups)
   e2fsprogs                             # mkfs.ext4 -d: each image as a disk for --isolation=vm
   chromium                              # tests: vmlet compare's HTML report rendered headless, checked from a screenshot

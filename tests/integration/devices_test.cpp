@@ -1,6 +1,7 @@
 // The virtio devices seen from a real guest on KVM: bytes on the host's image files, the guest's
 // /dev/hwrng, hvc0, TCP over a tap inside a network namespace this test makes for itself, and
 // vsock streams both ways through the AF_UNIX sockets of the hybrid vsock device.
+#include "tests/support/one_connection.h"
 #include "tests/integration/real_guest.h"
 #include "vmm/base/unix_socket.h"
 
@@ -181,53 +182,10 @@ protected:
     }
 };
 
-// A TCP listener on `address`:5000 that takes one connection, keeps what it reads and answers
-// "pong-from-host".
-class OneConnection {
-public:
-    explicit OneConnection(uint32_t address)
-    {
-        m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in socket_address {};
-        socket_address.sin_family = AF_INET;
-        socket_address.sin_port = htons(5000);
-        socket_address.sin_addr.s_addr = htonl(address);
-        int yes = 1;
-        ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-        EXPECT_EQ(::bind(m_listener, reinterpret_cast<sockaddr*>(&socket_address), sizeof(socket_address)), 0);
-        EXPECT_EQ(::listen(m_listener, 1), 0);
-        m_host = std::thread([this] {
-            int connection = ::accept(m_listener, nullptr, nullptr);
-            if (connection < 0)
-                return;
-            char buffer[256];
-            ssize_t count = ::read(connection, buffer, sizeof(buffer));
-            if (count > 0)
-                m_received.assign(buffer, size_t(count));
-            std::string reply = "pong-from-host\n";
-            (void)!::write(connection, reply.data(), reply.size());
-            ::close(connection);
-        });
-    }
-    // What the guest sent; the listener is closed.
-    std::string finish()
-    {
-        ::shutdown(m_listener, SHUT_RDWR);
-        m_host.join();
-        ::close(m_listener);
-        return m_received;
-    }
-
-private:
-    int m_listener { -1 };
-    std::thread m_host;
-    std::string m_received;
-};
-
 TEST_F(GuestNetwork, TcpExchangeWithTheHostOverATap)
 {
     ASSERT_EQ(std::system("ip tuntap add dev vmtest0 mode tap && ip addr add 10.0.2.1/24 dev vmtest0 && ip link set vmtest0 up"), 0);
-    OneConnection host(0x0a000201);
+    OneConnection host(0x0a000201, 5000);
     auto result = boot({ "--net", "tap=vmtest0,mac=02:00:00:00:00:2a", "--", "sh", "-c",
         "cat /sys/class/net/eth0/address; ip addr add 10.0.2.2/24 dev eth0 && ip link set eth0 up && echo ping-from-guest | nc 10.0.2.1 5000" });
     EXPECT_EQ(host.finish(), "ping-from-guest\n");
@@ -246,7 +204,7 @@ TEST_F(GuestNetwork, TapByDescriptorCarriesTcpAndGoesWithItsLastDescriptor)
     request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     ASSERT_EQ(::ioctl(tap, TUNSETIFF, &request), 0);
     ASSERT_EQ(std::system("ip addr add 10.0.3.1/24 dev vmtestfd0 && ip link set vmtestfd0 up"), 0);
-    OneConnection host(0x0a000301);
+    OneConnection host(0x0a000301, 5000);
     auto result = boot({ "--net", fmt::format("fd={},mac=02:00:00:00:00:2b", tap), "--", "sh", "-c",
         "cat /sys/class/net/eth0/address; ip addr add 10.0.3.2/24 dev eth0 && ip link set eth0 up && echo ping-over-fd | nc 10.0.3.1 5000" });
     EXPECT_EQ(host.finish(), "ping-over-fd\n");

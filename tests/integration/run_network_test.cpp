@@ -6,6 +6,7 @@
 
 #include "tests/support/command.h"
 #include "tests/support/oci_image_builder.h"
+#include "tests/support/one_connection.h"
 #include "tests/support/temporary_directory.h"
 
 #include <arpa/inet.h>
@@ -18,7 +19,6 @@
 
 #include <csignal>
 #include <fstream>
-#include <future>
 #include <thread>
 
 namespace vmlet::test {
@@ -42,44 +42,6 @@ void load_network_image(const std::string& root)
     ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
     loaded_into = root;
 }
-
-// A TCP server on the process's side: every connection gets `greeting`, and what it sent is kept.
-class HostListener {
-public:
-    explicit HostListener(const std::string& address)
-    {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in bound {};
-        bound.sin_family = AF_INET;
-        ::inet_pton(AF_INET, address.c_str(), &bound.sin_addr);
-        socklen_t length = sizeof bound;
-        m_ok = ::bind(m_fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound) == 0 && ::listen(m_fd, 4) == 0
-            && ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0;
-        m_port = ntohs(bound.sin_port);
-    }
-    ~HostListener() { ::close(m_fd); }
-    bool ok() const { return m_ok; }
-    int port() const { return m_port; }
-    // What the first connection within `timeout` sent until it closed.
-    std::string receive(std::chrono::seconds timeout)
-    {
-        pollfd ready { m_fd, POLLIN, 0 };
-        if (::poll(&ready, 1, int(std::chrono::milliseconds(timeout).count())) != 1)
-            return "(no connection)";
-        int connection = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
-        std::string received;
-        char buffer[256];
-        for (ssize_t count; (count = ::read(connection, buffer, sizeof buffer)) > 0;)
-            received.append(buffer, size_t(count));
-        ::close(connection);
-        return received;
-    }
-
-private:
-    int m_fd { -1 };
-    int m_port { 0 };
-    bool m_ok { false };
-};
 
 // The links and firewall tables of the test's network namespace, for "nothing is left".
 std::string links_and_tables()
@@ -166,13 +128,10 @@ TEST_P(RunTest, ContainersOnOneNetworkReachEachOtherByNameOverTcpAndUdp)
     auto forgotten = vmlet({ "exec", "server", "grep", "-c", "late", "/etc/hosts" });
     EXPECT_EQ(forgotten.out, "0\n") << forgotten.err;
     // The host's side of the bridge is the containers' gateway.
-    HostListener host("10.123.0.1");
-    ASSERT_TRUE(host.ok());
-    auto sent = std::async(std::launch::async, [&] {
-        return run({ "--rm", "--network", "shared", "net:1", "sh", "-c", fmt::format("echo from the container | nc 10.123.0.1 {}", host.port()) });
-    });
-    EXPECT_EQ(host.receive(std::chrono::seconds(GetParam() == "vm" ? 120 : 30)), "from the container\n");
-    EXPECT_EQ(sent.get().exit_code, 0);
+    OneConnection host(0x0a7b0001, 7100); // 10.123.0.1
+    auto sent = run({ "--rm", "--network", "shared", "net:1", "sh", "-c", "echo from the container | nc 10.123.0.1 7100" });
+    EXPECT_EQ(host.finish(), "from the container\n");
+    EXPECT_EQ(sent.exit_code, 0) << sent.err;
 }
 
 TEST_P(RunTest, NetworksAreKeptApartAndNoneHasOnlyLoopback)

@@ -2,6 +2,7 @@
 // restored from a template. The test process moves itself into a network namespace of its own
 // (ctest runs each test in its own process), where it makes the bridge, so the taps, addresses and
 // traffic exist only there and vanish with it. Needs KVM and root; labelled "kvm".
+#include "tests/support/one_connection.h"
 #include "containers/runtime/vm/vm_sandbox.h"
 #include "containers/runtime/vm/vm_template.h"
 #include "tests/integration/vmlet_process.h"
@@ -31,43 +32,6 @@ constexpr uint16_t kPort = 5000;
 constexpr const char* kReport = "cat /sys/class/net/eth0/address /sys/class/net/eth0/operstate /sys/class/net/eth0/mtu; "
                                 "ip -4 addr show eth0 | grep -o 'inet [0-9./]*'; ip route | grep default; "
                                 "echo ---; cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; ";
-
-// A TCP listener on the bridge's address that takes one connection, keeps what it reads and
-// answers.
-class HostListener {
-public:
-    HostListener()
-    {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address { .sin_family = AF_INET, .sin_port = htons(kPort), .sin_addr = { htonl(kGateway) }, .sin_zero = {} };
-        EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-        EXPECT_EQ(::listen(m_fd, 1), 0);
-        m_thread = std::thread([this] {
-            int connection = ::accept(m_fd, nullptr, nullptr);
-            if (connection < 0)
-                return;
-            char buffer[256];
-            ssize_t count = ::read(connection, buffer, sizeof(buffer));
-            if (count > 0)
-                m_received.assign(buffer, size_t(count));
-            (void)!::write(connection, "pong-from-bridge\n", 17);
-            ::close(connection);
-        });
-    }
-    // What the guest sent; the listener is closed.
-    std::string finish()
-    {
-        ::shutdown(m_fd, SHUT_RDWR);
-        m_thread.join();
-        ::close(m_fd);
-        return m_received;
-    }
-
-private:
-    int m_fd { -1 };
-    std::thread m_thread;
-    std::string m_received;
-};
 
 class VmNetwork : public ::testing::Test {
 protected:
@@ -153,7 +117,7 @@ protected:
 
 TEST_F(VmNetwork, ColdBootedContainerIsOnTheBridge)
 {
-    HostListener listener;
+    OneConnection listener(kGateway, kPort, "pong-from-bridge\n");
     auto [status, out] = run(spec_with(attachment(), std::string(kReport) + "echo ping-from-guest | nc 10.77.0.1 5000"), std::nullopt);
     EXPECT_EQ(listener.finish(), "ping-from-guest\n");
     EXPECT_EQ(status, 0) << out;
@@ -171,7 +135,7 @@ TEST_F(VmNetwork, ContainersRestoredFromATemplateHaveTheirOwnCardOrNone)
         GTEST_SKIP() << "this host cannot restore VMs: " << why_not;
     EXPECT_TRUE(no_tap_left()) << "the template's tap outlived its VM";
 
-    HostListener listener;
+    OneConnection listener(kGateway, kPort, "pong-from-bridge\n");
     auto [status, out] = run(spec_with(attachment(), std::string(kReport) + "echo ping-from-guest | nc 10.77.0.1 5000"), *made.value());
     EXPECT_EQ(listener.finish(), "ping-from-guest\n");
     EXPECT_EQ(status, 0) << out;
