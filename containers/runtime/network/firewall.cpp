@@ -13,23 +13,20 @@ namespace vmlet {
 
 namespace {
 
-struct Context {
-    struct Free {
-        void operator()(nft_ctx* context) const { nft_ctx_free(context); }
-    };
-    std::unique_ptr<nft_ctx, Free> context;
+struct FreeContext {
+    void operator()(nft_ctx* nft) const { nft_ctx_free(nft); }
 };
 
 // Runs nft commands as one transaction: all of them take effect or none.
 Result<void> run_nft(const std::string& commands)
 {
-    Context nft { std::unique_ptr<nft_ctx, Context::Free>(nft_ctx_new(NFT_CTX_DEFAULT)) };
-    if (!nft.context)
+    std::unique_ptr<nft_ctx, FreeContext> nft(nft_ctx_new(NFT_CTX_DEFAULT));
+    if (!nft)
         return make_error("cannot start libnftables");
-    nft_ctx_buffer_output(nft.context.get());
-    nft_ctx_buffer_error(nft.context.get());
-    if (nft_run_cmd_from_buffer(nft.context.get(), commands.c_str()) != 0) {
-        std::string error = nft_ctx_get_error_buffer(nft.context.get());
+    nft_ctx_buffer_output(nft.get());
+    nft_ctx_buffer_error(nft.get());
+    if (nft_run_cmd_from_buffer(nft.get(), commands.c_str()) != 0) {
+        std::string error = nft_ctx_get_error_buffer(nft.get());
         auto end = error.find('\n');
         return make_error("nftables refused vmlet's rules: {}", error.substr(0, end));
     }
