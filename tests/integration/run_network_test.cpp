@@ -25,24 +25,6 @@ namespace vmlet::test {
 
 namespace {
 
-// net:1, app:1's files and /bin/udp_peer (probes/udp_peer.c, built static), loaded on first use.
-void load_network_image(const std::string& root)
-{
-    static std::string loaded_into;
-    if (loaded_into == root)
-        return;
-    TemporaryDirectory scratch;
-    auto built = run_command({ "gcc", "-static", "-O2", "-o", scratch.file("udp_peer"), std::string(VMLET_SOURCE_DIR) + "/tests/integration/probes/udp_peer.c" });
-    ASSERT_EQ(built.exit_code, 0) << built.err;
-    std::ifstream binary(scratch.file("udp_peer"), std::ios::binary);
-    ImageSpec spec;
-    spec.extra_files = { { "/bin/udp_peer", std::string(std::istreambuf_iterator<char>(binary), {}), 0755 } };
-    write_docker_save_archive(scratch.file("net.tar"), spec, "net:1");
-    auto loaded = run_vmlet({ "--root", root, "load", "-i", scratch.file("net.tar") }, { .timeout = std::chrono::seconds(60) });
-    ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
-    loaded_into = root;
-}
-
 // The links and firewall tables of the test's network namespace, for "nothing is left".
 std::string links_and_tables()
 {
@@ -89,7 +71,7 @@ std::string ask_over_udp(int port, const std::string& message, std::chrono::seco
 
 TEST_P(RunTest, PublishedPortsCarryTcpAndUdp)
 {
-    load_network_image(s_store->root());
+    load_probe_image(s_store->root(), "udp_peer.c", "/bin/udp_peer", "net:1");
     // The test's own network namespace: these ports are free.
     auto started = run({ "-d", "--name", "both", "-p", "127.0.0.1:17000:7000", "-p", "127.0.0.1:17001:7001/udp", "net:1", "sh", "-c",
         "udp_peer echo 7001 & while true; do echo over tcp | nc -l -p 7000; done" });
@@ -105,7 +87,7 @@ TEST_P(RunTest, PublishedPortsCarryTcpAndUdp)
 
 TEST_P(RunTest, ContainersOnOneNetworkReachEachOtherByNameOverTcpAndUdp)
 {
-    load_network_image(s_store->root());
+    load_probe_image(s_store->root(), "udp_peer.c", "/bin/udp_peer", "net:1");
     ASSERT_EQ(vmlet({ "network", "create", "--subnet", "10.123.0.0/24", "shared" }).exit_code, 0);
     // The server in the isolation under test; clients in both, so that with vm a process
     // container and a VM container talk across one bridge.
@@ -136,7 +118,7 @@ TEST_P(RunTest, ContainersOnOneNetworkReachEachOtherByNameOverTcpAndUdp)
 
 TEST_P(RunTest, NetworksAreKeptApartAndNoneHasOnlyLoopback)
 {
-    load_network_image(s_store->root());
+    load_probe_image(s_store->root(), "udp_peer.c", "/bin/udp_peer", "net:1");
     ASSERT_EQ(vmlet({ "network", "create", "--subnet", "10.124.0.0/24", "a" }).exit_code, 0);
     ASSERT_EQ(vmlet({ "network", "create", "--subnet", "10.125.0.0/24", "b" }).exit_code, 0);
     auto server = run({ "-d", "--network", "a", "--ip", "10.124.0.50", "net:1", "sh", "-c", "while true; do echo hello | nc -l -p 7000; done" });
@@ -156,7 +138,7 @@ TEST_P(RunTest, NetworksAreKeptApartAndNoneHasOnlyLoopback)
 
 TEST_P(RunTest, NothingOfANetworkIsLeftAfterItsContainersAndItGo)
 {
-    load_network_image(s_store->root());
+    load_probe_image(s_store->root(), "udp_peer.c", "/bin/udp_peer", "net:1");
     // An outside link, as the host's own: its forwarding is off, and goes back off.
     for (const auto& step : { "ip link add outside0 type veth peer name outside1", "ip link set outside1 up", "ip link set outside0 up",
              "ip addr add 192.0.2.2/24 dev outside0", "ip route add default via 192.0.2.1" })

@@ -151,32 +151,13 @@ namespace vmlet::test {
 
 namespace {
 
-// probe:1, app:1's files and /bin/probe, a static build of probes/syscall_probe.c, loaded into
-// the suite's store on first use.
-void load_probe_image(const std::string& root)
-{
-    static std::string loaded_into;
-    if (loaded_into == root)
-        return;
-    TemporaryDirectory scratch;
-    auto built = run_command({ "gcc", "-static", "-O2", "-o", scratch.file("probe"), std::string(VMLET_SOURCE_DIR) + "/tests/integration/probes/syscall_probe.c" });
-    ASSERT_EQ(built.exit_code, 0) << built.err;
-    std::ifstream binary(scratch.file("probe"), std::ios::binary);
-    ImageSpec spec;
-    spec.extra_files = { { "/bin/probe", std::string(std::istreambuf_iterator<char>(binary), {}), 0755 } };
-    write_docker_save_archive(scratch.file("probe.tar"), spec, "probe:1");
-    auto loaded = run_vmlet({ "--root", root, "load", "-i", scratch.file("probe.tar") }, { .timeout = std::chrono::seconds(60) });
-    ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
-    loaded_into = root;
-}
-
 }
 
 TEST_P(RunTest, SeccompAndNoNewPrivsByDefault)
 {
     if (GetParam() != "process")
         GTEST_SKIP() << kProcessOnly;
-    load_probe_image(s_store->root());
+    load_probe_image(s_store->root(), "syscall_probe.c", "/bin/probe", "probe:1");
     const std::string status = "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\\t' ' '";
     auto confined = run({ "--rm", "app:1", "sh", "-c", status });
     EXPECT_EQ(confined.out, "NoNewPrivs: 1\nSeccomp: 2\n") << confined.err;

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 namespace vmlet::test {
@@ -64,6 +65,23 @@ ImageSpec entrypoint_image()
 }
 
 RunTest::Store* RunTest::s_store = nullptr;
+
+void load_probe_image(const std::string& root, const std::string& source, const std::string& path, const std::string& tag)
+{
+    static std::set<std::pair<std::string, std::string>> loaded;
+    if (loaded.contains({ root, tag }))
+        return;
+    TemporaryDirectory scratch;
+    auto built = run_command({ "gcc", "-static", "-O2", "-o", scratch.file("probe"), std::string(VMLET_SOURCE_DIR) + "/tests/integration/probes/" + source });
+    ASSERT_EQ(built.exit_code, 0) << built.err;
+    std::ifstream binary(scratch.file("probe"), std::ios::binary);
+    ImageSpec spec;
+    spec.extra_files = { { path, std::string(std::istreambuf_iterator<char>(binary), {}), 0755 } };
+    write_docker_save_archive(scratch.file("probe.tar"), spec, tag);
+    auto loaded_archive = run_vmlet({ "--root", root, "load", "-i", scratch.file("probe.tar") }, { .timeout = std::chrono::seconds(60) });
+    ASSERT_EQ(loaded_archive.exit_code, 0) << loaded_archive.err;
+    loaded.insert({ root, tag });
+}
 
 void RunTest::SetUpTestSuite()
 {

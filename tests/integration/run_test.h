@@ -13,6 +13,10 @@ namespace vmlet::test {
 
 // The behaviour of `vmlet run` that both isolations share, parameterised by --isolation. The
 // images are loaded once per suite into a store of its own.
+// An image TAG of app:1's files and PATH, a static build (gcc -static) of the C file SOURCE under
+// tests/integration/probes, loaded into the store at ROOT on first use there.
+void load_probe_image(const std::string& root, const std::string& source, const std::string& path, const std::string& tag);
+
 class RunTest : public ::testing::TestWithParam<std::string> {
 public:
     static void SetUpTestSuite();
