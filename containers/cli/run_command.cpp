@@ -59,8 +59,8 @@ Result<RotationLimits> log_limits_of(const RunFlags& flags)
         auto value = equals == std::string::npos ? std::string() : option.substr(equals + 1);
         if (key == "max-size") {
             limits.max_bytes = TRY_CONTEXT(parse_byte_size(value), "--log-opt max-size");
-            if (limits.max_bytes == 0)
-                return make_error("--log-opt max-size: must be more than 0");
+            if (limits.max_bytes < kMinContainerLogBytes)
+                return make_error("--log-opt max-size: must be at least {} bytes", kMinContainerLogBytes);
         } else if (key == "max-file") {
             unsigned files = 0;
             auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), files);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -42,22 +43,29 @@ std::string now_log_timestamp()
     return log_timestamp(now.tv_sec, now.tv_nsec);
 }
 
-// The entries for one chunk read from a stream: each complete line a full entry, the rest a piece.
-std::string entries_of(std::string_view chunk, std::string_view stream)
+// "2026-12-07T02:38:49.123456789Z stdout F " and the newline: what an entry adds to its content.
+constexpr size_t kEntryOverhead = kTimestampLength + 10 + 1;
+// Docker's json-file driver splits a line into 16 KiB messages; so do we, and smaller still when
+// the log's files are: an entry always fits in one (rotating_file.h splits only between lines).
+constexpr size_t kMaxEntryContent = 16 << 10;
+
+// The entries for one chunk read from a stream: each complete line a full entry (its last piece,
+// when it is longer than `max_content`), the rest pieces.
+std::string entries_of(std::string_view chunk, std::string_view stream, size_t max_content)
 {
     auto timestamp = now_log_timestamp();
     std::string entries;
     while (!chunk.empty()) {
         auto newline = chunk.find('\n');
-        bool full = newline != std::string_view::npos;
-        auto content = chunk.substr(0, full ? newline : chunk.size());
+        bool full = newline != std::string_view::npos && newline <= max_content;
+        auto content = chunk.substr(0, full ? newline : std::min(chunk.size(), max_content));
         entries += fmt::format("{} {} {} {}\n", timestamp, stream, full ? kFull : kPartial, content);
-        chunk.remove_prefix(full ? newline + 1 : chunk.size());
+        chunk.remove_prefix(full ? newline + 1 : content.size());
     }
     return entries;
 }
 
-void copy_stream(int from, int screen, RotatingFile& log, std::string_view stream)
+void copy_stream(int from, int screen, RotatingFile& log, std::string_view stream, size_t max_content)
 {
     std::array<char, 1 << 16> buffer;
     for (;;) {
@@ -68,8 +76,7 @@ void copy_stream(int from, int screen, RotatingFile& log, std::string_view strea
             return;
         std::string_view chunk(buffer.data(), static_cast<size_t>(count));
         // One append: the two streams' entries never interleave inside a line.
-        auto entries = entries_of(chunk, stream);
-        log.append(entries);
+        log.append(entries_of(chunk, stream, max_content));
         if (screen >= 0 && !write_all(screen, std::span(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size())).ok())
             return;
     }
@@ -288,6 +295,9 @@ Result<std::string> parse_log_since(std::string_view text, std::time_t now)
 
 Result<std::unique_ptr<ContainerLogWriter>> ContainerLogWriter::open(const std::string& directory, RotationLimits limits, int screen_out, int screen_err)
 {
+    if (limits.max_bytes < kMinContainerLogBytes)
+        return make_error("a container's log files need at least {} bytes each", kMinContainerLogBytes);
+    size_t max_content = std::min<uint64_t>(kMaxEntryContent, limits.max_bytes - kEntryOverhead);
     // The container's output is its owner's, and their group's to read (as Docker's json-file logs).
     std::shared_ptr<RotatingFile> shared_log = TRY(RotatingFile::open(directory + "/" + std::string(kContainerLogFile), limits, 0640));
     int out[2], err[2];
@@ -305,8 +315,8 @@ Result<std::unique_ptr<ContainerLogWriter>> ContainerLogWriter::open(const std::
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    writer->m_out_copier = std::thread([from = std::move(out_read), shared_log, screen_out] { copy_stream(from.get(), screen_out, *shared_log, kStdout); });
-    writer->m_err_copier = std::thread([from = std::move(err_read), shared_log, screen_err] { copy_stream(from.get(), screen_err, *shared_log, kStderr); });
+    writer->m_out_copier = std::thread([from = std::move(out_read), shared_log, screen_out, max_content] { copy_stream(from.get(), screen_out, *shared_log, kStdout, max_content); });
+    writer->m_err_copier = std::thread([from = std::move(err_read), shared_log, screen_err, max_content] { copy_stream(from.get(), screen_err, *shared_log, kStderr, max_content); });
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return writer;
 }

@@ -23,6 +23,8 @@ namespace vmlet {
 inline constexpr std::string_view kContainerLogFile = "container.log";
 // The most generations of it `logs` reads, and so the most --log-opt max-file may keep.
 inline constexpr unsigned kMaxLogGenerations = 20;
+// The smallest --log-opt max-size: room for an entry with a line of some length in every file.
+inline constexpr uint64_t kMinContainerLogBytes = 1024;
 
 // The writing side: the container writes to pipes, and a thread for each stream appends entries to
 // the log and, for a foreground container, copies the bytes as they are to vmlet's own stdout or

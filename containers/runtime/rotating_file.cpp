@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace vmlet {
 
 namespace {
@@ -40,14 +42,27 @@ RotatingFile::RotatingFile(std::string path, RotationLimits limits, mode_t mode,
 void RotatingFile::append(std::string_view bytes)
 {
     std::lock_guard lock(m_mutex);
-    if (m_size > 0 && m_size + bytes.size() > m_limits.max_bytes)
-        rotate();
-    if (!m_fd.valid())
-        return;
-    if (bytes.size() > m_limits.max_bytes)
-        bytes = bytes.substr(0, m_limits.max_bytes);
-    (void)write_all(m_fd.get(), std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-    m_size += bytes.size();
+    while (!bytes.empty()) {
+        uint64_t room = m_limits.max_bytes - std::min(m_size, m_limits.max_bytes);
+        auto piece = bytes.substr(0, room);
+        if (piece.size() < bytes.size()) {
+            // What fits, up to its last newline: a line is never split between two generations.
+            auto newline = piece.rfind('\n');
+            if (newline != std::string_view::npos)
+                piece = piece.substr(0, newline + 1);
+            else if (m_size > 0)
+                piece = {}; // a fresh file first
+        }
+        if (!piece.empty()) {
+            if (!m_fd.valid())
+                return;
+            (void)write_all(m_fd.get(), std::span(reinterpret_cast<const uint8_t*>(piece.data()), piece.size()));
+            m_size += piece.size();
+            bytes.remove_prefix(piece.size());
+        }
+        if (!bytes.empty())
+            rotate();
+    }
 }
 
 // PATH.<n-2> becomes PATH.<n-1> (the oldest goes), ..., PATH becomes PATH.1, and a new PATH starts.
@@ -55,8 +70,10 @@ void RotatingFile::append(std::string_view bytes)
 void RotatingFile::rotate()
 {
     if (m_limits.max_files == 1) {
-        if (::ftruncate(m_fd.get(), 0) == 0)
-            m_size = 0;
+        // A file that cannot be emptied is written no more: the limit holds before the log.
+        if (::ftruncate(m_fd.get(), 0) < 0)
+            m_fd = UniqueFd();
+        m_size = 0;
         return;
     }
     for (unsigned number = m_limits.max_files - 1; number > 0; number--)

@@ -28,9 +28,10 @@ class RotatingFile {
 public:
     static Result<std::unique_ptr<RotatingFile>> open(std::string path, RotationLimits limits, mode_t mode);
 
-    // One write(2) of `bytes`, after a rotation when they would take the file past max_bytes (a
-    // single append larger than that goes alone into a fresh file). Errors are dropped: the
-    // container's output never waits for, or fails because of, its log.
+    // Appends `bytes` whole, as one piece against other threads' appends. What would take the file
+    // past max_bytes goes on in a fresh one, split after the last newline that fits (a line longer
+    // than a whole file is cut where the file is full). Errors are dropped: the container's output
+    // never waits for, or fails because of, its log.
     void append(std::string_view bytes);
 
 private:

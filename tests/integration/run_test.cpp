@@ -747,6 +747,9 @@ TEST_P(RunTest, TheLogIsKeptToItsLimits)
     auto bad = run({ "--rm", "--log-opt", "max-file=0", "app:1" });
     EXPECT_EQ(bad.exit_code, 125);
     EXPECT_NE(bad.err.find("--log-opt max-file: '0' is not a number from 1 to"), std::string::npos) << bad.err;
+    auto tiny = run({ "--rm", "--log-opt", "max-size=100", "app:1" });
+    EXPECT_EQ(tiny.exit_code, 125);
+    EXPECT_NE(tiny.err.find("--log-opt max-size: must be at least 1024 bytes"), std::string::npos) << tiny.err;
 }
 
 }

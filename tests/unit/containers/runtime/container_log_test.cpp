@@ -1,6 +1,7 @@
 #include "containers/runtime/container_log.h"
 
 #include "tests/support/temporary_directory.h"
+#include "vmm/base/file.h"
 
 #include <gtest/gtest.h>
 
@@ -164,4 +165,46 @@ TEST(RotatingFileTest, KeepsAtMostItsGenerations)
     EXPECT_FALSE(std::filesystem::exists(path + ".3"));
     EXPECT_EQ(kept.size(), 6u * 39);
     EXPECT_TRUE(all.ends_with(kept));
+}
+
+// One append holding more than a whole file (a container that filled its pipe before the log
+// caught up) is kept as its newest whole lines, never cut short and never split between files.
+TEST(RotatingFileTest, AnAppendLargerThanAFileKeepsItsNewestLinesWhole)
+{
+    test::TemporaryDirectory directory;
+    auto path = directory.file("out.log");
+    auto file = RotatingFile::open(path, { .max_bytes = 100, .max_files = 2 }, 0640);
+    ASSERT_TRUE(file.ok());
+    std::string all;
+    for (int number = 0; number < 20; number++)
+        all += fmt::format("{:029}\n", number); // 30 bytes: three to a file
+    file.value()->append(all);
+    std::string kept;
+    for (const auto& name : rotated_generations(path, 10)) {
+        std::ifstream in(name);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_LE(text.size(), 100u) << name;
+        EXPECT_EQ(text.size() % 30, 0u) << name;
+        kept += text;
+    }
+    // The six files it took: three lines each, the last two in the newest.
+    EXPECT_EQ(kept, all.substr(all.size() - 5 * 30));
+}
+
+// A container's line longer than a log file goes into pieces that each fit in one, and what it
+// wrote last is what `logs --tail 1` shows.
+TEST_F(ContainerLog, ALineLongerThanAFileIsKeptInPiecesThatFit)
+{
+    {
+        auto writer = ContainerLogWriter::open(m_directory.path(), { .max_bytes = 4096, .max_files = 2 }, -1, -1);
+        ASSERT_TRUE(writer.ok()) << writer.error().message();
+        std::string output(100 << 10, 'x');
+        output += "\nlast\n";
+        ASSERT_TRUE(write_all(writer.value()->stdio(-1).out, std::span(reinterpret_cast<const uint8_t*>(output.data()), output.size())).ok());
+        writer.value()->release_container_side();
+    }
+    for (const auto& name : rotated_generations(m_directory.file(std::string(kContainerLogFile)), 10))
+        EXPECT_LE(std::filesystem::file_size(name), 4096u) << name;
+    EXPECT_EQ(show(m_directory.path(), { .tail = 1 }).out, "last\n");
+    EXPECT_FALSE(ContainerLogWriter::open(m_directory.path(), { .max_bytes = 100, .max_files = 2 }, -1, -1).ok());
 }
