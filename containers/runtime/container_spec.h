@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/mount_spec.h"
 #include "containers/runtime/network/network_attachment.h"
 #include "containers/runtime/rotating_file.h"
 #include "containers/runtime/security_options.h"
@@ -41,6 +42,8 @@ struct ContainerSpec {
     ResourceLimits limits;
     SecurityOptions security;
     RootfsSpec rootfs;
+    // -v, --mount, --tmpfs: over the root, in this order (a target inside an earlier one is mounted after it).
+    std::vector<MountSpec> mounts;
     // Its link to a vmlet network; nullopt: loopback only (--network none).
     std::optional<NetworkAttachment> network;
     // --network host (process isolation): no network namespace of its own.

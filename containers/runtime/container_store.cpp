@@ -92,6 +92,56 @@ Result<SecurityOptions> parse_security(const Json& record)
     return security;
 }
 
+constexpr std::pair<MountSpec::Kind, const char*> mount_kinds[] = {
+    { MountSpec::Kind::Bind, "bind" },
+    { MountSpec::Kind::Volume, "volume" },
+    { MountSpec::Kind::Tmpfs, "tmpfs" },
+};
+
+Json mounts_json(const std::vector<MountSpec>& mounts)
+{
+    auto array = Json::array();
+    for (const auto& mount : mounts) {
+        Json json { { "type", std::find_if(std::begin(mount_kinds), std::end(mount_kinds), [&](const auto& entry) { return entry.first == mount.kind; })->second },
+            { "source", mount.source }, { "host_path", mount.host_path }, { "target", mount.target }, { "read_only", mount.read_only } };
+        if (mount.tmpfs_size)
+            json["tmpfs_size"] = *mount.tmpfs_size;
+        if (mount.tmpfs_mode)
+            json["tmpfs_mode"] = *mount.tmpfs_mode;
+        array.push_back(std::move(json));
+    }
+    return array;
+}
+
+Result<std::vector<MountSpec>> parse_mounts(const Json& record)
+{
+    std::vector<MountSpec> mounts;
+    if (!record.contains("mounts"))
+        return mounts;
+    if (!record["mounts"].is_array())
+        return make_error("the container record's mounts are not a list");
+    for (const auto& json : record["mounts"]) {
+        if (!json.is_object())
+            return make_error("a mount of the container record is not an object");
+        MountSpec mount;
+        auto type = TRY(required_string(json, "type"));
+        auto known = std::find_if(std::begin(mount_kinds), std::end(mount_kinds), [&](const auto& entry) { return type == entry.second; });
+        if (known == std::end(mount_kinds))
+            return make_error("the container record has a mount of unknown type '{}'", type);
+        mount.kind = known->first;
+        mount.source = TRY(string_or_empty(json, "source"));
+        mount.host_path = TRY(string_or_empty(json, "host_path"));
+        mount.target = TRY(required_string(json, "target"));
+        mount.read_only = json.value("read_only", false);
+        if (json.contains("tmpfs_size") && json["tmpfs_size"].is_number_unsigned())
+            mount.tmpfs_size = json["tmpfs_size"].get<uint64_t>();
+        if (json.contains("tmpfs_mode") && json["tmpfs_mode"].is_number_unsigned())
+            mount.tmpfs_mode = json["tmpfs_mode"].get<uint32_t>();
+        mounts.push_back(std::move(mount));
+    }
+    return mounts;
+}
+
 Json record_json(const ContainerRecord& record)
 {
     return {
@@ -101,7 +151,7 @@ Json record_json(const ContainerRecord& record)
         { "agent_socket", record.agent_socket }, { "network", record.network },
         { "state", std::string(state_name(record.state)) }, { "monitor_pid", record.monitor_pid }, { "started", record.started },
         { "finished", record.finished }, { "exit_code", record.exit_code }, { "auto_remove", record.auto_remove },
-        { "security", security_json(record.security) },
+        { "security", security_json(record.security) }, { "mounts", mounts_json(record.mounts) },
     };
 }
 
@@ -135,6 +185,7 @@ Result<ContainerRecord> parse_record(std::string_view text)
         record.exit_code = object["exit_code"].get<int>();
     record.auto_remove = object.value("auto_remove", false);
     record.security = TRY(parse_security(object));
+    record.mounts = TRY(parse_mounts(object));
     return record;
 }
 

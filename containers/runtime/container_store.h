@@ -1,6 +1,7 @@
 #pragma once
 
 #include "containers/runtime/isolation.h"
+#include "containers/runtime/mount_spec.h"
 #include "containers/runtime/security_options.h"
 #include "vmm/base/result.h"
 
@@ -37,6 +38,7 @@ struct ContainerRecord {
     int exit_code { 0 };
     bool auto_remove { false }; // --rm
     SecurityOptions security;   // what `vmlet exec` applies too
+    std::vector<MountSpec> mounts; // -v, --mount, --tmpfs, as inspect shows them
     // Not stored: read() found it Running with its monitor gone, and shows it Exited (137); what
     // it held on the host is still there (container_reclaim.h).
     bool abandoned { false };

@@ -136,7 +136,7 @@ protected:
     {
         auto state = fmt::format("{}/containers/{}", s_image->root(), next_id());
         return { .args = std::move(args), .env = { "PATH=/bin" }, .working_dir = {}, .user = {}, .hostname = {},
-            .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state },
+            .terminal = {}, .limits = {}, .security = {}, .rootfs = { .lower_dirs = s_image->lowers(), .state_dir = state }, .mounts = {},
             .network = {}, .host_network = false, .etc_hosts = "127.0.0.1\tlocalhost\n", .etc_resolv_conf = {}, .log = {} };
     }
 

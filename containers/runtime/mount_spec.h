@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vmlet {
+
+// One filesystem given to a container beside its image (docker run -v, --mount, --tmpfs).
+struct MountSpec {
+    enum class Kind { Bind, Volume, Tmpfs };
+    Kind kind { Kind::Bind };
+    // Bind: the host path as the user gave it, made absolute; volume: the volume's name; tmpfs: empty.
+    std::string source;
+    // The host directory that holds it (bind: the source; volume: its _data directory); tmpfs: empty.
+    std::string host_path;
+    std::string target; // absolute, in the container
+    bool read_only { false };
+    // tmpfs: size= in bytes (none: half of RAM, as tmpfs(5)) and mode= (none: 1777, Docker's).
+    std::optional<uint64_t> tmpfs_size;
+    std::optional<uint32_t> tmpfs_mode;
+};
+
+}
