@@ -8,6 +8,7 @@
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
 #include "containers/cli/network_commands.h"
+#include "containers/cli/volume_commands.h"
 #include "containers/cli/template_commands.h"
 #include "containers/cli/vm_commands.h"
 #include "vmm/cli/usage_errors.h"
@@ -42,6 +43,8 @@ int run_cli(int argc, char** argv)
     for (auto& command : add_template_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_network_commands(app, global))
+        commands.push_back(std::move(command));
+    for (auto& command : add_volume_commands(app, global))
         commands.push_back(std::move(command));
     commands.push_back(add_compare_command(app, global));
     for (auto& command : add_login_commands(app))

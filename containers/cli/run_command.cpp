@@ -2,6 +2,7 @@
 
 #include "containers/cli/human_units.h"
 #include "containers/cli/image_pull_output.h"
+#include "containers/cli/mount_flags.h"
 #include "containers/cli/pull_command.h"
 #include "containers/cli/raw_terminal.h"
 #include "containers/image/image_index.h"
@@ -29,6 +30,7 @@ struct RunFlags {
     std::vector<std::string> env, env_files, publish, cap_add, cap_drop, security_opts, log_opts;
     std::string network = NetworkStore::kDefaultNetwork, ip;
     std::vector<std::string> network_aliases, dns, add_hosts;
+    std::vector<std::string> volumes, mounts, tmpfs;
     double cpus = 0;
     uint64_t pids_limit = 0;
     CLI::Option* entrypoint_option = nullptr;
@@ -151,6 +153,13 @@ Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& imag
     for (const auto& publish : flags.publish)
         config.ports.push_back(TRY_CONTEXT(PortMapping::parse(publish), "--publish"));
     config.network = TRY(network_of(flags));
+    for (const auto& volume : flags.volumes)
+        config.mounts.push_back(TRY(parse_volume_flag(volume)));
+    for (const auto& mount : flags.mounts)
+        config.mounts.push_back(TRY(parse_mount_flag(mount)));
+    for (const auto& tmpfs : flags.tmpfs)
+        config.mounts.push_back(TRY(parse_tmpfs_flag(tmpfs)));
+    TRY(normalize_mount_targets(config.mounts));
     config.auto_remove = flags.remove;
     config.use_template = !flags.no_template;
     return config;
@@ -269,6 +278,11 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global)
     command->add_option("--network-alias", flags->network_aliases, "Another name for the container on a user network")->allow_extra_args(false);
     command->add_option("--dns", flags->dns, "A DNS server for the container, in place of the host's")->allow_extra_args(false);
     command->add_option("--add-host", flags->add_hosts, "Add a line to the container's /etc/hosts: NAME:IP")->allow_extra_args(false);
+    command->add_option("-v,--volume", flags->volumes, "Mount a host directory or a volume: HOST_PATH:PATH[:ro], NAME:PATH[:ro] (made on first use) or PATH (a new volume)")
+        ->allow_extra_args(false);
+    command->add_option("--mount", flags->mounts, "Mount: type=bind|volume|tmpfs,source=...,target=...[,readonly][,tmpfs-size=SIZE][,tmpfs-mode=OCTAL]")
+        ->allow_extra_args(false);
+    command->add_option("--tmpfs", flags->tmpfs, "Mount a tmpfs: PATH[:size=SIZE,mode=OCTAL]")->allow_extra_args(false);
     command->add_option("-h,--hostname", flags->hostname, "The container's host name (default: its short id)");
     command->add_option("--pull", flags->pull, "Pull the image: missing (default) or never")->check(CLI::IsMember({ "missing", "never" }));
     command->add_option("--platform", flags->platform, "The platform to pull when the image is missing");

@@ -10,16 +10,19 @@
 #include "containers/runtime/network/network_setup.h"
 #include "containers/runtime/process/process_exec.h"
 #include "containers/runtime/sandbox_factory.h"
+#include "containers/runtime/volume/volume_store.h"
 #include "containers/runtime/vm/vm_exec.h"
 #include "vmm/base/exit_status.h"
 #include "vmm/base/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 namespace vmlet {
@@ -76,6 +79,7 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     spec.log = config.log;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = container.directory();
+    TRY(container.attach_mounts(config.mounts, spec));
     TRY(container.attach_network(config.network, spec));
     bool publishes_udp = std::ranges::any_of(config.ports, [](const PortMapping& port) { return port.protocol == PortMapping::Protocol::Udp; });
     if (publishes_udp && !spec.network)
@@ -86,6 +90,44 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     container.m_spec = std::move(spec);
     container.m_ports = config.ports;
     return container;
+}
+
+// The container's -v, --mount and --tmpfs: a bind's host path made absolute (it must exist), a
+// volume found or made. The volumes' lock is held until the record names them, so that `volume rm`
+// sees every container that uses one.
+Result<void> Container::attach_mounts(const std::vector<MountSpec>& mounts, ContainerSpec& spec)
+{
+    if (mounts.empty())
+        return {};
+    TRY(check_mount_targets(mounts));
+    auto volumes = TRY(VolumeStore::open(m_root));
+    auto lock = TRY(volumes.lock());
+    for (auto mount : mounts) {
+        switch (mount.kind) {
+        case MountSpec::Kind::Bind: {
+            std::error_code error;
+            auto absolute = std::filesystem::absolute(mount.source, error);
+            struct stat status {};
+            if (error || ::stat(absolute.c_str(), &status) < 0)
+                return make_error("bind source path does not exist: {}", mount.source);
+            if (m_record.isolation == Isolation::Vm && !S_ISDIR(status.st_mode))
+                return make_error("bind source {} is not a directory: a VM container is given directories only (over virtio-fs)", mount.source);
+            mount.source = mount.host_path = absolute.lexically_normal().string();
+            break;
+        }
+        case MountSpec::Kind::Volume: {
+            auto volume = TRY(volumes.ensure(mount.source));
+            mount.source = volume.name;
+            mount.host_path = volume.mountpoint;
+            break;
+        }
+        case MountSpec::Kind::Tmpfs:
+            break;
+        }
+        spec.mounts.push_back(std::move(mount));
+    }
+    m_record.mounts = spec.mounts;
+    return m_store.save(m_record);
 }
 
 // Where the container's network starts: none, the host's (process isolation only) or a vmlet

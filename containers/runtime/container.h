@@ -40,6 +40,8 @@ struct ContainerConfig {
     RotationLimits log;             // --log-opt max-size=SIZE, max-file=N
     std::vector<PortMapping> ports; // -p
     NetworkOptions network;
+    // -v, --mount, --tmpfs: a bind's source as given, a volume's name (empty: a new anonymous one).
+    std::vector<MountSpec> mounts;
     bool auto_remove { false };     // --rm
     bool use_template { true };     // vm isolation: restore the image's template (--no-template: boot)
 };
@@ -105,6 +107,7 @@ private:
     {
     }
     Result<void> wait_until_exited(std::chrono::milliseconds timeout);
+    Result<void> attach_mounts(const std::vector<MountSpec>& mounts, ContainerSpec& spec);
     Result<void> attach_network(const NetworkOptions& options, ContainerSpec& spec);
     std::string directory() const { return m_store.directory(m_record.id); }
 

@@ -4,6 +4,7 @@
 
 #include "vmm/base/file.h"
 #include "containers/image/json_fields.h"
+#include "containers/runtime/volume/volume_store.h"
 #include "containers/image/store.h"
 
 #include <fcntl.h>
@@ -332,6 +333,9 @@ Result<void> ContainerStore::remove(const ContainerRecord& record) const
         return make_error("cannot remove container {}: {}", record.name, error.message());
     if (::unlink((m_root + "/names/" + record.name).c_str()) < 0 && errno != ENOENT)
         return errno_error(fmt::format("cannot release the name {}", record.name));
+    // --rm takes its anonymous volumes with it, as Docker's does; named ones are kept.
+    if (record.auto_remove)
+        TRY(remove_anonymous_volumes(m_root, record.mounts));
     // Its addresses go with it (its links went with its network namespace or VM).
     auto networks = TRY(NetworkStore::open(m_root));
     auto lock = TRY(networks.lock());

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "vmm/base/result.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vmlet {
 
@@ -20,5 +23,10 @@ struct MountSpec {
     std::optional<uint64_t> tmpfs_size;
     std::optional<uint32_t> tmpfs_mode;
 };
+
+// What both isolations can mount: no target under /proc, /sys or /dev (the kernel's and the
+// runtime's own), none beneath another's (its mount point would be made before the outer mount
+// hides it). Targets are absolute and plain already (the CLI's normalize_mount_targets).
+Result<void> check_mount_targets(const std::vector<MountSpec>& mounts);
 
 }

@@ -55,6 +55,9 @@ bool run_step(const InitStep& step)
         return ::mount(source.c_str(), step.target.c_str(), nullptr, MS_BIND, nullptr) == 0
             && ::mount(nullptr, step.target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | step.flags, nullptr) == 0;
     }
+    case InitStep::Kind::Bind:
+        return ::mount(step.source.c_str(), step.target.c_str(), nullptr, MS_BIND, nullptr) == 0
+            && ::mount(nullptr, step.target.c_str(), nullptr, MS_BIND | MS_REMOUNT | step.flags, nullptr) == 0;
     case InitStep::Kind::MakeFile: {
         int fd = ::open(step.target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         return fd >= 0 && ::close(fd) == 0;

@@ -17,6 +17,7 @@ struct InitStep {
     enum class Kind {
         Mount,          // mount(source, target, fstype, flags, data)
         BindReadOnly,   // a non-recursive bind of source, then remounted read-only with `flags`
+        Bind,           // a non-recursive bind of source, then remounted with `flags` (-v: nodev, ro)
         MakeFile,       // an empty file to bind a device or a file over
         MakeDirectory,
         Symlink,        // target -> source

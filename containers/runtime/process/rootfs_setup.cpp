@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -65,6 +66,33 @@ Result<std::string> host_file(int root_fd, std::string_view path)
 {
     auto fd = TRY(make_file_in_root(root_fd, path));
     return host_path_of(fd.get());
+}
+
+// -v, --mount and --tmpfs, mounted over the root once /proc, /sys, /dev and /etc's files are in place.
+// Each mount point is made in the container's own layer, resolved in its root (rootfs_path.h);
+// Container::create has refused targets that one of these mounts would hide (check_mount_targets).
+Result<void> add_volume_steps(std::vector<InitStep>& steps, int root_fd, const std::vector<MountSpec>& mounts)
+{
+    for (const auto& mount : mounts) {
+        auto what = fmt::format("mount {} on {}", mount.kind == MountSpec::Kind::Tmpfs ? std::string("a tmpfs") : mount.host_path, mount.target);
+        if (mount.kind == MountSpec::Kind::Tmpfs) {
+            auto target = TRY(host_directory(root_fd, mount.target));
+            auto data = fmt::format("mode={:o}", mount.tmpfs_mode.value_or(01777));
+            if (mount.tmpfs_size)
+                data += fmt::format(",size={}", *mount.tmpfs_size);
+            steps.push_back(mount_step("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (mount.read_only ? MS_RDONLY : 0), data, what));
+            continue;
+        }
+        struct stat status {};
+        if (::stat(mount.host_path.c_str(), &status) < 0)
+            return errno_error(fmt::format("bind source {}", mount.host_path));
+        auto target = S_ISDIR(status.st_mode) ? TRY(host_directory(root_fd, mount.target)) : TRY(host_file(root_fd, mount.target));
+        // nodev as every mount of the container but its /dev's nodes (issue 13); ro when asked.
+        auto step = simple_step(InitStep::Kind::Bind, mount.host_path, target, what);
+        step.flags = MS_NODEV | (mount.read_only ? MS_RDONLY : 0);
+        steps.push_back(std::move(step));
+    }
+    return {};
 }
 
 }
@@ -147,6 +175,7 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
             plan.steps.push_back(mount_step(source, target, "", MS_BIND, "", what));
         }
     }
+    TRY(add_volume_steps(plan.steps, root.get(), spec.mounts));
     return plan;
 }
 
