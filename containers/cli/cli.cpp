@@ -7,6 +7,7 @@
 #include "containers/cli/login_commands.h"
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
+#include "containers/cli/lifecycle_commands.h"
 #include "containers/cli/network_commands.h"
 #include "containers/cli/volume_commands.h"
 #include "containers/cli/template_commands.h"
@@ -35,7 +36,7 @@ int run_cli(int argc, char** argv)
     app.fallthrough();
 
     add_monitor_commands(app);
-    std::vector<Command> commands { add_pull_command(app, global), add_run_command(app, global), add_vm_command(app) };
+    std::vector<Command> commands { add_pull_command(app, global), add_run_command(app, global), add_create_command(app, global), add_vm_command(app) };
     for (auto& command : add_image_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_container_commands(app, global))
@@ -43,6 +44,8 @@ int run_cli(int argc, char** argv)
     for (auto& command : add_template_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_network_commands(app, global))
+        commands.push_back(std::move(command));
+    for (auto& command : add_lifecycle_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_volume_commands(app, global))
         commands.push_back(std::move(command));

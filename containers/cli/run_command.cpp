@@ -1,10 +1,10 @@
 #include "containers/cli/run_command.h"
 
+#include "containers/cli/foreground_container.h"
 #include "containers/cli/human_units.h"
 #include "containers/cli/image_pull_output.h"
 #include "containers/cli/mount_flags.h"
 #include "containers/cli/pull_command.h"
-#include "containers/cli/raw_terminal.h"
 #include "containers/image/image_index.h"
 #include "containers/image/store.h"
 #include "containers/registry/image_puller.h"
@@ -31,6 +31,8 @@ struct RunFlags {
     std::string network = NetworkStore::kDefaultNetwork, ip;
     std::vector<std::string> network_aliases, dns, add_hosts;
     std::vector<std::string> volumes, mounts, tmpfs;
+    std::string restart = "no";
+    bool create_only = false;
     double cpus = 0;
     uint64_t pids_limit = 0;
     CLI::Option* entrypoint_option = nullptr;
@@ -140,6 +142,35 @@ Result<NetworkOptions> network_of(const RunFlags& flags)
     return options;
 }
 
+// --restart no|on-failure[:MAX_RETRIES]|always|unless-stopped (docker run's). The monitor of a
+// foreground container is the vmlet the user waits on, which ends with it: restarts need -d, as
+// they need a daemon in Docker; and --rm removes what a restart would run, as Docker says too.
+Result<RestartPolicy> restart_policy_of(const RunFlags& flags)
+{
+    RestartPolicy policy;
+    std::string_view text = flags.restart;
+    if (text == "always")
+        policy.kind = RestartPolicy::Kind::Always;
+    else if (text == "unless-stopped")
+        policy.kind = RestartPolicy::Kind::UnlessStopped;
+    else if (text.starts_with("on-failure")) {
+        policy.kind = RestartPolicy::Kind::OnFailure;
+        auto rest = text.substr(10);
+        if (!rest.empty()) {
+            auto digits = rest.substr(1);
+            auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), policy.max_retries);
+            if (rest.front() != ':' || digits.empty() || error != std::errc() || end != digits.data() + digits.size())
+                return make_error("--restart: '{}' is not on-failure[:MAX_RETRIES]", text);
+        }
+    } else if (text != "no")
+        return make_error("--restart: unknown policy '{}' (no, on-failure[:MAX_RETRIES], always, unless-stopped)", text);
+    if (policy.kind != RestartPolicy::Kind::No && flags.remove)
+        return make_error("conflicting options: --restart and --rm");
+    if (policy.kind != RestartPolicy::Kind::No && !flags.detach && !flags.create_only)
+        return make_error("--restart needs -d: a foreground container ends with the vmlet that runs it");
+    return policy;
+}
+
 Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& image, const std::vector<std::string>& command)
 {
     ContainerConfig config;
@@ -160,6 +191,7 @@ Result<ContainerConfig> config_of(const RunFlags& flags, const std::string& imag
     for (const auto& tmpfs : flags.tmpfs)
         config.mounts.push_back(TRY(parse_tmpfs_flag(tmpfs)));
     TRY(normalize_mount_targets(config.mounts));
+    config.restart = TRY(restart_policy_of(flags));
     config.auto_remove = flags.remove;
     config.use_template = !flags.no_template;
     return config;
@@ -186,48 +218,13 @@ Result<void> find_or_pull(const GlobalOptions& global, const std::string& name, 
     return {};
 }
 
-// A foreground container: its output comes to vmlet's standard streams (and its log), vmlet's input
-// goes to it with -i, and vmlet exits with its status. With -t they are a terminal the container
-// makes (in its own devpts, or the VM's), which follows vmlet's own terminal in size; with -i as
-// well vmlet's terminal goes raw and every key, ^C included, is the container's. With -t alone ^C
-// stays vmlet's SIGINT, which the monitor passes on (as docker's).
-int run_attached(Container& container, const RunFlags& flags)
-{
-    std::optional<RawTerminal> raw;
-    if (flags.tty && flags.interactive)
-        raw.emplace();
-    AttachOptions attach { .interactive = flags.interactive, .terminal_size = {} };
-    if (flags.tty)
-        attach.terminal_size = [] { return RawTerminal::size(); };
-    auto status = container.run_attached(attach);
-    raw.reset();
-    if (!status.ok())
-        return fail(status.error().message());
-    return status.value();
-}
-
-// `run -d`: vmlet waits only until the container runs and prints its id, or says why it did not
-// start, as docker run -d does.
-int run_detached(Container& container)
-{
-    auto started = container.run_detached();
-    if (!started.ok())
-        return fail(started.error().message());
-    if (auto failure = started.value().start_failure) {
-        (void)container.logs({}, -1, STDERR_FILENO);
-        return *failure;
-    }
-    fmt::print("{}\n", container.record().id);
-    return 0;
-}
-
 int run(const GlobalOptions& global, RunFlags& flags)
 {
     auto words = flags.parser->remaining();
     if (words.empty())
-        return fail("run: give an image (vmlet run [OPTIONS] IMAGE [CMD ARGS...])");
+        return fail(fmt::format("{0}: give an image (vmlet {0} [OPTIONS] IMAGE [CMD ARGS...])", flags.create_only ? "create" : "run"));
     if (words.front().starts_with("-"))
-        return fail(unknown_flag_message("run", words.front()));
+        return fail(unknown_flag_message(flags.create_only ? "create" : "run", words.front()));
     if (flags.tty && flags.interactive && !flags.detach && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
     std::vector<std::string> command(words.begin() + 1, words.end());
@@ -242,15 +239,24 @@ int run(const GlobalOptions& global, RunFlags& flags)
         return fail(container.error().message());
     for (const auto& notice : container.value().notices())
         fmt::print(stderr, "vmlet: {}\n", notice);
-    return flags.detach ? run_detached(container.value()) : run_attached(container.value(), flags);
+    if (flags.create_only) {
+        container.value().keep();
+        fmt::print("{}\n", container.value().record().id);
+        return 0;
+    }
+    if (flags.detach)
+        return run_in_background(container.value(), container.value().record().id);
+    return run_in_foreground(container.value(), flags.interactive, flags.tty);
 }
 
-}
 
-Command add_run_command(CLI::App& app, const GlobalOptions& global)
+// run and create take the same options; create keeps the container for `start`.
+Command add_container_command(CLI::App& app, const GlobalOptions& global, bool create_only)
 {
     auto flags = std::make_shared<RunFlags>();
-    auto* command = app.add_subcommand("run", "Run a command in a new container from an image");
+    flags->create_only = create_only;
+    auto* command = create_only ? app.add_subcommand("create", "Create a container from an image, to run with vmlet start")
+                                : app.add_subcommand("run", "Run a command in a new container from an image");
     flags->parser = command;
     // docker run -h is --hostname; help is --help only.
     command->set_help_flag("--help", "Print this help message and exit");
@@ -295,7 +301,20 @@ Command add_run_command(CLI::App& app, const GlobalOptions& global)
     command->add_flag("--read-only", flags->read_only, "Mount the container's root read-only");
     command->add_option("--log-opt", flags->log_opts, "max-size=SIZE (default 10m) and max-file=N (default 2): how much of the container's log is kept")
         ->allow_extra_args(false);
+    command->add_option("--restart", flags->restart, "Restart policy of a -d container: no (default), on-failure[:MAX_RETRIES], always or unless-stopped");
     return { command, [flags, &global] { return run(global, *flags); } };
+}
+
+}
+
+Command add_run_command(CLI::App& app, const GlobalOptions& global)
+{
+    return add_container_command(app, global, false);
+}
+
+Command add_create_command(CLI::App& app, const GlobalOptions& global)
+{
+    return add_container_command(app, global, true);
 }
 
 }

@@ -42,6 +42,16 @@ constexpr auto kKillTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxResolvConf = 64 * 1024;
 
 // What a detached container's monitor tells the vmlet that started it, one line on a pipe.
+// A restarted container waits this long before its first restart, twice as long before each next
+// one, up to the last (Docker: 100 ms doubling; its one-minute cap is shorter here, as nothing
+// resets the delay after a long run).
+constexpr auto kFirstRestartDelay = std::chrono::milliseconds(100);
+constexpr auto kLastRestartDelay = std::chrono::milliseconds(10'000);
+
+// Made by stop and kill in the container's directory, removed by start: its restart policy then
+// leaves it stopped.
+constexpr const char* kStoppedByUserFile = "stopped-by-user";
+
 constexpr std::string_view kReportRunning = "running", kReportFailed = "failed ", kReportError = "error ";
 
 }
@@ -63,39 +73,75 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     record.created = now_rfc3339();
     record.auto_remove = config.auto_remove;
     record.security = config.security;
+    record.config = config;
     record = TRY(containers.create(record));
     Container container(std::move(containers), std::move(record));
     container.m_reserved = true;
     container.m_root = root;
 
+    // The process as Docker resolves it once, at creation: `start` runs the same one again.
     auto spec = TRY(resolve_run_spec(image_config, config.process, container.m_record.id, host_environment));
     container.m_record.command = spec.args;
     container.m_record.env = spec.env;
     container.m_record.working_dir = spec.working_dir;
     container.m_record.user = spec.user;
     TRY(container.m_store.save(container.m_record));
+    TRY(container.attach_mounts(config.mounts));
+    TRY(container.prepare(store, image));
+    return container;
+}
+
+Result<Container> Container::open_to_start(const std::string& root, std::string_view name_or_id)
+{
+    auto container = TRY(open(root, name_or_id));
+    if (container.m_record.state == ContainerState::Running)
+        return make_error("container {} is already running", container.m_record.name);
+    if (::unlink((container.directory() + "/" + kStoppedByUserFile).c_str()) < 0 && errno != ENOENT)
+        return errno_error(fmt::format("cannot start container {}", container.m_record.name));
+    if (!container.m_record.config)
+        return make_error("container {} was made by a vmlet before `start` existed: run it anew", container.m_record.name);
+    auto store = TRY(image::Store::open(root));
+    auto lock = TRY(store.lock_shared());
+    auto image = TRY(image::ImageIndex(store).find(container.m_record.image_id));
+    TRY(container.prepare(store, image));
+    return container;
+}
+
+// What runs the container, from its record (process, mounts) and the options it was created
+// with: its spec, network and sandbox, anew for every start. The image store's lock is held.
+Result<void> Container::prepare(const image::Store& store, const image::ImageRecord& image)
+{
+    const auto& config = *m_record.config;
+    ContainerSpec spec;
+    spec.args = m_record.command;
+    spec.env = m_record.env;
+    spec.working_dir = m_record.working_dir;
+    spec.user = m_record.user;
+    spec.hostname = config.process.hostname.empty() ? m_record.id.substr(0, 12) : config.process.hostname;
+    if (config.process.tty)
+        spec.terminal = TerminalSize {}; // the caller knows its terminal's size
     spec.limits = config.limits;
     spec.security = config.security;
     spec.log = config.log;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
-    spec.rootfs.state_dir = container.directory();
-    TRY(container.attach_mounts(config.mounts, spec));
-    TRY(container.attach_network(config.network, spec));
+    spec.rootfs.state_dir = directory();
+    spec.mounts = m_record.mounts;
+    TRY(attach_network(config.network, spec));
     bool publishes_udp = std::ranges::any_of(config.ports, [](const PortMapping& port) { return port.protocol == PortMapping::Protocol::Udp; });
     if (publishes_udp && !spec.network)
         return make_error("-p .../udp needs the container on a network: not with --network {}", config.network.network);
     auto sandbox = TRY(prepare_sandbox({ .isolation = config.isolation, .publish_ports = !config.ports.empty(), .use_template = config.use_template }, store, image, spec));
-    container.m_start = std::move(sandbox.start);
-    container.m_notices = std::move(sandbox.notices);
-    container.m_spec = std::move(spec);
-    container.m_ports = config.ports;
-    return container;
+    m_start = std::move(sandbox.start);
+    m_notices = std::move(sandbox.notices);
+    m_spec = std::move(spec);
+    m_ports = config.ports;
+    return {};
 }
 
 // The container's -v, --mount and --tmpfs: a bind's host path made absolute (it must exist), a
 // volume found or made. The volumes' lock is held until the record names them, so that `volume rm`
 // sees every container that uses one.
-Result<void> Container::attach_mounts(const std::vector<MountSpec>& mounts, ContainerSpec& spec)
+Result<void> Container::attach_mounts(const std::vector<MountSpec>& mounts)
 {
     if (mounts.empty())
         return {};
@@ -124,9 +170,8 @@ Result<void> Container::attach_mounts(const std::vector<MountSpec>& mounts, Cont
         case MountSpec::Kind::Tmpfs:
             break;
         }
-        spec.mounts.push_back(std::move(mount));
+        m_record.mounts.push_back(std::move(mount));
     }
-    m_record.mounts = spec.mounts;
     return m_store.save(m_record);
 }
 
@@ -248,12 +293,21 @@ Result<DetachedStart> Container::run_detached()
                 { .ports = m_ports, .started = [&](std::optional<int> failure) {
                      log->release_container_side();
                      refresh_peer_hosts(m_root, m_store, m_record.network);
-                     say(failure ? fmt::format("{}{}\n", kReportFailed, *failure) : fmt::format("{}\n", kReportRunning));
+                     if (report_write.valid())
+                         say(failure ? fmt::format("{}{}\n", kReportFailed, *failure) : fmt::format("{}\n", kReportRunning));
                      report_write.reset();
                  }, .window_changed = {} });
         };
         auto status = run();
         refresh_peer_hosts(m_root, m_store, m_record.network);
+        for (auto delay = kFirstRestartDelay; status.ok() && restart_due(status.value()); delay = std::min(delay * 2, kLastRestartDelay)) {
+            std::this_thread::sleep_for(delay);
+            status = restart();
+            if (status.ok()) {
+                status = run();
+                refresh_peer_hosts(m_root, m_store, m_record.network);
+            }
+        }
         if (!status.ok()) {
             say(fmt::format("{}{}\n", kReportError, status.error().message()));
             (void)m_store.remove(m_record);
@@ -271,6 +325,38 @@ Result<DetachedStart> Container::run_detached()
     if (answer.starts_with(kReportFailed))
         return DetachedStart { .start_failure = std::atoi(answer.c_str() + kReportFailed.size()) };
     return make_error("{}", std::string_view(answer).substr(kReportError.size(), answer.size() - kReportError.size() - 1));
+}
+
+// Docker's restart rules (docs.docker.com/engine/containers/start-containers-automatically): a
+// container stopped by the user (stop, kill) stays stopped; on-failure restarts after a non-zero
+// status, up to max_retries times when that is set; always and unless-stopped after any exit.
+bool Container::restart_due(int status) const
+{
+    const auto& policy = m_record.config ? m_record.config->restart : RestartPolicy {};
+    if (policy.kind == RestartPolicy::Kind::No || ::access((directory() + "/" + kStoppedByUserFile).c_str(), F_OK) == 0)
+        return false;
+    if (policy.kind == RestartPolicy::Kind::OnFailure)
+        return status != 0 && (policy.max_retries == 0 || m_record.restart_count < policy.max_retries);
+    return true;
+}
+
+// The monitor's next run of its container: the record as it is now (its exit recorded), counted,
+// and everything that runs it made anew.
+Result<int> Container::restart()
+{
+    m_record = TRY(m_store.find(m_record.id));
+    m_record.restart_count++;
+    TRY(m_store.save(m_record));
+    auto store = TRY(image::Store::open(m_root));
+    auto lock = TRY(store.lock_shared());
+    auto image = TRY(image::ImageIndex(store).find(m_record.image_id));
+    TRY(prepare(store, image));
+    return 0;
+}
+
+Result<void> Container::mark_stopped_by_user() const
+{
+    return replace_file(directory() + "/" + kStoppedByUserFile, "");
 }
 
 Result<void> Container::wait_until_exited(std::chrono::milliseconds timeout)
@@ -294,6 +380,7 @@ Result<void> Container::stop(std::chrono::seconds grace)
 {
     if (m_record.state != ContainerState::Running)
         return {};
+    TRY(mark_stopped_by_user());
     TRY(signal_container(m_record, SIGTERM));
     if (wait_until_exited(grace).ok())
         return {};
@@ -303,6 +390,7 @@ Result<void> Container::stop(std::chrono::seconds grace)
 
 Result<void> Container::kill(int signal)
 {
+    TRY(mark_stopped_by_user());
     return signal_container(m_record, signal);
 }
 
@@ -341,6 +429,16 @@ Result<int> Container::exec(const ExecRequest& request)
     }
     }
     return make_error("unknown isolation");
+}
+
+Result<int> Container::wait()
+{
+    for (;;) {
+        auto now = TRY(m_store.find(m_record.id));
+        if (now.state != ContainerState::Running && !monitor_alive(now))
+            return now.abandoned ? 137 : now.exit_code;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
 }
 
 Result<void> Container::logs(const LogQuery& query, int out, int err) const

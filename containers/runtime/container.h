@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/container_config.h"
 #include "containers/runtime/container_log.h"
 #include "containers/runtime/container_monitor.h"
 #include "containers/runtime/container_spec.h"
@@ -20,31 +21,10 @@
 
 namespace vmlet {
 
-// docker run's network options.
-struct NetworkOptions {
-    std::string network { NetworkStore::kDefaultNetwork }; // --network NAME, or "none", or "host"
-    std::optional<uint32_t> ip;                 // --ip
-    std::vector<std::string> aliases;           // --network-alias
-    std::vector<std::string> dns;               // --dns
-    std::vector<HostEntry> extra_hosts;         // --add-host NAME:IP
-};
-
-// What `vmlet run` (docker create) decides about a container before it exists.
-struct ContainerConfig {
-    std::string image;              // a name or id of an image in the store
-    std::string name;               // empty: one is made up
-    Isolation isolation { Isolation::Vm };
-    RunOptions process;             // what runs, over the image's config
-    ResourceLimits limits;
-    SecurityOptions security;       // --privileged, --cap-add, --cap-drop, --security-opt, --read-only
-    RotationLimits log;             // --log-opt max-size=SIZE, max-file=N
-    std::vector<PortMapping> ports; // -p
-    NetworkOptions network;
-    // -v, --mount, --tmpfs: a bind's source as given, a volume's name (empty: a new anonymous one).
-    std::vector<MountSpec> mounts;
-    bool auto_remove { false };     // --rm
-    bool use_template { true };     // vm isolation: restore the image's template (--no-template: boot)
-};
+namespace image {
+class Store;
+struct ImageRecord;
+}
 
 // How a foreground container meets vmlet's own terminal and streams.
 struct AttachOptions {
@@ -72,6 +52,9 @@ public:
     static Result<Container> create(const std::string& root, const ContainerConfig& config);
     // An existing container, by name, id or unambiguous id prefix.
     static Result<Container> open(const std::string& root, std::string_view name_or_id);
+    // A stopped (or created) container, prepared to run again as it was created (docker start):
+    // same name, process, mounts, network and limits, and its writable layer as it was left.
+    static Result<Container> open_to_start(const std::string& root, std::string_view name_or_id);
 
     Container(Container&& other) noexcept;
     Container& operator=(Container&&) = delete;
@@ -79,6 +62,8 @@ public:
     ~Container();
 
     const ContainerRecord& record() const { return m_record; }
+    // docker create: the container stays, created, for `start` (create()'s reservation is kept).
+    void keep() { m_reserved = false; }
     // What the user should hear about how it will run (create() found no template, say).
     const std::vector<std::string>& notices() const { return m_notices; }
 
@@ -97,6 +82,8 @@ public:
     Result<void> remove(bool force);
     // docker exec: another process in the running container; its exit status.
     Result<int> exec(const ExecRequest& request);
+    // docker wait: its exit status once it has exited and its monitor will not restart it.
+    Result<int> wait();
     // docker logs.
     Result<void> logs(const LogQuery& query, int out, int err) const;
 
@@ -107,7 +94,11 @@ private:
     {
     }
     Result<void> wait_until_exited(std::chrono::milliseconds timeout);
-    Result<void> attach_mounts(const std::vector<MountSpec>& mounts, ContainerSpec& spec);
+    bool restart_due(int status) const;
+    Result<int> restart();
+    Result<void> mark_stopped_by_user() const;
+    Result<void> attach_mounts(const std::vector<MountSpec>& mounts);
+    Result<void> prepare(const image::Store& store, const image::ImageRecord& image);
     Result<void> attach_network(const NetworkOptions& options, ContainerSpec& spec);
     std::string directory() const { return m_store.directory(m_record.id); }
 

@@ -4,6 +4,7 @@
 
 #include "vmm/base/file.h"
 #include "containers/image/json_fields.h"
+#include "containers/runtime/container_config_json.h"
 #include "containers/runtime/volume/volume_store.h"
 #include "containers/image/store.h"
 
@@ -47,113 +48,20 @@ bool valid_name(std::string_view name)
     return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; });
 }
 
-constexpr std::pair<SeccompMode, const char*> seccomp_modes[] = {
-    { SeccompMode::Default, "default" }, { SeccompMode::Unconfined, "unconfined" }, { SeccompMode::Profile, "profile" }
-};
-
-Json security_json(const SecurityOptions& security)
-{
-    Json json {
-        { "privileged", security.privileged }, { "cap_add", security.cap_add }, { "cap_drop", security.cap_drop },
-        { "seccomp", std::find_if(std::begin(seccomp_modes), std::end(seccomp_modes), [&](const auto& entry) { return entry.first == security.seccomp; })->second },
-        { "seccomp_profile", security.seccomp_profile },
-        { "read_only_rootfs", security.read_only_rootfs },
-    };
-    if (security.no_new_privileges)
-        json["no_new_privileges"] = *security.no_new_privileges;
-    return json;
-}
-
-// A record without "security" is one of a vmlet before these options: Docker's defaults apply.
-Result<SecurityOptions> parse_security(const Json& record)
-{
-    SecurityOptions security;
-    auto object = TRY(object_or_null(record, "security"));
-    if (!object)
-        return security;
-    auto boolean = [&](const char* field) -> Result<bool> {
-        if (!object->contains(field))
-            return false;
-        if (!(*object)[field].is_boolean())
-            return make_error("the field {} is not a boolean", field);
-        return (*object)[field].get<bool>();
-    };
-    security.privileged = TRY(boolean("privileged"));
-    security.read_only_rootfs = TRY(boolean("read_only_rootfs"));
-    if (object->contains("no_new_privileges"))
-        security.no_new_privileges = TRY(boolean("no_new_privileges"));
-    security.cap_add = TRY(strings_or_empty(*object, "cap_add"));
-    security.cap_drop = TRY(strings_or_empty(*object, "cap_drop"));
-    auto mode = TRY(string_or_empty(*object, "seccomp"));
-    auto known = std::find_if(std::begin(seccomp_modes), std::end(seccomp_modes), [&](const auto& entry) { return mode == entry.second; });
-    if (!mode.empty() && known == std::end(seccomp_modes))
-        return make_error("unknown seccomp mode \"{}\"", mode);
-    security.seccomp = mode.empty() ? SeccompMode::Default : known->first;
-    security.seccomp_profile = TRY(string_or_empty(*object, "seccomp_profile"));
-    return security;
-}
-
-constexpr std::pair<MountSpec::Kind, const char*> mount_kinds[] = {
-    { MountSpec::Kind::Bind, "bind" },
-    { MountSpec::Kind::Volume, "volume" },
-    { MountSpec::Kind::Tmpfs, "tmpfs" },
-};
-
-Json mounts_json(const std::vector<MountSpec>& mounts)
-{
-    auto array = Json::array();
-    for (const auto& mount : mounts) {
-        Json json { { "type", std::find_if(std::begin(mount_kinds), std::end(mount_kinds), [&](const auto& entry) { return entry.first == mount.kind; })->second },
-            { "source", mount.source }, { "host_path", mount.host_path }, { "target", mount.target }, { "read_only", mount.read_only } };
-        if (mount.tmpfs_size)
-            json["tmpfs_size"] = *mount.tmpfs_size;
-        if (mount.tmpfs_mode)
-            json["tmpfs_mode"] = *mount.tmpfs_mode;
-        array.push_back(std::move(json));
-    }
-    return array;
-}
-
-Result<std::vector<MountSpec>> parse_mounts(const Json& record)
-{
-    std::vector<MountSpec> mounts;
-    if (!record.contains("mounts"))
-        return mounts;
-    if (!record["mounts"].is_array())
-        return make_error("the container record's mounts are not a list");
-    for (const auto& json : record["mounts"]) {
-        if (!json.is_object())
-            return make_error("a mount of the container record is not an object");
-        MountSpec mount;
-        auto type = TRY(required_string(json, "type"));
-        auto known = std::find_if(std::begin(mount_kinds), std::end(mount_kinds), [&](const auto& entry) { return type == entry.second; });
-        if (known == std::end(mount_kinds))
-            return make_error("the container record has a mount of unknown type '{}'", type);
-        mount.kind = known->first;
-        mount.source = TRY(string_or_empty(json, "source"));
-        mount.host_path = TRY(string_or_empty(json, "host_path"));
-        mount.target = TRY(required_string(json, "target"));
-        mount.read_only = json.value("read_only", false);
-        if (json.contains("tmpfs_size") && json["tmpfs_size"].is_number_unsigned())
-            mount.tmpfs_size = json["tmpfs_size"].get<uint64_t>();
-        if (json.contains("tmpfs_mode") && json["tmpfs_mode"].is_number_unsigned())
-            mount.tmpfs_mode = json["tmpfs_mode"].get<uint32_t>();
-        mounts.push_back(std::move(mount));
-    }
-    return mounts;
-}
-
 Json record_json(const ContainerRecord& record)
 {
-    return {
+    Json json {
         { "id", record.id }, { "name", record.name }, { "image_id", record.image_id }, { "image_name", record.image_name },
         { "isolation", std::string(isolation_name(record.isolation)) }, { "command", record.command }, { "env", record.env }, { "working_dir", record.working_dir },
         { "user", record.user }, { "created", record.created }, { "container_pid", record.container_pid }, { "cgroups", record.cgroups },
         { "agent_socket", record.agent_socket }, { "network", record.network },
         { "state", std::string(state_name(record.state)) }, { "monitor_pid", record.monitor_pid }, { "started", record.started },
         { "finished", record.finished }, { "exit_code", record.exit_code }, { "auto_remove", record.auto_remove },
-        { "security", security_json(record.security) }, { "mounts", mounts_json(record.mounts) },
+        { "security", security_json(record.security) }, { "mounts", mounts_json(record.mounts) }, { "restart_count", record.restart_count },
     };
+    if (record.config)
+        json["config"] = config_json(*record.config);
+    return json;
 }
 
 Result<ContainerRecord> parse_record(std::string_view text)
@@ -187,6 +95,10 @@ Result<ContainerRecord> parse_record(std::string_view text)
     record.auto_remove = object.value("auto_remove", false);
     record.security = TRY(parse_security(object));
     record.mounts = TRY(parse_mounts(object));
+    if (object.contains("restart_count") && object["restart_count"].is_number_unsigned())
+        record.restart_count = object["restart_count"].get<unsigned>();
+    if (auto config = TRY(object_or_null(object, "config")))
+        record.config = TRY(parse_config(*config));
     return record;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containers/runtime/container_config.h"
 #include "containers/runtime/isolation.h"
 #include "containers/runtime/mount_spec.h"
 #include "containers/runtime/security_options.h"
@@ -39,6 +40,10 @@ struct ContainerRecord {
     bool auto_remove { false }; // --rm
     SecurityOptions security;   // what `vmlet exec` applies too
     std::vector<MountSpec> mounts; // -v, --mount, --tmpfs, as inspect shows them
+    // What it was created with, for `start`, restarts and inspect; none in a record of a vmlet
+    // before issue 16.
+    std::optional<ContainerConfig> config;
+    unsigned restart_count { 0 }; // times its monitor restarted it (--restart)
     // Not stored: read() found it Running with its monitor gone, and shows it Exited (137); what
     // it held on the host is still there (container_reclaim.h).
     bool abandoned { false };

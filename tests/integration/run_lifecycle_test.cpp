@@ -1,0 +1,103 @@
+// A container's life after its first run, for each isolation: create, start (attached and in the
+// background), wait, restart, and --restart policies.
+#include "tests/integration/run_test.h"
+
+#include "tests/support/temporary_directory.h"
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace vmlet::test {
+
+namespace {
+
+std::string read_text(const std::string& path)
+{
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}
+
+// Created, then started twice: each start runs the process it was created with (command,
+// environment, working directory, volume) under its name; a process container's writable layer is
+// kept from one start to the next.
+TEST_P(RunTest, AContainerStartsAgainAsItWasCreated)
+{
+    TemporaryDirectory host;
+    auto created = vmlet({ "create", "--isolation", GetParam(), "--name", "again", "-e", "GREETING=hello", "-w", "/work", "-v", host.path() + ":/out",
+        "app:1", "sh", "-c", "echo $GREETING from $(pwd) >> /out/runs; echo layer >> /kept; wc -l < /kept; exit 3" });
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+    EXPECT_NE(vmlet({ "ps", "-a" }).out.find("Created"), std::string::npos);
+
+    auto first = vmlet({ "start", "-a", "again" }, { .timeout = std::chrono::seconds(240) });
+    EXPECT_EQ(first.exit_code, 3) << first.err;
+    EXPECT_EQ(first.out, "1\n");
+    auto second = vmlet({ "start", "again" }, { .timeout = std::chrono::seconds(240) });
+    EXPECT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_EQ(second.out, "again\n");
+    auto waited = vmlet({ "wait", "again" }, { .timeout = std::chrono::seconds(240) });
+    EXPECT_EQ(waited.out, "3\n") << waited.err;
+    EXPECT_EQ(read_text(host.file("runs")), "hello from /work\nhello from /work\n");
+    auto logs = vmlet({ "logs", "again" });
+    if (GetParam() == "process")
+        EXPECT_EQ(logs.out, "1\n2\n");
+    else // a VM container's writable layer is the VM's own memory, and does not outlive it (yet)
+        EXPECT_EQ(logs.out, "1\n1\n");
+    EXPECT_EQ(vmlet({ "rm", "again" }).exit_code, 0);
+}
+
+// on-failure:2 runs a failing container three times, then leaves it exited with its status.
+TEST_P(RunTest, OnFailureRestartsAsOftenAsItSays)
+{
+    TemporaryDirectory host;
+    auto started = run({ "-d", "--name", "flaky", "--restart", "on-failure:2", "-v", host.path() + ":/out", "app:1", "sh", "-c", "echo ran >> /out/runs; exit 4" },
+        { .timeout = std::chrono::seconds(240) });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto waited = vmlet({ "wait", "flaky" }, { .timeout = std::chrono::seconds(300) });
+    EXPECT_EQ(waited.out, "4\n") << waited.err;
+    EXPECT_EQ(read_text(host.file("runs")), "ran\nran\nran\n");
+    EXPECT_NE(vmlet({ "ps", "-a" }).out.find("Exited (4)"), std::string::npos);
+    EXPECT_EQ(vmlet({ "rm", "flaky" }).exit_code, 0);
+}
+
+// `always` restarts after any exit, but not after `vmlet stop`.
+TEST_P(RunTest, AStoppedContainerIsNotRestarted)
+{
+    TemporaryDirectory host;
+    auto started = run({ "-d", "--name", "steady", "--restart", "always", "-v", host.path() + ":/out", "app:1", "sh", "-c",
+                           "echo ran >> /out/runs; [ $(wc -l < /out/runs) -ge 2 ] && exec sleep 300; exit 0" },
+        { .timeout = std::chrono::seconds(240) });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    for (int tries = 0; tries < 600 && read_text(host.file("runs")) != "ran\nran\n"; tries++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(read_text(host.file("runs")), "ran\nran\n");
+    EXPECT_EQ(vmlet({ "stop", "-t", "1", "steady" }, { .timeout = std::chrono::seconds(120) }).exit_code, 0);
+    auto waited = vmlet({ "wait", "steady" }, { .timeout = std::chrono::seconds(60) });
+    EXPECT_EQ(waited.exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(read_text(host.file("runs")), "ran\nran\n");
+    EXPECT_EQ(vmlet({ "rm", "steady" }).exit_code, 0);
+}
+
+TEST_P(RunTest, LifecycleOptionsAreChecked)
+{
+    for (const auto& [arguments, message] : std::vector<std::pair<std::vector<std::string>, std::string>> {
+             { { "--rm", "-d", "--restart", "always" }, "conflicting options: --restart and --rm" },
+             { { "--restart", "always" }, "--restart needs -d" },
+             { { "-d", "--restart", "sometimes" }, "--restart: unknown policy 'sometimes'" },
+             { { "-d", "--restart", "on-failure:x" }, "--restart: 'on-failure:x' is not on-failure[:MAX_RETRIES]" },
+         }) {
+        auto arguments_with_image = arguments;
+        arguments_with_image.insert(arguments_with_image.end(), { "app:1", "true" });
+        auto refused = run(arguments_with_image);
+        EXPECT_EQ(refused.exit_code, 125) << message;
+        EXPECT_NE(refused.err.find(message), std::string::npos) << refused.err;
+    }
+    auto missing = vmlet({ "start", "nobody" });
+    EXPECT_EQ(missing.exit_code, 125);
+    EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "");
+}
+
+}
