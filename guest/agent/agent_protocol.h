@@ -50,8 +50,16 @@
  *                    container's root (its writable layer) before the command runs, replacing
  *                    whatever the image has there (a link included: the new file is made in its
  *                    place); /etc is made when the image lacks it.
+ *   'M' KIND ACCESS ' ' SOURCE ' ' TARGET   one of the container's mounts (-v, --mount, --tmpfs),
+ *                    at most VMLET_AGENT_MAX_MOUNTS, mounted over its root in the spec's order
+ *                    before the command runs. ACCESS is 'r' (read-only) or 'w'. KIND 's': SOURCE is
+ *                    the name (decimal digits) of an export of the virtio-fs device tagged
+ *                    VMLET_AGENT_VOLUMES_TAG (the host's directory or volume), bound on TARGET;
+ *                    KIND 't': a tmpfs, SOURCE is SIZE:MODE (bytes, 0 for tmpfs's default; octal
+ *                    mode). TARGET is absolute, below PATH_MAX, without empty, "." or ".." parts,
+ *                    not under /proc, /sys or /dev; its directory is made when the image lacks it.
  * 'i' and 'n' have empty values; 'w', 'u', 'h', 'p', 'o', 't', 'N', 'H' and 'R' appear at most
- * once, and 'N', 'H' and 'R' only in the container's spec (an exec's with them is malformed). Anything
+ * once, and 'N', 'H', 'R' and 'M' only in the container's spec (an exec's with them is malformed). Anything
  * else (an unknown tag, a value out of range, a size of 0 or above VMLET_AGENT_MAX_SPEC) is
  * malformed: the agent writes why on the VM's console and exits 125 without a word on control.
  * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs.
@@ -142,10 +150,14 @@ enum vmlet_agent_field {
 	VMLET_AGENT_FIELD_NETWORK = 'N',
 	VMLET_AGENT_FIELD_HOSTS = 'H',
 	VMLET_AGENT_FIELD_RESOLV_CONF = 'R',
+	VMLET_AGENT_FIELD_MOUNT = 'M',
 };
 
 #define VMLET_AGENT_ENTROPY_BYTES 32
 #define VMLET_AGENT_MAX_ETC_FILE (64 * 1024)
+#define VMLET_AGENT_MAX_MOUNTS 64
+/* The virtio-fs device every container VM has (templates too), whose exports are its volumes. */
+#define VMLET_AGENT_VOLUMES_TAG "vmlet-volumes"
 #define VMLET_AGENT_TEMPLATE_FLAG "--template"
 
 /* The control messages' tags, as above. */

@@ -44,6 +44,7 @@
 #include "serve.h"
 #include "spec.h"
 #include "template.h"
+#include "volumes.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
 		failed = "take the host's clock and randomness";
 	if (!failed && !template)
 		failed = build_root();
+	if (!failed)
+		failed = mount_volumes(&spec);
 	int forward = -1, exec = -1, hosts = -1;
 	if (!failed && spec.pids_max)
 		cgroup_procs = make_cgroup(spec.pids_max, &failed);

@@ -93,6 +93,61 @@ static bool parse_network(const char *value, struct spec *spec)
 	return true;
 }
 
+/* True when `path` is `parent` or beneath it. */
+static bool beneath(const char *path, const char *parent)
+{
+	size_t length = strlen(parent);
+	return strncmp(path, parent, length) == 0 && (path[length] == '\0' || path[length] == '/');
+}
+
+/* An absolute path of plain parts (no empty, "." or ".."), not the root, below PATH_MAX. */
+static bool plain_target(const char *path)
+{
+	if (path[0] != '/' || path[1] == '\0' || strlen(path) >= PATH_MAX)
+		return false;
+	for (const char *part = path + 1; *part; ) {
+		const char *end = strchrnul(part, '/');
+		size_t length = (size_t)(end - part);
+		if (length == 0 || (length == 1 && part[0] == '.') || (length == 2 && part[0] == '.' && part[1] == '.'))
+			return false;
+		part = *end ? end + 1 : end;
+		if (*end && !*part)
+			return false; /* a trailing '/' */
+	}
+	return !beneath(path, "/proc") && !beneath(path, "/sys") && !beneath(path, "/dev");
+}
+
+/* 'M' KIND ACCESS SOURCE TARGET (agent_protocol.h). */
+static bool parse_mount(char *value, struct spec_mount *mount)
+{
+	if ((value[0] != 's' && value[0] != 't') || (value[1] != 'r' && value[1] != 'w') || value[2] != ' ')
+		return false;
+	mount->tmpfs = value[0] == 't';
+	mount->read_only = value[1] == 'r';
+	char *source = value + 3, *space = strchr(source, ' ');
+	if (!space)
+		return false;
+	*space = '\0';
+	mount->target = space + 1;
+	if (!plain_target(mount->target))
+		return false;
+	if (!mount->tmpfs) {
+		unsigned long name;
+		mount->export_name = source;
+		return parse_number(source, '\0', UINT32_MAX, &name);
+	}
+	char *colon = strchr(source, ':');
+	if (!colon || !parse_number(source, ':', ULONG_MAX / 2, &mount->size))
+		return false;
+	mount->mode = 0;
+	for (const char *digit = colon + 1; *digit; ++digit) {
+		if (*digit < '0' || *digit > '7' || mount->mode > 0777)
+			return false;
+		mount->mode = mount->mode * 8 + (unsigned long)(*digit - '0');
+	}
+	return colon[1] != '\0' && mount->mode <= 07777;
+}
+
 /* The highest 'o' PORT: its stdin, PORT+2, must stay below VMADDR_PORT_ANY (vsock(7)). */
 #define MAX_STREAM_PORT 0xfffffff0UL
 
@@ -103,13 +158,17 @@ static bool parse_network(const char *value, struct spec *spec)
  */
 static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 {
-	size_t arg_count = 0, env_count = 0, group_count = 0;
+	size_t arg_count = 0, env_count = 0, group_count = 0, mount_count = 0;
 	for (char *field = data; field < data + size; field += strlen(field) + 1) {
 		arg_count += *field == VMLET_AGENT_FIELD_ARG;
 		env_count += *field == VMLET_AGENT_FIELD_ENV;
 		group_count += *field == VMLET_AGENT_FIELD_GROUP;
+		mount_count += *field == VMLET_AGENT_FIELD_MOUNT;
 	}
-	if (arg_count == 0 || group_count > NGROUPS_MAX)
+	if (arg_count == 0 || group_count > NGROUPS_MAX || mount_count > VMLET_AGENT_MAX_MOUNTS || (exec && mount_count > 0))
+		return false;
+	spec->mounts = calloc(mount_count + 1, sizeof *spec->mounts);
+	if (!spec->mounts)
 		return false;
 	spec->argv = calloc(arg_count + 1, sizeof *spec->argv);
 	spec->envp = calloc(env_count + 1, sizeof *spec->envp);
@@ -190,6 +249,10 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 			break;
 		case VMLET_AGENT_FIELD_NETWORK:
 			if (exec || spec->has_network || !parse_network(value, spec))
+				return false;
+			break;
+		case VMLET_AGENT_FIELD_MOUNT:
+			if (!parse_mount(value, &spec->mounts[spec->mount_count++]))
 				return false;
 			break;
 		case VMLET_AGENT_FIELD_HOSTS:

@@ -11,6 +11,16 @@
 #include "agent_protocol.h"
 
 /* The spec, decoded. Strings point into the received buffer, which lives as long as the agent. */
+/* One 'M' field, decoded. */
+struct spec_mount {
+	bool tmpfs;              /* 't'; else 's', an export of the volumes device */
+	bool read_only;
+	const char *export_name; /* 's': decimal digits */
+	unsigned long size;      /* 't': bytes, 0 for tmpfs's default */
+	unsigned long mode;      /* 't' */
+	const char *target;      /* absolute, plain */
+};
+
 struct spec {
 	char **argv;          /* argc entries and a NULL */
 	char **envp;          /* likewise */
@@ -37,6 +47,8 @@ struct spec {
 	unsigned mtu;
 	const char *etc_hosts;       /* 'H', or NULL */
 	const char *etc_resolv_conf; /* 'R', or NULL */
+	struct spec_mount *mounts;   /* 'M', in order */
+	size_t mount_count;
 };
 
 void read_spec(int control, bool exec, struct spec *spec);

@@ -599,6 +599,8 @@ def agent_spec():
         "network_in_exec": b"\1atrue\0o2000\0" + network,
         "clock_and_entropy": b"\0atrue\0T1796640000.000000005\0r" + b"ab" * 32 + b"\0",
         "exec": b"\1ash\0o70000\0t0:0\0",
+        "mounts": b"\0atrue\0Msw 0 /data\0Msr 1 /srv/conf\0Mtw 1048576:1777 /scratch\0",
+        "mount_in_exec": b"\1atrue\0o2000\0Msw 0 /data\0",
     }
     for name, data in seeds.items():
         write("fuzz_agent_spec", name, data)

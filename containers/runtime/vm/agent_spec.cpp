@@ -1,5 +1,7 @@
 #include "containers/runtime/vm/agent_spec.h"
 
+#include "containers/runtime/vm/volume_exports.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -72,6 +74,17 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
         field(fields, VMLET_AGENT_FIELD_HOSTS, spec.etc_hosts);
     if (!spec.etc_resolv_conf.empty())
         field(fields, VMLET_AGENT_FIELD_RESOLV_CONF, spec.etc_resolv_conf);
+    if (!options.stream_port) { // the container's spec: an exec has the container's mounts already
+        auto exports = volume_exports(spec.mounts);
+        auto share = exports.begin();
+        for (const auto& mount : spec.mounts) {
+            char access = mount.read_only ? 'r' : 'w';
+            if (mount.kind == MountSpec::Kind::Tmpfs)
+                field(fields, VMLET_AGENT_FIELD_MOUNT, fmt::format("t{} {}:{:o} {}", access, mount.tmpfs_size.value_or(0), mount.tmpfs_mode.value_or(01777), mount.target));
+            else
+                field(fields, VMLET_AGENT_FIELD_MOUNT, fmt::format("s{} {} {}", access, (share++)->name, mount.target));
+        }
+    }
     auto length = static_cast<uint32_t>(fields.size());
     std::string message;
     for (int shift = 0; shift < 32; shift += 8)

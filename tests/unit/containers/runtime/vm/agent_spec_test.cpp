@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace vmlet;
 
 namespace {
@@ -74,6 +76,23 @@ TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
             field(VMLET_AGENT_FIELD_WORKDIR, "/"), field(VMLET_AGENT_FIELD_USER, "0:0") }));
 }
 
+// Binds and volumes are the volumes device's exports in their order; tmpfs carry size and mode.
+// An exec's spec has none: the container's mounts are there already.
+TEST(AgentSpec, MountsAreTheContainersOnly)
+{
+    ContainerSpec spec;
+    spec.args = { "true" };
+    spec.mounts = { { .kind = MountSpec::Kind::Bind, .source = "/h", .host_path = "/h", .target = "/data", .read_only = false, .tmpfs_size = {}, .tmpfs_mode = {} },
+        { .kind = MountSpec::Kind::Tmpfs, .source = {}, .host_path = {}, .target = "/t", .read_only = true, .tmpfs_size = 4096, .tmpfs_mode = 0700 },
+        { .kind = MountSpec::Kind::Volume, .source = "v", .host_path = "/root/volumes/v/_data", .target = "/v", .read_only = true, .tmpfs_size = {}, .tmpfs_mode = {} } };
+    auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, {}));
+    EXPECT_EQ(std::vector<std::string>(fields.end() - 3, fields.end()),
+        (std::vector<std::string> { field(VMLET_AGENT_FIELD_MOUNT, "sw 0 /data"), field(VMLET_AGENT_FIELD_MOUNT, "tr 4096:700 /t"),
+            field(VMLET_AGENT_FIELD_MOUNT, "sr 1 /v") }));
+    auto exec = fields_of(encode_agent_spec(spec, ExecUser {}, { .stream_port = 2000 }));
+    EXPECT_TRUE(std::ranges::none_of(exec, [](const std::string& value) { return value.front() == VMLET_AGENT_FIELD_MOUNT; }));
+}
+
 // The bytes on the wire are the protocol, not the names: agent_protocol.h documents these letters,
 // and a guest agent built from another tree must still understand this host.
 TEST(AgentProtocol, TagsAreTheDocumentedLetters)
@@ -81,8 +100,8 @@ TEST(AgentProtocol, TagsAreTheDocumentedLetters)
     EXPECT_EQ(std::string({ char(VMLET_AGENT_FIELD_ARG), char(VMLET_AGENT_FIELD_ENV), char(VMLET_AGENT_FIELD_WORKDIR), char(VMLET_AGENT_FIELD_USER),
                   char(VMLET_AGENT_FIELD_GROUP), char(VMLET_AGENT_FIELD_HOSTNAME), char(VMLET_AGENT_FIELD_PIDS_MAX), char(VMLET_AGENT_FIELD_STDIN),
                   char(VMLET_AGENT_FIELD_LOOPBACK), char(VMLET_AGENT_FIELD_STREAM_PORT), char(VMLET_AGENT_FIELD_TERMINAL),
-                  char(VMLET_AGENT_FIELD_NETWORK), char(VMLET_AGENT_FIELD_HOSTS), char(VMLET_AGENT_FIELD_RESOLV_CONF) }),
-        "aewughpinotNHR");
+                  char(VMLET_AGENT_FIELD_NETWORK), char(VMLET_AGENT_FIELD_HOSTS), char(VMLET_AGENT_FIELD_RESOLV_CONF), char(VMLET_AGENT_FIELD_MOUNT) }),
+        "aewughpinotNHRM");
     EXPECT_EQ(std::string({ char(VMLET_AGENT_MSG_STARTED), char(VMLET_AGENT_MSG_FAILED), char(VMLET_AGENT_MSG_EXITED), char(VMLET_AGENT_MSG_KILL),
                   char(VMLET_AGENT_MSG_WINDOW), char(VMLET_AGENT_MSG_ACK) }),
         "SFXKWA");

@@ -1,0 +1,65 @@
+/*
+ * The container's mounts: the host's directories and volumes come over the one virtio-fs device
+ * of every container VM (virtio 1.2 §5.11), tagged VMLET_AGENT_VOLUMES_TAG, whose root holds each
+ * export by name; the agent mounts it once, outside the container's root, and binds each export on
+ * its target. The host checks every access against its own files' permissions; read-only is
+ * enforced there too, the remount here only tells the container early.
+ */
+#define _GNU_SOURCE
+#include "volumes.h"
+
+#include "agent_protocol.h"
+#include "container_root.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#define VOLUMES_DIR "/volumes" /* in the agent's own root, out of the container's reach */
+
+/* mkdir -p of `path` (absolute, plain parts: spec.c checked it) below ROOT_DIR. */
+static bool make_mount_point(const char *target, char *path, size_t size)
+{
+	if ((size_t)snprintf(path, size, "%s%s", ROOT_DIR, target) >= size)
+		return false;
+	for (char *slash = path + strlen(ROOT_DIR) + 1; (slash = strchr(slash, '/')); ++slash) {
+		*slash = '\0';
+		bool made = mkdir(path, 0755) == 0 || errno == EEXIST;
+		*slash = '/';
+		if (!made)
+			return false;
+	}
+	return mkdir(path, 0755) == 0 || errno == EEXIST;
+}
+
+const char *mount_volumes(const struct spec *spec)
+{
+	bool shares = false;
+	for (size_t i = 0; i < spec->mount_count; ++i)
+		shares |= !spec->mounts[i].tmpfs;
+	if (shares && ((mkdir(VOLUMES_DIR, 0700) < 0 && errno != EEXIST)
+			   || mount(VMLET_AGENT_VOLUMES_TAG, VOLUMES_DIR, "virtiofs", MS_NOSUID | MS_NODEV, NULL) < 0))
+		return "mount the volumes (virtio-fs " VMLET_AGENT_VOLUMES_TAG ")";
+	char target[PATH_MAX + sizeof ROOT_DIR], source[PATH_MAX], data[64];
+	for (size_t i = 0; i < spec->mount_count; ++i) {
+		const struct spec_mount *mount_spec = &spec->mounts[i];
+		if (!make_mount_point(mount_spec->target, target, sizeof target))
+			return "make a mount point";
+		unsigned long read_only = mount_spec->read_only ? MS_RDONLY : 0;
+		if (mount_spec->tmpfs) {
+			int length = mount_spec->size ? snprintf(data, sizeof data, "mode=%lo,size=%lu", mount_spec->mode, mount_spec->size)
+						      : snprintf(data, sizeof data, "mode=%lo", mount_spec->mode);
+			if (length < 0 || (size_t)length >= sizeof data || mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | read_only, data) < 0)
+				return "mount a tmpfs";
+			continue;
+		}
+		snprintf(source, sizeof source, VOLUMES_DIR "/%s", mount_spec->export_name);
+		if (mount(source, target, NULL, MS_BIND, NULL) < 0
+			|| mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | read_only, NULL) < 0)
+			return "bind a volume";
+	}
+	return NULL;
+}
