@@ -133,9 +133,9 @@ Result<JailOptions> jail_with_mounts(JailOptions jail, const Machine& machine, c
     return jail;
 }
 
-ThreadSetup install(ThreadKind kind, pid_t pid)
+ThreadSetup install(ThreadKind kind, pid_t pid, bool file_server = false)
 {
-    auto program = std::make_shared<const std::vector<sock_filter>>(thread_filter(kind, pid));
+    auto program = std::make_shared<const std::vector<sock_filter>>(thread_filter(kind, pid, file_server));
     return [program] { return install_seccomp_filter(*program); };
 }
 
@@ -165,12 +165,13 @@ Result<void> lock_down_process(const Machine& machine, const SandboxOptions& opt
     return {};
 }
 
-ThreadSandbox thread_sandbox(const SandboxOptions& options)
+ThreadSandbox thread_sandbox(const SandboxOptions& options, const Machine& machine)
 {
     if (!options.seccomp)
         return {};
     pid_t pid = ::getpid();
-    return { .vm_threads = { .vcpu = install(ThreadKind::Vcpu, pid), .device = install(ThreadKind::Device, pid) },
+    bool file_server = !machine.config().shares.empty();
+    return { .vm_threads = { .vcpu = install(ThreadKind::Vcpu, pid), .device = install(ThreadKind::Device, pid, file_server) },
         .main_thread = install(ThreadKind::Main, pid) };
 }
 
