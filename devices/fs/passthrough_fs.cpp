@@ -251,6 +251,14 @@ int PassthroughFs::symlink(uint64_t parent, std::string_view name, std::string_v
 
 int PassthroughFs::mknod(uint64_t parent, std::string_view name, uint32_t mode, uint32_t rdev, fuse_entry_out& out)
 {
+    // Regular files, FIFOs and sockets only. A device node the guest made would be a host device
+    // node: any host user the guest let at it (a guest root sets its owner and mode) could reach the
+    // host's disk through the share. The guest's own device nodes belong on its own file systems.
+    mode_t type = mode_t(mode) & S_IFMT;
+    if (type == S_IFCHR || type == S_IFBLK)
+        return EPERM;
+    if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
+        return EINVAL;
     std::string component(name);
     return make_entry(parent, name, out, [&](int directory) { return ::mknodat(directory, component.c_str(), mode_t(mode), dev_t(rdev)) < 0 ? errno : 0; });
 }

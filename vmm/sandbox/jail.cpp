@@ -14,7 +14,7 @@
 
 namespace vmlet {
 
-const int kFileServerCapabilities[7] = { CAP_SETUID, CAP_SETGID, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD };
+const int kFileServerCapabilities[6] = { CAP_SETUID, CAP_SETGID, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID };
 
 namespace {
 

@@ -27,11 +27,11 @@ struct JailOptions {
 
 // What a file server acting for every guest user needs (devices/fs/credentials.h): to take each
 // caller's IDs as its file-system IDs (CAP_SETUID, CAP_SETGID; setfsuid(2)), and, for a guest
-// root, what host root may do to files (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,
-// CAP_MKNOD), which the kernel takes from the effective set again whenever the file-system user
-// is not 0. Not CAP_DAC_READ_SEARCH: CAP_DAC_OVERRIDE already reads and searches, and it would
+// root, what host root may do to files (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID),
+// which the kernel takes from the effective set again whenever the file-system user is not 0. Not
+// CAP_MKNOD: the server makes no device nodes (devices/fs/passthrough_fs.cpp). Not CAP_DAC_READ_SEARCH: CAP_DAC_OVERRIDE already reads and searches, and it would
 // allow open_by_handle_at(2), a way out of any directory.
-extern const int kFileServerCapabilities[7];
+extern const int kFileServerCapabilities[6];
 
 // `vmlet boot --jail`, after the monitor has opened everything it needs (KVM, disks, taps, its
 // listening sockets, a snapshot's memory file) and before any thread starts (unshare(2) moves only

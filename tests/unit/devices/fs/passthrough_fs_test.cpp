@@ -393,3 +393,16 @@ TEST_F(PassthroughFsTest, RenamesLinksAndRemoves)
     EXPECT_EQ(fuse.call(FUSE_RMDIR, kRoot, FuseClient::names({ "dir" })).error, ENOTEMPTY);
     EXPECT_FALSE(stdfs::is_symlink(root / "share" / "sym"));
 }
+
+TEST_F(PassthroughFsTest, MakesFifosButNoDeviceNodes)
+{
+    auto& fuse = start_share();
+    EXPECT_EQ(fuse.call(FUSE_MKNOD, kRoot, FuseClient::args(fuse_mknod_in { S_IFIFO | 0644, 0, 0, 0 }, { "pipe" })).error, 0);
+    EXPECT_TRUE(stdfs::is_fifo(root / "share" / "pipe"));
+    EXPECT_EQ(fuse.call(FUSE_MKNOD, kRoot, FuseClient::args(fuse_mknod_in { S_IFBLK | 0666, 0x0800, 0, 0 }, { "sda" })).error, EPERM);
+    EXPECT_EQ(fuse.call(FUSE_MKNOD, kRoot, FuseClient::args(fuse_mknod_in { S_IFCHR | 0666, 0x0101, 0, 0 }, { "mem" })).error, EPERM);
+    EXPECT_FALSE(stdfs::exists(root / "share" / "sda"));
+    // A FIFO is the guest's to open in its own kernel; the server never opens it on the host.
+    auto pipe = fuse.entry(kRoot, "pipe");
+    EXPECT_EQ(fuse.open(pipe.nodeid, O_RDONLY).second, EACCES);
+}
