@@ -53,6 +53,9 @@ public:
     // checked, and on error nothing changes. after_restore runs on a live device once the whole
     // VM is restored and attached, before vCPUs run again: what the driver must hear first.
     virtual void save_state(StateWriter&) const { }
+    // Whether the device can be saved now; a one-line reason when it cannot (before anything is
+    // written, so the snapshot is refused whole).
+    virtual Result<void> check_snapshot() const { return {}; }
     virtual Result<void> restore_state(StateReader&) { return {}; }
     virtual Result<void> after_restore() { return {}; }
 

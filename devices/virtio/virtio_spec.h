@@ -12,6 +12,7 @@ enum DeviceId : uint32_t {
     kConsoleDevice = 3,
     kEntropyDevice = 4,
     kVsockDevice = 19,
+    kFsDevice = 26,
 };
 
 // §2.1 device status field.

@@ -623,6 +623,97 @@ def agent_messages():
     for name, (actions, control) in seeds.items():
         write("fuzz_agent_messages", name, bytes([actions]) + control)
 
+def virtio_fs():
+    # header: u8 (bits 0-2 log2 queue size, bit 3 read-only share); requests on queue 1 (0x1000),
+    # FORGETs on queue 0; request bytes from 0x1c00 (past queue 1's used ring), replies at
+    # 0x8000 + 0x400 * n.
+    LOOKUP, FORGET, GETATTR, SETATTR, READLINK, SYMLINK, MKDIR, UNLINK, RMDIR, RENAME = 1, 2, 3, 4, 5, 6, 9, 10, 11, 12
+    OPEN, READ, WRITE, STATFS, RELEASE, INIT, OPENDIR, READDIR, CREATE, BATCH_FORGET = 14, 15, 16, 17, 18, 26, 27, 28, 35, 42
+    READDIRPLUS, RENAME2, LSEEK, FALLOCATE, ACCESS = 44, 45, 46, 43, 34
+
+    def request(opcode, node, args=b"", unique=1, uid=0, length=None):
+        size = 40 + len(args) if length is None else length
+        return struct.pack("<IIQQIIIHH", size, opcode, unique, node, uid, uid, 1, 0, 0) + args
+
+    def name(*names):
+        return b"".join(n + b"\0" for n in names)
+
+    init = struct.pack("<IIII", 7, 36, 65536, 1 << 13 | 1 << 22) + bytes(48)
+
+    def read_in(fh, offset=0, size=512):
+        return struct.pack("<QQIIQII", fh, offset, size, 0, 0, 0, 0)
+
+    def seed(name_, requests, flags=5, forgets=()):
+        ram = Ram()
+        at = 0x1c00
+        for n, raw in enumerate(requests):
+            ram.put(at, raw)
+            ram.chain(0x1000, 2 * n, [(at, len(raw), False), (0x8000 + 0x400 * n, 0x400, True)])
+            at += (len(raw) + 15) // 16 * 16
+        ram.put(avail_addr(1), struct.pack("<HH", 0, len(requests)) + b"".join(struct.pack("<H", 2 * n) for n in range(len(requests))))
+        for n, raw in enumerate(forgets):
+            ram.put(at, raw)
+            ram.chain(0, n, [(at, len(raw), False)])
+            at += (len(raw) + 15) // 16 * 16
+        if forgets:
+            ram.avail(0, list(range(len(forgets))))
+        write("fuzz_virtio_fs", name_, bytes([flags]) + ram.data)
+
+    # Node 2 is the first node looked up; handles count from 1.
+    seed("read_a_file_and_list", [
+        request(INIT, 0, init, 1),
+        request(LOOKUP, 1, name(b"file"), 2),
+        request(OPEN, 2, struct.pack("<II", 0, 0), 3),
+        request(READ, 0, read_in(1), 4),
+        request(OPENDIR, 1, struct.pack("<II", 0, 0), 5),
+        request(READDIRPLUS, 0, read_in(2, 0, 1024), 6),
+        request(GETATTR, 2, struct.pack("<IIQ", 0, 0, 0), 7),
+        request(STATFS, 1, b"", 8),
+    ])
+    seed("create_write_rename_remove", [
+        request(INIT, 0, init, 1),
+        request(CREATE, 1, struct.pack("<IIII", 0o1101, 0o100644, 0o22, 0) + name(b"new"), 2),
+        request(WRITE, 0, struct.pack("<QQIIQII", 1, 0, 5, 0, 0, 0, 0) + b"bytes", 3),
+        request(RENAME, 1, struct.pack("<Q", 1) + name(b"new", b"renamed"), 4),
+        request(MKDIR, 1, struct.pack("<II", 0o755, 0o22) + name(b"sub"), 5),
+        request(SYMLINK, 1, name(b"link", b"/etc/passwd"), 6),
+        request(UNLINK, 1, name(b"renamed"), 7),
+        request(RMDIR, 1, name(b"sub"), 8),
+    ], flags=5)
+    seed("escapes_on_a_read_only_share", [
+        request(INIT, 0, init, 1),
+        request(LOOKUP, 1, name(b"out"), 2),
+        request(READLINK, 2, b"", 3),
+        request(LOOKUP, 2, name(b"etc"), 4),
+        request(LOOKUP, 1, name(b".."), 5),
+        request(LOOKUP, 1, name(b"dir/../.."), 6),
+        request(OPEN, 2, struct.pack("<II", 1, 0), 7),
+        request(CREATE, 1, struct.pack("<IIII", 0o101, 0o100644, 0, 0) + name(b"x"), 8),
+    ], flags=5 | 8)
+    setattr_in = struct.pack("<IIQQQQQQIIIIIIII", 1 | 8, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0o600, 0, 0, 0, 0)
+    seed("attributes_seek_and_forget", [
+        request(INIT, 0, init, 1),
+        request(LOOKUP, 1, name(b"file"), 2),
+        request(SETATTR, 2, setattr_in, 3),
+        request(ACCESS, 2, struct.pack("<II", 4, 0), 4),
+        request(OPEN, 2, struct.pack("<II", 2, 0), 5),
+        request(LSEEK, 0, struct.pack("<QQII", 1, 0, 3, 0), 6),
+        request(FALLOCATE, 0, struct.pack("<QQQII", 1, 0, 4096, 1, 0), 7),
+        request(RELEASE, 0, struct.pack("<QIIQ", 1, 0, 0, 0), 8),
+    ], forgets=[request(FORGET, 2, struct.pack("<Q", 1), 9),
+                request(BATCH_FORGET, 0, struct.pack("<II", 2, 0) + struct.pack("<QQ", 2, 1) + struct.pack("<QQ", 3, 1), 10)])
+    seed("malformed_requests", [
+        request(INIT, 0, init, 1),
+        request(GETATTR, 1, b"", 2, length=4000),
+        request(LOOKUP, 1, b"unterminated", 3),
+        request(READ, 0, read_in(99, 2 ** 63, 2 ** 32 - 1), 4),
+        request(WRITE, 0, struct.pack("<QQIIQII", 1, 0, 1 << 20, 0, 0, 0, 0) + b"x", 5),
+        request(4242, 1, b"", 6),
+        request(READDIR, 0, read_in(7, 12345), 7),
+        request(RENAME2, 1, struct.pack("<QII", 1, 4, 0) + name(b"file", b"w"), 8),
+    ])
+
+
 if __name__ == "__main__":
     descriptor_chain()
     mmio_transport()
@@ -640,5 +731,6 @@ if __name__ == "__main__":
     archive_members()
     agent_messages()
     agent_spec()
+    virtio_fs()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")

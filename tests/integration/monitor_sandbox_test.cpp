@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -204,6 +205,32 @@ TEST_F(MonitorSandbox, AJailedMonitorIsNobodyWithNoCapabilitiesAndSeesOnlyWhatIt
     EXPECT_NE(outside.exit_code, 0);
     EXPECT_NE(outside.err.find("--snapshot-dir"), std::string::npos) << outside.err;
     EXPECT_FALSE(fs::exists(m_scratch.file("outside")));
+    stop(*vm);
+}
+
+TEST_F(MonitorSandbox, AJailedMonitorWithAShareKeepsOnlyAFileServersCapabilities)
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "--jail needs root";
+    auto share = m_scratch.file("share");
+    fs::create_directory(share);
+    auto vm = boot_until_up({ "--jail", "--share", share + ":data" },
+        "mkdir -p /s && mount -t virtiofs data /s && echo shared > /s/file && echo guest-is-up; sleep 1000");
+    auto pid = monitor_pid();
+    auto status = "/proc/" + pid + "/status";
+    expect_every_thread_filtered(pid);
+    EXPECT_EQ(status_field(status, "Uid"), "65534\t65534\t65534\t65534");
+    // CAP_CHOWN 0, CAP_DAC_OVERRIDE 1, CAP_FOWNER 3, CAP_FSETID 4, CAP_SETGID 6, CAP_SETUID 7: the
+    // main thread's effective set has them (its file-system user is 65534, not 0, and nothing
+    // moved it: the kernel changes the effective set only when fsuid goes to or from 0).
+    for (const char* set : { "CapPrm", "CapEff", "CapBnd" })
+        EXPECT_EQ(status_field(status, set), "00000000000000db") << set;
+    for (const char* set : { "CapInh", "CapAmb" })
+        EXPECT_EQ(status_field(status, set), "0000000000000000") << set;
+    std::ifstream written(share + "/file");
+    std::string text;
+    std::getline(written, text);
+    EXPECT_EQ(text, "shared");
     stop(*vm);
 }
 

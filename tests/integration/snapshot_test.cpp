@@ -190,3 +190,40 @@ TEST_F(Snapshot, CorruptTruncatedAndMismatchedSnapshotsAreRefused)
 }
 
 }
+
+namespace vmlet::test {
+
+// A VM container's template is booted with an empty share and gets its volumes at restore; a
+// share the guest has mounted cannot be saved (its server's open files are this process's).
+TEST_F(Snapshot, AShareIsRefusedWhileMountedAndRestoreGivesItDirectories)
+{
+    auto early = m_scratch.file("early");
+    auto volume = m_scratch.file("volume");
+    fs::create_directories(early);
+    fs::create_directories(volume);
+    std::ofstream(volume + "/given.txt") << "given-at-restore";
+    auto log = m_scratch.file("boot.log");
+    auto vm = boot_in_background(log, { "--share", ":vols", "--share", early + ":early", "--", "sh", "-c",
+        "mkdir -p /early /vols && mount -t virtiofs early /early && echo is-mounted; sleep 8; umount /early && echo is-unmounted; "
+        "sleep 8; mount -t virtiofs vols /vols && cat /vols/given.txt; echo; exit 5" });
+    ASSERT_TRUE(wait_for_text(log, "is-mounted", kGuestTimeout)) << read_text(log);
+    auto refused = vmlet({ "vm", "snapshot", api(), snapshot() });
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("share early is mounted in the guest"), std::string::npos) << refused.err;
+    EXPECT_FALSE(fs::exists(snapshot()));
+    ASSERT_TRUE(wait_for_text(log, "is-unmounted", kGuestTimeout)) << read_text(log);
+    auto saved = vmlet({ "vm", "snapshot", api(), snapshot() });
+    ASSERT_EQ(saved.exit_code, 0) << saved.err;
+    EXPECT_EQ(vmlet({ "vm", "stop", api() }).exit_code, 0);
+    for (int i = 0; i < 100 && vm->running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+    auto unknown = vmlet({ "restore", snapshot(), "--share", volume + ":nosuch" });
+    EXPECT_EQ(unknown.exit_code, 125);
+    EXPECT_NE(unknown.err.find("the snapshot has no share tagged 'nosuch'"), std::string::npos) << unknown.err;
+    auto restored = vmlet({ "restore", snapshot(), "--share", volume + ":vols" });
+    EXPECT_EQ(restored.exit_code, 5) << restored.err << restored.out;
+    EXPECT_NE(restored.out.find("given-at-restore"), std::string::npos) << restored.out;
+}
+
+}

@@ -27,6 +27,8 @@ EXAMPLES
   vmlet boot --disk data.img --net auto -- sh     a disk (/dev/vda) and a tap vmlet makes and removes
   vmlet boot --vsock cid=3,uds=/tmp/v.sock -- vsockcat connect 5000
                                        the guest reaches a host listener at /tmp/v.sock_5000
+  vmlet boot --share /srv/data:data -- sh -c 'mount -t virtiofs data /mnt && ls /mnt'
+                                       a host directory in the guest (virtio-fs); ,ro for read-only
 
 EXIT STATUS
   The exit status of CMD inside the guest (128+N if a signal N killed it), 0 when the guest
@@ -41,8 +43,11 @@ FILES
   )" VMLET_DATADIR R"(/initramfs.cpio   the bundled initramfs: vmlet's init and busybox
 )";
 
-Result<void> parse_device_options(VmConfig& config, const std::vector<std::string>& disks, const std::vector<std::string>& nets, const std::string& vsock)
+Result<void> parse_device_options(VmConfig& config, const std::vector<std::string>& disks, const std::vector<std::string>& nets, const std::string& vsock,
+    const std::vector<std::string>& shares)
 {
+    for (const auto& share : shares)
+        TRY(add_share_option(config.shares, share));
     for (const auto& disk : disks)
         config.disks.push_back(TRY(parse_disk_option(disk)));
     for (const auto& net : nets)
@@ -58,7 +63,7 @@ struct BootOptions {
     std::string initrd_path = VMLET_DATADIR "/initramfs.cpio";
     bool no_initrd = false;
     std::string backing = "hugepages";
-    std::vector<std::string> disks, nets;
+    std::vector<std::string> disks, nets, shares;
     std::string vsock, console = "serial";
     bool print_command_line = false;
     bool exit_with_parent = false;
@@ -82,7 +87,7 @@ int run_boot_command(BootOptions& options)
     };
     config.memory_backing = backings.at(options.backing);
     config.console = options.console == "virtio" ? ConsoleKind::Virtio : ConsoleKind::Serial;
-    auto devices = parse_device_options(config, options.disks, options.nets, options.vsock);
+    auto devices = parse_device_options(config, options.disks, options.nets, options.vsock, options.shares);
     if (!devices.ok())
         return fail(devices.error().message());
     if (options.print_command_line) {
@@ -125,6 +130,10 @@ Command add_boot_command(CLI::App& app)
     boot->add_option("--net", options->nets, "A network interface over a tap device (repeatable): tap=NAME[,mac=MAC] for an existing tap, fd=N[,mac=MAC] for a tap open at inherited descriptor N, or auto[,mac=MAC] to create one for this VM")
         ->allow_extra_args(false);
     boot->add_option("--vsock", options->vsock, "A vsock device: cid=N,uds=PATH; host clients connect to PATH and send 'CONNECT PORT', guest connections to port P reach PATH_P");
+    boot->add_option("--share", options->shares,
+            "A host directory the guest mounts with 'mount -t virtiofs TAG DIR' (repeatable): HOST_DIR:TAG[,ro][,name=NAME]; several with one TAG "
+            "and a name each appear as subdirectories of one share; :TAG makes a share with no directory (restore gives it some); ro refuses writes")
+        ->allow_extra_args(false);
     boot->add_option("--console", options->console, "The guest console: serial (8250 UART, ttyS0) or virtio (virtio-console, hvc0)")
         ->check(CLI::IsMember({ "serial", "virtio" }))
         ->capture_default_str();

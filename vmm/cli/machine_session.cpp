@@ -45,7 +45,7 @@ int run_session(std::unique_ptr<Machine> machine, SessionOptions options)
     auto locked = lock_down_process(*machine, options.sandbox, api != nullptr);
     if (!locked.ok())
         return fail(locked.error().message());
-    auto threads = thread_sandbox(options.sandbox);
+    auto threads = thread_sandbox(options.sandbox, *machine);
     options.run.threads = threads.vm_threads;
     options.run.main_thread = threads.main_thread;
     auto reason = run_machine(*machine, options.run);

@@ -19,7 +19,8 @@ A snapshot is a directory that `vmlet vm snapshot SOCKET DIR` wrote (or the cont
 mapped copy-on-write from DIR/memory, so any number of VMs restored from one snapshot share the
 pages they do not write. Disks, taps and the vsock socket are opened anew: where the snapshot had
 them, unless --disk, --net or --vsock say otherwise (each --disk and --net replaces the snapshot's
-in order, as many as it had). Vsock connections open at the snapshot are reset; listening sockets
+in order, as many as it had; all --share with one TAG replace the directories of the snapshot's
+share with that tag). Vsock connections open at the snapshot are reset; listening sockets
 in the guest keep listening.
 
 EXAMPLES
@@ -36,7 +37,7 @@ EXIT STATUS
 
 struct RestoreFlags {
     std::string directory;
-    std::vector<std::string> disks, nets;
+    std::vector<std::string> disks, nets, shares;
     std::string vsock, api_socket;
     bool exit_with_parent = false;
     std::vector<std::string> cgroups;
@@ -58,6 +59,8 @@ Result<RestoreOverrides> overrides_of(const RestoreFlags& flags)
     }
     if (!flags.vsock.empty())
         overrides.vsock = TRY(parse_vsock_option(flags.vsock));
+    for (const auto& share : flags.shares)
+        TRY(add_share_option(overrides.shares, share));
     if (const char* device = std::getenv("VMLET_KVM_DEVICE"))
         overrides.kvm_device = device;
     return overrides;
@@ -92,6 +95,9 @@ Command add_restore_command(CLI::App& app)
     restore->add_option("--net", flags->nets, "A network interface in place of the snapshot's (repeatable, in order): tap=NAME, fd=N (an inherited tap) or auto")
         ->allow_extra_args(false);
     restore->add_option("--vsock", flags->vsock, "The vsock device's host side anew: cid=N,uds=PATH");
+    restore->add_option("--share", flags->shares,
+            "The directories of the snapshot's share tagged TAG, in place of its own (repeatable): HOST_DIR:TAG[,ro][,name=NAME], or :TAG for none")
+        ->allow_extra_args(false);
     restore->add_option("--api-socket", flags->api_socket, "Serve the control API on this Unix socket");
     restore->add_flag("--exit-with-parent", flags->exit_with_parent, "Stop the VM when the process that started vmlet exits");
     add_cgroup_flag(*restore, flags->cgroups);

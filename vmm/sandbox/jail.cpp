@@ -14,6 +14,8 @@
 
 namespace vmlet {
 
+const int kFileServerCapabilities[6] = { CAP_SETUID, CAP_SETGID, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID };
+
 namespace {
 
 // Where the jail's root is built before it becomes the root. Every Linux has /proc as a mount
@@ -72,23 +74,39 @@ Result<void> make_root(std::vector<JailMount> mounts, const std::string& working
     return {};
 }
 
-// The user and group, and no capabilities: the bounding set first (that needs CAP_SETPCAP), then
-// the IDs (which clear the permitted, effective and ambient sets, capabilities(7)), then every
-// set explicitly, the inheritable one with them.
-Result<void> drop_privileges(uid_t uid, gid_t gid)
+bool kept(int capability, bool file_server)
+{
+    return file_server && std::find(std::begin(kFileServerCapabilities), std::end(kFileServerCapabilities), capability) != std::end(kFileServerCapabilities);
+}
+
+// The user and group, and no capabilities but a file server's: the bounding set first (that needs
+// CAP_SETPCAP), then the IDs (which clear the permitted, effective and ambient sets,
+// capabilities(7), unless PR_SET_KEEPCAPS keeps the permitted one), then every set explicitly,
+// the inheritable one empty.
+Result<void> drop_privileges(uid_t uid, gid_t gid, bool file_server)
 {
     for (int capability = 0; ::prctl(PR_CAPBSET_READ, capability) >= 0; ++capability) {
-        if (::prctl(PR_CAPBSET_DROP, capability) < 0)
+        if (!kept(capability, file_server) && ::prctl(PR_CAPBSET_DROP, capability) < 0)
             return errno_error("--jail: cannot empty the capability bounding set");
     }
+    if (file_server && ::prctl(PR_SET_KEEPCAPS, 1) < 0)
+        return errno_error("--jail: cannot keep a file server's capabilities");
     if (::setgroups(0, nullptr) < 0 || ::setresgid(gid, gid, gid) < 0)
         return errno_error(fmt::format("--jail: cannot change to group {}", gid));
     if (::setresuid(uid, uid, uid) < 0)
         return errno_error(fmt::format("--jail: cannot change to user {}", uid));
     __user_cap_header_struct header { _LINUX_CAPABILITY_VERSION_3, 0 };
-    __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] {};
-    if (::syscall(SYS_capset, &header, none) < 0)
-        return errno_error("--jail: cannot drop every capability");
+    __user_cap_data_struct sets[_LINUX_CAPABILITY_U32S_3] {};
+    for (int capability : kFileServerCapabilities) {
+        if (!kept(capability, file_server))
+            continue;
+        sets[CAP_TO_INDEX(capability)].permitted |= CAP_TO_MASK(capability);
+        sets[CAP_TO_INDEX(capability)].effective |= CAP_TO_MASK(capability);
+    }
+    if (::syscall(SYS_capset, &header, sets) < 0)
+        return errno_error(file_server ? "--jail: cannot drop every capability but a file server's" : "--jail: cannot drop every capability");
+    if (file_server && ::prctl(PR_SET_KEEPCAPS, 0) < 0)
+        return errno_error("--jail: cannot clear PR_SET_KEEPCAPS");
     return {};
 }
 
@@ -111,7 +129,7 @@ Result<void> enter_jail(const JailOptions& options)
     TRY(make_root(options.mounts, directory.string()));
     if (::chdir(directory.c_str()) < 0)
         return errno_error(fmt::format("--jail: cannot stay in {}", directory.string()));
-    TRY(drop_privileges(options.uid, options.gid));
+    TRY(drop_privileges(options.uid, options.gid, options.file_server));
     // prctl(2): a change of user clears the parent-death signal; one set before goes on, unless
     // the parent has gone meanwhile.
     if (parent_death_signal != 0 && (::prctl(PR_SET_PDEATHSIG, parent_death_signal) < 0 || ::getppid() != parent))

@@ -1,5 +1,7 @@
 #include "vmm/sandbox/monitor_sandbox.h"
 
+#include "devices/fs/handle_table.h"
+#include "devices/fs/inode_table.h"
 #include "devices/virtio/vsock_device.h"
 #include "vmm/api/api_server.h"
 #include "vmm/base/unique_fd.h"
@@ -29,6 +31,8 @@ constexpr uint64_t kRunLoopDescriptors = 1;
 constexpr uint64_t kSnapshotDescriptors = 3;
 constexpr uint64_t kControlDescriptors = ApiServer::kMaxClients + 1;
 constexpr uint64_t kVsockDescriptors = virtio::VsockDevice::kMaxConnections + 2;
+// A share's nodes and handles, and the file its server reopens for one request (a truncation).
+constexpr uint64_t kShareDescriptors = fs::InodeTable::kMaxInodes + fs::HandleTable::kMaxHandles + 1;
 
 // One past the highest descriptor open now: a lower RLIMIT_NOFILE would not close those above
 // it, but would keep the numbers below from being reused as the limit says.
@@ -51,6 +55,8 @@ Result<uint64_t> descriptor_need(const Machine& machine, bool control_socket)
         need += kSnapshotDescriptors + kControlDescriptors;
     if (machine.config().vsock)
         need += kVsockDescriptors;
+    // A share's server holds a descriptor for each node and each open file the guest has.
+    need += machine.config().shares.size() * kShareDescriptors;
     return need;
 }
 
@@ -63,11 +69,16 @@ bool is_growing_file(int fd)
 // The largest file this process writes, if that has a bound: a writable disk (the guest writes
 // anywhere in it, never past its end), and with the control socket a snapshot's memory file (all
 // of guest RAM) and state file. None when standard output or error is a file: the guest's console
-// goes there, as much of it as the guest writes.
+// goes there, as much of it as the guest writes; nor with a writable share, whose files the guest
+// makes as large as it likes (the host file system's quota and space bound them).
 Result<std::optional<uint64_t>> file_size_need(const Machine& machine, bool control_socket)
 {
     if (is_growing_file(STDOUT_FILENO) || is_growing_file(STDERR_FILENO))
         return std::optional<uint64_t>();
+    for (const auto& share : machine.config().shares) {
+        if (std::any_of(share.exports.begin(), share.exports.end(), [](const auto& exported) { return !exported.read_only; }))
+            return std::optional<uint64_t>();
+    }
     uint64_t need = 0;
     for (const auto& disk : machine.config().disks) {
         if (disk.read_only)
@@ -124,6 +135,8 @@ Result<JailOptions> jail_with_mounts(JailOptions jail, const Machine& machine, c
 {
     if (const auto& vsock = machine.config().vsock)
         jail.mounts.push_back({ normal_directory(std::filesystem::path(vsock->socket_path).parent_path()), false });
+    // The shares' directories need no mount: their server holds them open from before the jail.
+    jail.file_server = !machine.config().shares.empty();
     if (snapshot_directory)
         jail.mounts.push_back({ normal_directory(*snapshot_directory), true });
     for (const auto& mount : jail.mounts) {
@@ -133,9 +146,9 @@ Result<JailOptions> jail_with_mounts(JailOptions jail, const Machine& machine, c
     return jail;
 }
 
-ThreadSetup install(ThreadKind kind, pid_t pid)
+ThreadSetup install(ThreadKind kind, pid_t pid, bool file_server = false)
 {
-    auto program = std::make_shared<const std::vector<sock_filter>>(thread_filter(kind, pid));
+    auto program = std::make_shared<const std::vector<sock_filter>>(thread_filter(kind, pid, file_server));
     return [program] { return install_seccomp_filter(*program); };
 }
 
@@ -165,12 +178,13 @@ Result<void> lock_down_process(const Machine& machine, const SandboxOptions& opt
     return {};
 }
 
-ThreadSandbox thread_sandbox(const SandboxOptions& options)
+ThreadSandbox thread_sandbox(const SandboxOptions& options, const Machine& machine)
 {
     if (!options.seccomp)
         return {};
     pid_t pid = ::getpid();
-    return { .vm_threads = { .vcpu = install(ThreadKind::Vcpu, pid), .device = install(ThreadKind::Device, pid) },
+    bool file_server = !machine.config().shares.empty();
+    return { .vm_threads = { .vcpu = install(ThreadKind::Vcpu, pid), .device = install(ThreadKind::Device, pid, file_server) },
         .main_thread = install(ThreadKind::Main, pid) };
 }
 

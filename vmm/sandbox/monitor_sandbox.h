@@ -30,13 +30,13 @@ Result<void> lock_down_process(const Machine& machine, const SandboxOptions& opt
 // --snapshot-dir (the one directory it shows writable), or nowhere without one.
 SnapshotPlaces snapshot_places(const SandboxOptions& options);
 
-// What each kind of thread installs first: its seccomp filter, compiled here; nothing when
-// seccomp is off.
+// What each kind of thread installs first: its seccomp filter, compiled here (the device
+// thread's allows a file server's calls when `machine` has a share); nothing when seccomp is off.
 struct ThreadSandbox {
     ThreadSetups vm_threads;
     // The main thread's, once the VM's threads run (it makes them, and makes no thread after).
     ThreadSetup main_thread;
 };
-ThreadSandbox thread_sandbox(const SandboxOptions& options);
+ThreadSandbox thread_sandbox(const SandboxOptions& options, const Machine& machine);
 
 }

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include <sched.h>
+
 #include <csignal>
 
 // The lists come from strace -f of vmlet-vmm boot and restore runs with every device (a disk
@@ -129,9 +131,47 @@ void allow_device(SeccompFilter& filter)
         .allow(SYS_poll);
 }
 
+// The device thread of a VM with a share (devices/fs): its FUSE server looks names up one at a
+// time beneath a directory descriptor (openat2), reopens files through /proc/self/fd (openat),
+// reads attributes (newfstatat, fstatfs, readlinkat, faccessat2 with the caller's IDs), changes
+// them (fchmodat, fchownat, utimensat, ftruncate), makes and removes entries (mkdirat, mknodat,
+// symlinkat, linkat, unlinkat, renameat2), reads directories (lseek, getdents64), does file I/O
+// (preadv, pwritev, fsync, fdatasync, lseek, fallocate: allocating, punching holes and zeroing),
+// duplicates an export's directory descriptor (fcntl F_DUPFD_CLOEXEC), takes each caller's IDs
+// (setfsuid, setfsgid) and gives itself a umask of its own once (unshare CLONE_FS, umask).
+void allow_file_server(SeccompFilter& filter)
+{
+    filter.allow(SYS_openat2)
+        .allow(SYS_openat)
+        .allow(SYS_newfstatat)
+        .allow(SYS_fstatfs)
+        .allow(SYS_readlinkat)
+        .allow(SYS_faccessat2)
+        .allow(SYS_fchmodat)
+        .allow(SYS_fchownat)
+        .allow(SYS_utimensat)
+        .allow(SYS_ftruncate)
+        .allow(SYS_mkdirat)
+        .allow(SYS_mknodat)
+        .allow(SYS_symlinkat)
+        .allow(SYS_linkat)
+        .allow(SYS_unlinkat)
+        .allow(SYS_renameat2)
+        .allow(SYS_lseek)
+        .allow(SYS_getdents64)
+        .allow(SYS_fsync)
+        .allow_if_argument(SYS_fallocate, 1,
+            { 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE })
+        .allow_if_argument(SYS_fcntl, 1, { F_DUPFD_CLOEXEC })
+        .allow(SYS_setfsuid)
+        .allow(SYS_setfsgid)
+        .allow_if_argument(SYS_unshare, 0, { CLONE_FS })
+        .allow(SYS_umask);
 }
 
-std::vector<sock_filter> thread_filter(ThreadKind kind, pid_t pid)
+}
+
+std::vector<sock_filter> thread_filter(ThreadKind kind, pid_t pid, bool file_server)
 {
     SeccompFilter filter;
     allow_runtime(filter);
@@ -144,6 +184,8 @@ std::vector<sock_filter> thread_filter(ThreadKind kind, pid_t pid)
         break;
     case ThreadKind::Device:
         allow_device(filter);
+        if (file_server)
+            allow_file_server(filter);
         break;
     }
     return filter.compile();

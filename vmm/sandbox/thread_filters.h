@@ -18,7 +18,8 @@ enum class ThreadKind {
 };
 
 // The filter for a thread of `kind` in the monitor whose process ID is `pid`, the one process
-// its signals may go to.
-std::vector<sock_filter> thread_filter(ThreadKind kind, pid_t pid);
+// its signals may go to; `file_server` when the VM has a virtio-fs share, whose server runs on the
+// device thread.
+std::vector<sock_filter> thread_filter(ThreadKind kind, pid_t pid, bool file_server = false);
 
 }

@@ -8,6 +8,9 @@ namespace {
 
 constexpr size_t kMaxPath = 4096;
 constexpr size_t kMaxDevices = 32;
+constexpr size_t kMaxTag = 36;    // virtio 1.2 §5.11.4
+constexpr size_t kMaxName = 255;  // NAME_MAX
+constexpr size_t kMaxExports = 64;
 
 }
 
@@ -52,6 +55,16 @@ void write_machine_shape(StateWriter& writer, const MachineShape& shape)
         writer.u32(config.vsock->guest_cid);
         writer.string(config.vsock->socket_path);
     }
+    writer.u32(static_cast<uint32_t>(config.shares.size()));
+    for (const auto& share : config.shares) {
+        writer.string(share.tag);
+        writer.u32(static_cast<uint32_t>(share.exports.size()));
+        for (const auto& exported : share.exports) {
+            writer.string(exported.host_directory);
+            writer.string(exported.name);
+            writer.boolean(exported.read_only);
+        }
+    }
 }
 
 Result<MachineShape> read_machine_shape(StateReader& reader)
@@ -95,6 +108,24 @@ Result<MachineShape> read_machine_shape(StateReader& reader)
         vsock.guest_cid = TRY(reader.u32("vsock CID"));
         vsock.socket_path = TRY(reader.string("vsock socket", kMaxPath));
         config.vsock = std::move(vsock);
+    }
+    auto shares = TRY(reader.u32("share count"));
+    if (shares > kMaxDevices)
+        return reader.failure("share count", fmt::format("is {}", shares));
+    for (uint32_t index = 0; index < shares; ++index) {
+        ShareConfig share;
+        share.tag = TRY(reader.string("share tag", kMaxTag));
+        auto exports = TRY(reader.u32("export count"));
+        if (exports > kMaxExports)
+            return reader.failure("export count", fmt::format("is {}", exports));
+        for (uint32_t at = 0; at < exports; ++at) {
+            fs::ExportConfig exported;
+            exported.host_directory = TRY(reader.string("shared directory", kMaxPath));
+            exported.name = TRY(reader.string("export name", kMaxName));
+            exported.read_only = TRY(reader.boolean("export read-only"));
+            share.exports.push_back(std::move(exported));
+        }
+        config.shares.push_back(std::move(share));
     }
     return shape;
 }

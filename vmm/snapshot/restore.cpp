@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace vmlet {
 
 namespace {
@@ -41,6 +43,12 @@ Result<MachineShape> apply_overrides(MachineShape shape, const RestoreOverrides&
         if (!config.vsock)
             return make_error("the snapshot has no vsock device; --vsock cannot add one");
         config.vsock = *overrides.vsock;
+    }
+    for (const auto& share : overrides.shares) {
+        auto saved = std::find_if(config.shares.begin(), config.shares.end(), [&](const auto& known) { return known.tag == share.tag; });
+        if (saved == config.shares.end())
+            return make_error("--share: the snapshot has no share tagged '{}'", share.tag);
+        saved->exports = share.exports;
     }
     config.kvm_device = overrides.kvm_device;
     return shape;

@@ -17,6 +17,8 @@ struct RestoreOverrides {
     std::optional<std::vector<DiskConfig>> disks;
     std::optional<std::vector<NetConfig>> nets;
     std::optional<VsockConfig> vsock;
+    // Each replaces the exports of the snapshot's share with its tag.
+    std::vector<ShareConfig> shares;
     std::string kvm_device { "/dev/kvm" };
 };
 

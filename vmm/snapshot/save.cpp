@@ -95,6 +95,7 @@ Result<void> save_snapshot(Machine& machine, const std::vector<uint32_t>& msrs, 
 {
     if (!machine.paused())
         return make_error("the VM must be paused to be saved");
+    TRY(machine.virtio().check_snapshot());
     auto target = TRY(SnapshotDirectory::claim(directory));
     auto payload = TRY(machine_state(machine, msrs));
     auto memory_temporary = target.file(kSnapshotMemoryFile) + ".tmp";

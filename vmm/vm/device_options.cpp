@@ -2,6 +2,7 @@
 
 #include "vmm/base/text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -105,6 +106,35 @@ Result<VsockConfig> parse_vsock_option(std::string_view text)
     if (!have_cid || vsock.socket_path.empty())
         return make_error("--vsock {}: needs both cid=N and uds=PATH", text);
     return vsock;
+}
+
+Result<void> add_share_option(std::vector<ShareConfig>& shares, std::string_view text)
+{
+    auto parts = split(text, ',');
+    auto colon = parts[0].rfind(':');
+    if (colon == std::string_view::npos || colon + 1 == parts[0].size())
+        return make_error("--share {}: say HOST_DIR:TAG[,ro][,name=NAME], or :TAG for a share with no directory", text);
+    std::string tag(parts[0].substr(colon + 1));
+    fs::ExportConfig exported { std::string(parts[0].substr(0, colon)), {}, false };
+    for (size_t index = 1; index < parts.size(); ++index) {
+        auto [key, value] = key_value(parts[index]);
+        if (key == "ro" && value.empty())
+            exported.read_only = true;
+        else if (key == "name" && !value.empty())
+            exported.name = std::string(value);
+        else
+            return make_error("--share {}: unknown option '{}' (only ro and name=NAME)", text, parts[index]);
+    }
+    auto share = std::find_if(shares.begin(), shares.end(), [&](const auto& known) { return known.tag == tag; });
+    if (share == shares.end())
+        share = shares.insert(shares.end(), ShareConfig { tag, {} });
+    if (exported.host_directory.empty()) {
+        if (parts.size() > 1)
+            return make_error("--share {}: a share with no directory takes no options", text);
+        return {};
+    }
+    share->exports.push_back(std::move(exported));
+    return {};
 }
 
 }

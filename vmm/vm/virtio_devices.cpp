@@ -4,6 +4,7 @@
 #include "devices/virtio/block_device.h"
 #include "devices/net/tap.h"
 #include "devices/virtio/console_device.h"
+#include "devices/virtio/fs_device.h"
 #include "devices/virtio/net_device.h"
 #include "devices/virtio/rng_device.h"
 #include "devices/virtio/virtio_spec.h"
@@ -25,7 +26,7 @@ constexpr size_t kMaxDevices = std::size(kFreeIrqs);
 
 size_t device_count(const VmConfig& config)
 {
-    return config.disks.size() + config.nets.size() + (config.vsock ? 1 : 0) + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
+    return config.disks.size() + config.nets.size() + (config.vsock ? 1 : 0) + config.shares.size() + 1 /* rng */ + (config.console == ConsoleKind::Virtio ? 1 : 0);
 }
 
 // A random locally administered unicast address (IEEE 802: bit 1 set, bit 0 clear).
@@ -88,6 +89,8 @@ Result<std::unique_ptr<VirtioDevices>> VirtioDevices::create(const VmConfig& con
             return vsock.error().with_context("--vsock");
         models.push_back(vsock.release_value());
     }
+    for (const auto& share : config.shares)
+        models.push_back(TRY_CONTEXT(virtio::FsDevice::create(share.tag, share.exports), "--share"));
     models.push_back(std::make_unique<virtio::RngDevice>());
     auto devices = std::make_unique<VirtioDevices>();
     if (config.console == ConsoleKind::Virtio) {
@@ -120,6 +123,13 @@ Result<void> VirtioDevices::attach(const KvmVm& vm, Bus& mmio_bus, EventLoop& lo
         }
         TRY(device.model->attach_backend(loop));
     }
+    return {};
+}
+
+Result<void> VirtioDevices::check_snapshot() const
+{
+    for (const auto& device : m_devices)
+        TRY(device.model->check_snapshot());
     return {};
 }
 

@@ -20,7 +20,7 @@ struct VirtioSlot {
 };
 
 // The guest's virtio devices, in the order the configuration lists them (disks, networks, vsock,
-// entropy, console), each behind an MMIO transport in its own slot. The guest finds them through
+// shares, entropy, console), each behind an MMIO transport in its own slot. The guest finds them through
 // `virtio_mmio.device=4K@BASE:IRQ` entries on its command line (Linux
 // drivers/virtio/virtio_mmio.c), so no PCI or ACPI is needed.
 class VirtioDevices {
@@ -39,6 +39,8 @@ public:
     // Each device's transport and model state, a section per slot ("virtio 0", ...), for a
     // snapshot of a paused machine; and back, into devices created from the same configuration.
     void save_state(StateWriter& writer) const;
+    // Whether every device can be saved now (a virtio-fs share the guest has mounted cannot).
+    Result<void> check_snapshot() const;
     Result<void> restore_state(StateReader& reader);
     // Once the whole machine is restored and wired, before it runs: what devices owe the guest
     // then (vsock's transport reset event, interrupts still pending, queues to look at again).

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "devices/fs/export.h"
 #include "vmm/base/result.h"
 #include "vmm/memory/guest_memory.h"
 
@@ -29,6 +30,13 @@ struct VsockConfig {
     std::string socket_path; // host side: PATH for host-initiated, PATH_<port> for guest-initiated
 };
 
+// One virtio-fs device: the tag the guest mounts it by, and what it exports (none, one unnamed
+// directory that is the share's root, or named directories under a synthetic root).
+struct ShareConfig {
+    std::string tag;
+    std::vector<fs::ExportConfig> exports;
+};
+
 enum class ConsoleKind {
     Serial, // the 8250 UART, ttyS0
     Virtio, // virtio-console, hvc0
@@ -48,6 +56,7 @@ struct VmConfig {
     std::vector<DiskConfig> disks;      // /dev/vda, /dev/vdb, ... in this order
     std::vector<NetConfig> nets;        // eth0, eth1, ...
     std::optional<VsockConfig> vsock;
+    std::vector<ShareConfig> shares;    // virtio-fs, one device per tag
     ConsoleKind console { ConsoleKind::Serial };
 };
 

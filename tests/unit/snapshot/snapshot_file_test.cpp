@@ -44,6 +44,7 @@ TEST(MachineShape, RoundTripsTheConfigurationARestoreRebuilds)
     shape.config.disks = { { "/images/a.ext4", true }, { "/data/b.img", false } };
     shape.config.nets = { { "tap7", std::array<uint8_t, 6> { 2, 0, 0, 0, 0, 9 } } };
     shape.config.vsock = VsockConfig { 3, "/run/v.sock" };
+    shape.config.shares = { { "vols", { { "/srv/a", "a", true }, { "/srv/b", "b", false } } }, { "empty", {} } };
     shape.cpuid_checksum = 0xfeedbeef;
     shape.init_reached = true;
     shape.console_input = true;
@@ -65,6 +66,15 @@ TEST(MachineShape, RoundTripsTheConfigurationARestoreRebuilds)
     EXPECT_EQ(config.nets[0].mac->at(5), 9);
     ASSERT_TRUE(config.vsock.has_value());
     EXPECT_EQ(config.vsock->socket_path, "/run/v.sock");
+    ASSERT_EQ(config.shares.size(), 2u);
+    EXPECT_EQ(config.shares[0].tag, "vols");
+    ASSERT_EQ(config.shares[0].exports.size(), 2u);
+    EXPECT_EQ(config.shares[0].exports[0].host_directory, "/srv/a");
+    EXPECT_EQ(config.shares[0].exports[1].name, "b");
+    EXPECT_TRUE(config.shares[0].exports[0].read_only);
+    EXPECT_FALSE(config.shares[0].exports[1].read_only);
+    EXPECT_EQ(config.shares[1].tag, "empty");
+    EXPECT_TRUE(config.shares[1].exports.empty());
     EXPECT_EQ(back.value().cpuid_checksum, 0xfeedbeefu);
     EXPECT_TRUE(back.value().init_reached);
     EXPECT_TRUE(back.value().console_input);

@@ -58,3 +58,29 @@ TEST(DeviceOptions, Vsock)
     EXPECT_FALSE(parse_vsock_option("cid=x,uds=/tmp/v").ok());
     EXPECT_FALSE(parse_vsock_option("cid=3,uds=/tmp/v,port=1").ok());
 }
+
+TEST(DeviceOptions, SharesGatherByTag)
+{
+    std::vector<ShareConfig> shares;
+    EXPECT_TRUE(add_share_option(shares, "/srv/data:data").ok());
+    EXPECT_TRUE(add_share_option(shares, "/srv/a:vols,ro,name=a").ok());
+    EXPECT_TRUE(add_share_option(shares, "/srv/b:vols,name=b").ok());
+    EXPECT_TRUE(add_share_option(shares, ":empty").ok());
+    EXPECT_TRUE(add_share_option(shares, "/odd:dir:odd").ok()) << "the last ':' ends the directory";
+    ASSERT_EQ(shares.size(), 4u);
+    EXPECT_EQ(shares[0].tag, "data");
+    ASSERT_EQ(shares[0].exports.size(), 1u);
+    EXPECT_EQ(shares[0].exports[0].host_directory, "/srv/data");
+    EXPECT_TRUE(shares[0].exports[0].name.empty());
+    ASSERT_EQ(shares[1].exports.size(), 2u);
+    EXPECT_TRUE(shares[1].exports[0].read_only);
+    EXPECT_EQ(shares[1].exports[0].name, "a");
+    EXPECT_FALSE(shares[1].exports[1].read_only);
+    EXPECT_TRUE(shares[2].exports.empty());
+    EXPECT_EQ(shares[3].exports[0].host_directory, "/odd:dir");
+    EXPECT_FALSE(add_share_option(shares, "/srv/x").ok()) << "no tag";
+    EXPECT_FALSE(add_share_option(shares, "/srv/x:").ok());
+    EXPECT_FALSE(add_share_option(shares, "/srv/x:t,rw").ok());
+    EXPECT_FALSE(add_share_option(shares, "/srv/x:t,name=").ok());
+    EXPECT_FALSE(add_share_option(shares, ":t,ro").ok());
+}
