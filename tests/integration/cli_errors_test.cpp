@@ -111,7 +111,7 @@ TEST_F(BadInput, UsageErrorsNameTheFlag)
 {
     expect_failure({ "ps", "--bogus" }, "unknown flag '--bogus' (see 'vmlet ps --help')");
     expect_failure({ "ps", "extra" }, "unexpected argument 'extra'");
-    expect_failure({ "run", "-v", "/a:/b", "busybox" }, "unknown flag '-v' (see 'vmlet run --help')");
+    expect_failure({ "run", "--volumes-from", "other", "busybox" }, "unknown flag '--volumes-from' (see 'vmlet run --help')");
     expect_failure({ "exec", "--privileged", "c", "sh" }, "unknown flag '--privileged' (see 'vmlet exec --help')");
     expect_failure({ "run", "--name" }, "--name needs a value");
     expect_failure({ "run", "--cpus", "half", "busybox" }, "invalid value 'half' for --cpus");

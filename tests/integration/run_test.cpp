@@ -474,7 +474,7 @@ TEST_P(RunTest, BadInputsAreOneLineErrors)
     expect(run({ "--rm", "-p", "99999:80", "app:1" }), 125, "99999");
     expect(run({ "--rm", "-w", "relative", "app:1" }), 125, "absolute path");
     // A flag run does not have is reported as one, not taken for the image's name.
-    expect(run({ "--rm", "-v", "/tmp:/tmp", "app:1" }), 125, "unknown flag '-v'");
+    expect(run({ "--rm", "--volumes-from", "other", "app:1" }), 125, "unknown flag '--volumes-from'");
     // --entrypoint "" drops the image's Cmd too: nothing is left to run.
     expect(run({ "--rm", "--entrypoint", "", "entry:1" }), 125, "no command specified");
     EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "") << "a failed run left a container";

@@ -128,6 +128,14 @@ std::string normal_directory(const std::filesystem::path& path)
     return normal.parent_path().string();
 }
 
+// Whether a share has something to serve: a device with no export (every VM container's, and its
+// template's, until a restore gives it volumes) answers from its empty root alone and needs
+// neither a file server's capabilities nor its calls.
+bool serves_files(const Machine& machine)
+{
+    return std::ranges::any_of(machine.config().shares, [](const auto& share) { return !share.exports.empty(); });
+}
+
 // What the jail shows: the vsock socket's directory, read-only (a guest connection to port P
 // reaches the host listener at PATH_P there, connect(2) on a read-only mount being allowed), and
 // the snapshot directory, writable.
@@ -136,7 +144,7 @@ Result<JailOptions> jail_with_mounts(JailOptions jail, const Machine& machine, c
     if (const auto& vsock = machine.config().vsock)
         jail.mounts.push_back({ normal_directory(std::filesystem::path(vsock->socket_path).parent_path()), false });
     // The shares' directories need no mount: their server holds them open from before the jail.
-    jail.file_server = !machine.config().shares.empty();
+    jail.file_server = serves_files(machine);
     if (snapshot_directory)
         jail.mounts.push_back({ normal_directory(*snapshot_directory), true });
     for (const auto& mount : jail.mounts) {
@@ -183,7 +191,7 @@ ThreadSandbox thread_sandbox(const SandboxOptions& options, const Machine& machi
     if (!options.seccomp)
         return {};
     pid_t pid = ::getpid();
-    bool file_server = !machine.config().shares.empty();
+    bool file_server = serves_files(machine);
     return { .vm_threads = { .vcpu = install(ThreadKind::Vcpu, pid), .device = install(ThreadKind::Device, pid, file_server) },
         .main_thread = install(ThreadKind::Main, pid) };
 }

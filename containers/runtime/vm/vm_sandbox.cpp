@@ -10,6 +10,7 @@
 #include "containers/runtime/vm/container_tap.h"
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/monitor_jail.h"
+#include "containers/runtime/vm/volume_exports.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
 #include <fcntl.h>
@@ -118,6 +119,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         // The template's card keeps its MAC (the guest's driver knows it); 'N' gives eth0 the container's.
         std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--net",
             fmt::format("fd={}", tap->fd.get()), "--exit-with-parent" };
+        std::ranges::copy(volume_share_flags(spec.mounts), std::back_inserter(argv));
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
         std::ranges::copy(in_cgroup, std::back_inserter(argv));
         m_vm_pid = TRY(spawn_process(argv, output));
@@ -130,6 +132,8 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
             "--cpus", std::to_string(options.cpus), "--exit-with-parent" };
         if (spec.network)
             argv.insert(argv.end(), { "--net", fmt::format("fd={},mac={}", tap->fd.get(), format_mac(spec.network->mac)) });
+        if (!volume_exports(spec.mounts).empty())
+            std::ranges::copy(volume_share_flags(spec.mounts), std::back_inserter(argv));
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
         std::ranges::copy(in_cgroup, std::back_inserter(argv));
         argv.insert(argv.end(), { "--", VMLET_AGENT_PATH });

@@ -8,6 +8,7 @@
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vm_control.h"
+#include "containers/runtime/vm/volume_exports.h"
 #include "containers/runtime/vm/vsock_ports.h"
 #include "guest/agent/agent_protocol.h"
 #include "vmm/base/file.h"
@@ -174,8 +175,9 @@ Result<std::optional<std::string>> snapshot_unsupported_reason()
 
 Result<std::string> VmTemplates::key_of(const TemplateShape& shape) const
 {
-    // 2: the template's VM has a virtio-net card, whose tap each restore replaces.
-    std::string text = "vmlet VM container template 2\n";
+    // 2: the template's VM has a virtio-net card, whose tap each restore replaces; 3: and the
+    // volumes' virtio-fs device, whose exports each restore gives.
+    std::string text = "vmlet VM container template 3\n";
     for (const auto& file : { monitor_binary(), std::string(VMLET_DATADIR "/vmlinux"), std::string(VMLET_DATADIR "/initramfs.cpio"), shape.disk })
         text += TRY(identity(file)) + "\n";
     text += fmt::format("memory {} MiB, {} vCPUs\n", shape.memory_mib, shape.cpus);
@@ -237,6 +239,8 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
     std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
         "--net", fmt::format("fd={}", tap.fd.get()), "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus),
         "--exit-with-parent" };
+    // And the volumes' virtio-fs device, without exports: each restore gives it the container's.
+    std::ranges::copy(volume_share_flags({}), std::back_inserter(argv));
     std::ranges::copy(monitor_jail_flags(scratch.work()), std::back_inserter(argv));
     argv.insert(argv.end(), { "--", VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG });
     argv.insert(argv.end(), shape.warm_files.begin(), shape.warm_files.end());
