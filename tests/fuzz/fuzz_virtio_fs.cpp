@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -30,11 +31,17 @@ namespace {
 std::unique_ptr<FsDevice> g_devices[2];
 
 bool g_writable = false;
+char g_tree[] = "/tmp/vmlet-fuzz-fs-XXXXXX";
 
 std::string make_tree()
 {
-    char path[] = "/tmp/vmlet-fuzz-fs-XXXXXX";
+    char* path = g_tree;
     fuzz::check(::mkdtemp(path) != nullptr, "mkdtemp");
+    // The tmpfs goes with the fuzzer's mount namespace, the directory under it at the exit.
+    std::atexit([] {
+        ::umount2(g_tree, MNT_DETACH);
+        ::rmdir(g_tree);
+    });
     std::string root = path;
     g_writable = ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0
         && ::mount("vmlet-fuzz", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755") == 0;
