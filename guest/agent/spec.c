@@ -117,35 +117,31 @@ static bool plain_target(const char *path)
 	return !beneath(path, "/proc") && !beneath(path, "/sys") && !beneath(path, "/dev");
 }
 
-/* 'M' KIND ACCESS SOURCE TARGET (agent_protocol.h). */
-static bool parse_mount(char *value, struct spec_mount *mount)
+/* 'M' KIND ACCESS SOURCE TARGET (agent_protocol.h). The field stays as it is: decode_spec walks on by its length. */
+static bool parse_mount(const char *value, struct spec_mount *mount)
 {
 	if ((value[0] != 's' && value[0] != 't') || (value[1] != 'r' && value[1] != 'w') || value[2] != ' ')
 		return false;
 	mount->tmpfs = value[0] == 't';
 	mount->read_only = value[1] == 'r';
-	char *source = value + 3, *space = strchr(source, ' ');
+	const char *source = value + 3, *space = strchr(source, ' ');
 	if (!space)
 		return false;
-	*space = '\0';
 	mount->target = space + 1;
 	if (!plain_target(mount->target))
 		return false;
-	if (!mount->tmpfs) {
-		unsigned long name;
-		mount->export_name = source;
-		return parse_number(source, '\0', UINT32_MAX, &name);
-	}
-	char *colon = strchr(source, ':');
-	if (!colon || !parse_number(source, ':', ULONG_MAX / 2, &mount->size))
+	if (!mount->tmpfs)
+		return parse_number(source, ' ', UINT32_MAX, &mount->export_name);
+	const char *colon = strchr(source, ':');
+	if (!colon || colon > space || !parse_number(source, ':', ULONG_MAX / 2, &mount->size) || colon + 1 == space)
 		return false;
 	mount->mode = 0;
-	for (const char *digit = colon + 1; *digit; ++digit) {
+	for (const char *digit = colon + 1; digit < space; ++digit) {
 		if (*digit < '0' || *digit > '7' || mount->mode > 0777)
 			return false;
 		mount->mode = mount->mode * 8 + (unsigned long)(*digit - '0');
 	}
-	return colon[1] != '\0' && mount->mode <= 07777;
+	return true;
 }
 
 /* The highest 'o' PORT: its stdin, PORT+2, must stay below VMADDR_PORT_ANY (vsock(7)). */

@@ -15,7 +15,7 @@
 struct spec_mount {
 	bool tmpfs;              /* 't'; else 's', an export of the volumes device */
 	bool read_only;
-	const char *export_name; /* 's': decimal digits */
+	unsigned long export_name; /* 's': the export's name, a number */
 	unsigned long size;      /* 't': bytes, 0 for tmpfs's default */
 	unsigned long mode;      /* 't' */
 	const char *target;      /* absolute, plain */

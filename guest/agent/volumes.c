@@ -56,7 +56,7 @@ const char *mount_volumes(const struct spec *spec)
 				return "mount a tmpfs";
 			continue;
 		}
-		snprintf(source, sizeof source, VOLUMES_DIR "/%s", mount_spec->export_name);
+		snprintf(source, sizeof source, VOLUMES_DIR "/%lu", mount_spec->export_name);
 		if (mount(source, target, NULL, MS_BIND, NULL) < 0
 			|| mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | read_only, NULL) < 0)
 			return "bind a volume";

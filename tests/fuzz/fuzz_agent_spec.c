@@ -36,12 +36,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!exec || (!spec.has_network && !spec.etc_hosts && !spec.etc_resolv_conf && !spec.hostname && !spec.has_time));
 		if (spec.has_network)
 			CHECK(!(spec.mac[0] & 1) && spec.mtu >= 68 && spec.mtu <= 65535);
+		CHECK(!exec || spec.mount_count == 0);
+		CHECK(spec.mount_count <= VMLET_AGENT_MAX_MOUNTS);
+		for (size_t i = 0; i < spec.mount_count; ++i)
+		{
+			const char *target = spec.mounts[i].target;
+			size_t length = strlen(target);
+			CHECK(target[0] == '/' && length < PATH_MAX && !strstr(target, "/../") && !(length >= 3 && strcmp(target + length - 3, "/..") == 0)
+				&& !strstr(target, "//") && spec.mounts[i].mode <= 07777);
+		}
 		CHECK(!spec.etc_hosts || strlen(spec.etc_hosts) <= VMLET_AGENT_MAX_ETC_FILE);
 		CHECK(!spec.etc_resolv_conf || strlen(spec.etc_resolv_conf) <= VMLET_AGENT_MAX_ETC_FILE);
 	}
 	free(spec.argv);
 	free(spec.envp);
 	free(spec.groups);
+	free(spec.mounts);
 	free(fields);
 	return 0;
 }
