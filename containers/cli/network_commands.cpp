@@ -1,5 +1,6 @@
 #include "containers/cli/network_commands.h"
 
+#include "containers/cli/with_record_store.h"
 #include "containers/runtime/container_store.h"
 #include "vmm/cli/usage_errors.h"
 #include "containers/runtime/network/network_setup.h"
@@ -55,14 +56,6 @@ nlohmann::json inspect_json(const Network& network)
         { "Containers", containers } };
 }
 
-// Runs a network command on the store under --root; its error is vmlet's one line and 125.
-int with_network_store(const GlobalOptions& global, const std::function<Result<void>(const NetworkStore&)>& body)
-{
-    auto store = NetworkStore::open(global.root);
-    auto result = store.ok() ? body(store.value()) : Result<void>(store.release_error());
-    return result.ok() ? 0 : fail(result.error().message());
-}
-
 }
 
 std::vector<Command> add_network_commands(CLI::App& app, const GlobalOptions& global)
@@ -87,7 +80,7 @@ Every container joins the network "bridge" (made on first use, 10.88.0.0/16) unl
 
     std::vector<Command> commands;
     commands.push_back({ create, [flags, &global] {
-                            return with_network_store(global, [&](const NetworkStore& store) -> Result<void> {
+                            return with_record_store<NetworkStore>(global, [&](const NetworkStore& store) -> Result<void> {
                             auto request = TRY(request_of(*flags));
                             auto network = TRY(create_network(store, request));
                             fmt::print("{}\n", network.id);
@@ -95,7 +88,7 @@ Every container joins the network "bridge" (made on first use, 10.88.0.0/16) unl
                             });
                         } });
     commands.push_back({ list, [&global] {
-                            return with_network_store(global, [&](const NetworkStore& store) -> Result<void> {
+                            return with_record_store<NetworkStore>(global, [&](const NetworkStore& store) -> Result<void> {
                             fmt::print("{:<12}  {:<20} {:<10} {:<18} {}\n", "NETWORK ID", "NAME", "BRIDGE", "SUBNET", "CONTAINERS");
                             for (const auto& network : TRY(store.list()))
                                 fmt::print("{:<12}  {:<20} {:<10} {:<18} {}\n", network.id.substr(0, 12), network.name, network.bridge,
@@ -104,7 +97,7 @@ Every container joins the network "bridge" (made on first use, 10.88.0.0/16) unl
                             });
                         } });
     commands.push_back({ inspect, [flags, &global] {
-                            return with_network_store(global, [&](const NetworkStore& store) -> Result<void> {
+                            return with_record_store<NetworkStore>(global, [&](const NetworkStore& store) -> Result<void> {
                             auto shown = nlohmann::json::array();
                             for (const auto& name : flags->names)
                                 shown.push_back(inspect_json(TRY(store.find(name))));
@@ -113,7 +106,7 @@ Every container joins the network "bridge" (made on first use, 10.88.0.0/16) unl
                             });
                         } });
     commands.push_back({ remove, [flags, &global] {
-                            return with_network_store(global, [&](const NetworkStore& store) -> Result<void> {
+                            return with_record_store<NetworkStore>(global, [&](const NetworkStore& store) -> Result<void> {
                             auto containers = TRY(ContainerStore::open(global.root));
                             for (const auto& name : flags->names) {
                                 TRY(remove_network(store, name, [&](const std::string& id) { return container_gone(containers, id); }));

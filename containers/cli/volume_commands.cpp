@@ -1,5 +1,6 @@
 #include "containers/cli/volume_commands.h"
 
+#include "containers/cli/with_record_store.h"
 #include "containers/runtime/container_store.h"
 #include "containers/runtime/volume/volume_store.h"
 #include "vmm/cli/usage_errors.h"
@@ -42,13 +43,6 @@ Result<std::function<std::string(const std::string&)>> users_of_volumes(const st
     });
 }
 
-int with_volume_store(const GlobalOptions& global, const std::function<Result<void>(const VolumeStore&)>& body)
-{
-    auto store = VolumeStore::open(global.root);
-    auto result = store.ok() ? body(store.value()) : Result<void>(store.release_error());
-    return result.ok() ? 0 : fail(result.error().message());
-}
-
 }
 
 std::vector<Command> add_volume_commands(CLI::App& app, const GlobalOptions& global)
@@ -72,14 +66,14 @@ VM containers over virtio-fs; what one wrote, the other reads.)");
 
     std::vector<Command> commands;
     commands.push_back({ create, [flags, &global] {
-                            return with_volume_store(global, [&](const VolumeStore& store) -> Result<void> {
+                            return with_record_store<VolumeStore>(global, [&](const VolumeStore& store) -> Result<void> {
                                 auto lock = TRY(store.lock());
                                 fmt::print("{}\n", TRY(store.ensure(flags->name)).name);
                                 return {};
                             });
                         } });
     commands.push_back({ list, [&global] {
-                            return with_volume_store(global, [&](const VolumeStore& store) -> Result<void> {
+                            return with_record_store<VolumeStore>(global, [&](const VolumeStore& store) -> Result<void> {
                                 fmt::print("{:<10} {}\n", "DRIVER", "VOLUME NAME");
                                 for (const auto& volume : TRY(store.list()))
                                     fmt::print("{:<10} {}\n", "local", volume.name);
@@ -87,7 +81,7 @@ VM containers over virtio-fs; what one wrote, the other reads.)");
                             });
                         } });
     commands.push_back({ inspect, [flags, &global] {
-                            return with_volume_store(global, [&](const VolumeStore& store) -> Result<void> {
+                            return with_record_store<VolumeStore>(global, [&](const VolumeStore& store) -> Result<void> {
                                 auto shown = nlohmann::json::array();
                                 for (const auto& name : flags->names)
                                     shown.push_back(inspect_json(TRY(store.find(name))));
@@ -96,7 +90,7 @@ VM containers over virtio-fs; what one wrote, the other reads.)");
                             });
                         } });
     commands.push_back({ remove, [flags, &global] {
-                            return with_volume_store(global, [&](const VolumeStore& store) -> Result<void> {
+                            return with_record_store<VolumeStore>(global, [&](const VolumeStore& store) -> Result<void> {
                                 auto lock = TRY(store.lock());
                                 auto in_use = TRY(users_of_volumes(global.root));
                                 for (const auto& name : flags->names) {
@@ -107,7 +101,7 @@ VM containers over virtio-fs; what one wrote, the other reads.)");
                             });
                         } });
     commands.push_back({ prune, [&global] {
-                            return with_volume_store(global, [&](const VolumeStore& store) -> Result<void> {
+                            return with_record_store<VolumeStore>(global, [&](const VolumeStore& store) -> Result<void> {
                                 auto lock = TRY(store.lock());
                                 auto in_use = TRY(users_of_volumes(global.root));
                                 fmt::print("Deleted Volumes:\n");

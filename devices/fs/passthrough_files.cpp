@@ -127,11 +127,9 @@ int PassthroughFs::release(uint64_t handle) { return m_handles.remove(handle) ? 
 int PassthroughFs::read(uint64_t id, uint64_t offset, std::vector<iovec>& buffers, size_t& done)
 {
     done = 0;
-    Handle* handle = m_handles.find(id);
-    if (!handle)
-        return EBADF;
-    if (!handle->fd.valid())
-        return EISDIR;
+    Handle* handle = nullptr;
+    if (int error = open_file_handle(id, false, handle))
+        return error;
     if (offset > uint64_t(INT64_MAX) || buffers.size() > IOV_MAX)
         return EINVAL;
     ssize_t count = ::preadv(handle->fd.get(), buffers.data(), int(buffers.size()), off_t(offset));
@@ -141,18 +139,26 @@ int PassthroughFs::read(uint64_t id, uint64_t offset, std::vector<iovec>& buffer
     return 0;
 }
 
-int PassthroughFs::write(uint64_t id, uint64_t offset, std::vector<iovec>& buffers, size_t& done)
+int PassthroughFs::open_file_handle(uint64_t id, bool change, Handle*& handle)
 {
-    done = 0;
-    Handle* handle = m_handles.find(id);
+    handle = m_handles.find(id);
     if (!handle)
         return EBADF;
     if (!handle->fd.valid())
         return EISDIR;
-    if (m_exports[handle->export_index].read_only)
+    if (change && m_exports[handle->export_index].read_only)
         return EROFS;
-    if (!handle->writable)
+    if (change && !handle->writable)
         return EBADF;
+    return 0;
+}
+
+int PassthroughFs::write(uint64_t id, uint64_t offset, std::vector<iovec>& buffers, size_t& done)
+{
+    done = 0;
+    Handle* handle = nullptr;
+    if (int error = open_file_handle(id, true, handle))
+        return error;
     if (offset > uint64_t(INT64_MAX) || buffers.size() > IOV_MAX)
         return EINVAL;
     ssize_t count = ::pwritev(handle->fd.get(), buffers.data(), int(buffers.size()), off_t(offset));
@@ -174,11 +180,9 @@ int PassthroughFs::fsync(uint64_t id, bool data_only)
 
 int PassthroughFs::lseek(uint64_t id, uint64_t offset, uint32_t whence, uint64_t& out)
 {
-    Handle* handle = m_handles.find(id);
-    if (!handle)
-        return EBADF;
-    if (!handle->fd.valid())
-        return EISDIR;
+    Handle* handle = nullptr;
+    if (int error = open_file_handle(id, false, handle))
+        return error;
     if (offset > uint64_t(INT64_MAX) || (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END && whence != SEEK_DATA && whence != SEEK_HOLE))
         return EINVAL;
     off_t position = ::lseek(handle->fd.get(), off_t(offset), int(whence));
@@ -194,15 +198,9 @@ int PassthroughFs::fallocate(uint64_t id, uint32_t mode, uint64_t offset, uint64
     // punching holes and zeroing ranges.
     static constexpr uint32_t kModes[] = { 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE,
         FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE };
-    Handle* handle = m_handles.find(id);
-    if (!handle)
-        return EBADF;
-    if (!handle->fd.valid())
-        return EISDIR;
-    if (m_exports[handle->export_index].read_only)
-        return EROFS;
-    if (!handle->writable)
-        return EBADF;
+    Handle* handle = nullptr;
+    if (int error = open_file_handle(id, true, handle))
+        return error;
     if (std::find(std::begin(kModes), std::end(kModes), mode) == std::end(kModes))
         return EOPNOTSUPP;
     if (offset > uint64_t(INT64_MAX) || length > uint64_t(INT64_MAX))

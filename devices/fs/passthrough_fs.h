@@ -84,6 +84,9 @@ private:
     int make_entry(uint64_t parent, std::string_view name, fuse_entry_out& out, const std::function<int(int)>& make);
     int remove(uint64_t parent, std::string_view name, int flags);
     int enter_export(std::string_view name, fuse_entry_out& out);
+    // The open file `id` names, or an errno: EBADF for none, EISDIR for a directory's; with
+    // `change`, EROFS in a read-only export and EBADF for one opened read-only.
+    int open_file_handle(uint64_t id, bool change, Handle*& handle);
     // The file behind an O_PATH descriptor, opened anew with `flags` through /proc/self/fd.
     int reopen(const Inode& inode, int flags, UniqueFd& out);
     void fill_entry(uint64_t node, const struct stat& status, fuse_entry_out& out) const;
