@@ -8,6 +8,7 @@
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
 #include "containers/cli/network_commands.h"
+#include "containers/cli/pause_commands.h"
 #include "containers/cli/template_commands.h"
 #include "containers/cli/vm_commands.h"
 #include "vmm/cli/usage_errors.h"
@@ -38,6 +39,8 @@ int run_cli(int argc, char** argv)
     for (auto& command : add_image_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_container_commands(app, global))
+        commands.push_back(std::move(command));
+    for (auto& command : add_pause_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_template_commands(app, global))
         commands.push_back(std::move(command));

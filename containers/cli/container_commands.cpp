@@ -3,6 +3,7 @@
 #include "containers/cli/human_units.h"
 #include "containers/cli/raw_terminal.h"
 #include "containers/runtime/container.h"
+#include "containers/runtime/container_pause.h"
 #include "vmm/cli/usage_errors.h"
 
 #include <signal.h>
@@ -32,13 +33,13 @@ int with_containers(const GlobalOptions& global, Body body)
     return 0;
 }
 
-std::string status_text(const ContainerRecord& record, std::time_t now)
+std::string status_text(const ContainerRecord& record, bool paused, std::time_t now)
 {
     switch (record.state) {
     case ContainerState::Created:
         return "Created";
     case ContainerState::Running:
-        return "Up " + human_duration(now - parse_rfc3339(record.started));
+        return "Up " + human_duration(now - parse_rfc3339(record.started)) + (paused ? " (Paused)" : "");
     case ContainerState::Exited:
         return fmt::format("Exited ({}) {}", record.exit_code, time_ago(record.finished, now));
     }
@@ -73,7 +74,7 @@ Result<void> list_containers(const ContainerStore& store, const PsOptions& optio
     fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "ISOLATION", "NAMES");
     for (const auto& record : records)
         fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", record.id.substr(0, 12), record.image_name, command_text(record.command),
-            time_ago(record.created, now), status_text(record, now), isolation_name(record.isolation), record.name);
+            time_ago(record.created, now), status_text(record, container_paused(store, record), now), isolation_name(record.isolation), record.name);
     return {};
 }
 
@@ -110,14 +111,32 @@ struct NamesOptions {
     std::string signal = "KILL";
 };
 
+// A paused container's processes take no signal until they run again (a frozen cgroup v1 task
+// holds even SIGKILL; a paused VM's agent runs nothing): stop, kill and rm -f, which Docker lets
+// end a paused container, resume it first.
+Result<void> resume_if_paused(const GlobalOptions& global, const ContainerRecord& record)
+{
+    auto store = TRY(ContainerStore::open(global.root));
+    if (!container_paused(store, record))
+        return {};
+    return unpause_container(store, record);
+}
+
+enum class Paused { Resume, Leave };
+
 // Runs `body` on each named container in turn, printing each name once done, as docker does.
 template<typename Body>
-int for_each_container(const GlobalOptions& global, const std::vector<std::string>& names, Body body)
+int for_each_container(const GlobalOptions& global, const std::vector<std::string>& names, Paused paused, Body body)
 {
     for (const auto& name : names) {
         auto container = Container::open(global.root, name);
         if (!container.ok())
             return fail(container.error().message());
+        if (paused == Paused::Resume) {
+            auto resumed = resume_if_paused(global, container.value().record());
+            if (!resumed.ok())
+                return fail(resumed.error().message());
+        }
         Result<void> done = body(container.value());
         if (!done.ok())
             return fail(done.error().message());
@@ -175,7 +194,7 @@ Command add_stop(CLI::App& app, const GlobalOptions& global)
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_option("-t,--time", options->seconds, "Seconds to wait before SIGKILL")->capture_default_str();
     return { command, [options, &global] {
-                return for_each_container(global, options->names, [&](Container& container) { return container.stop(std::chrono::seconds(options->seconds)); });
+                return for_each_container(global, options->names, Paused::Resume, [&](Container& container) { return container.stop(std::chrono::seconds(options->seconds)); });
             } };
 }
 
@@ -189,7 +208,7 @@ Command add_kill(CLI::App& app, const GlobalOptions& global)
                 auto signal = parse_signal(options->signal);
                 if (!signal.ok())
                     return fail(signal.error().message());
-                return for_each_container(global, options->names, [&](Container& container) { return container.kill(signal.value()); });
+                return for_each_container(global, options->names, Paused::Resume, [&](Container& container) { return container.kill(signal.value()); });
             } };
 }
 
@@ -200,7 +219,9 @@ Command add_rm(CLI::App& app, const GlobalOptions& global)
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_flag("-f,--force", options->flag, "Kill a running container first");
     return { command, [options, &global] {
-                return for_each_container(global, options->names, [&](Container& container) { return container.remove(options->flag); });
+                // Only -f touches a running container; without it rm refuses, paused or not.
+                return for_each_container(global, options->names, options->flag ? Paused::Resume : Paused::Leave,
+                    [&](Container& container) { return container.remove(options->flag); });
             } };
 }
 
@@ -223,6 +244,10 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
     auto container = Container::open(global.root, words.front());
     if (!container.ok())
         return fail(container.error().message());
+    // Docker refuses too: the new process would join the frozen cgroup, or wait on a stopped VM.
+    auto store = ContainerStore::open(global.root);
+    if (store.ok() && container_paused(store.value(), container.value().record()))
+        return fail(fmt::format("container {} is paused, unpause the container before exec", container.value().record().name));
     if (flags.tty && flags.interactive && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
     ExecRequest request { .args = { words.begin() + 1, words.end() }, .env = flags.env, .working_dir = {}, .user = {}, .interactive = flags.interactive };

@@ -1,5 +1,7 @@
 #include "containers/cli/image_commands.h"
 
+#include "containers/cli/container_inspect.h"
+#include "containers/cli/go_template.h"
 #include "containers/cli/human_units.h"
 #include "containers/cli/image_limits_environment.h"
 #include "containers/cli/with_image_store.h"
@@ -163,18 +165,44 @@ Result<Json> inspect_one(const Store& store, const ImageIndex& index, const std:
     };
 }
 
+struct InspectOptions {
+    std::vector<std::string> names;
+    std::string format;
+};
+
+// The inspected objects, or each one through --format, one line each as docker prints them.
+Result<void> print_inspected(const Json& all, const std::string& format)
+{
+    if (format.empty()) {
+        fmt::print("{}\n", all.dump(4));
+        return {};
+    }
+    std::string lines;
+    for (const auto& each : all)
+        lines += TRY(render_go_template(format, each)) + "\n";
+    fmt::print("{}", lines);
+    return {};
+}
+
+// docker inspect: a container by that name first, else an image (Docker looks in that order too).
 Command add_inspect(CLI::App& app, const GlobalOptions& global)
 {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto* inspect = app.add_subcommand("inspect", "Show an image's details as JSON");
-    inspect->add_option("image", *names, "Image names or ids")->required();
-    return { inspect, [names, &global] {
+    auto options = std::make_shared<InspectOptions>();
+    auto* inspect = app.add_subcommand("inspect", "Show containers' or images' details as JSON");
+    inspect->add_option("name", options->names, "Container or image names or ids")->required();
+    inspect->add_option("-f,--format", options->format, "A Go template of each one's fields, as docker's: '{{.State.Status}}', '{{json .Mounts}}'");
+    return { inspect, [options, &global] {
                 return with_image_store(global, StoreAccess::Read, [&](const Store& store, const ImageIndex& index) -> Result<void> {
                     Json all = Json::array();
-                    for (const auto& name : *names)
+                    for (const auto& name : options->names) {
+                        if (auto container = inspect_container_named(global.root, name)) {
+                            all.push_back(std::move(*container));
+                            continue;
+                        }
+                        // Neither: the image's error says why (no such image, a bad name).
                         all.push_back(TRY(inspect_one(store, index, name)));
-                    fmt::print("{}\n", all.dump(4));
-                    return {};
+                    }
+                    return print_inspected(all, options->format);
                 });
             } };
 }

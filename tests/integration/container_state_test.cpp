@@ -1,0 +1,150 @@
+// `vmlet inspect` of containers and `vmlet pause` / `unpause`, for each isolation, on the run
+// tests' image and store (run_test.h).
+#include "tests/integration/run_test.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace vmlet::test {
+
+namespace {
+
+using nlohmann::json;
+
+// The single element of `vmlet inspect NAME`.
+json inspected(const ProcessResult& result)
+{
+    auto all = json::parse(result.out, nullptr, false);
+    if (all.is_discarded() || !all.is_array() || all.size() != 1)
+        return json();
+    return all[0];
+}
+
+size_t line_count(const std::string& text)
+{
+    return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}
+
+TEST_P(RunTest, InspectShowsARunningAndAnExitedContainer)
+{
+    auto started = run({ "-d", "--name", "looked", "app:1", "sleep", "600" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto id = started.out.substr(0, 64);
+    auto running = inspected(vmlet({ "inspect", "looked" }));
+    ASSERT_TRUE(running.is_object()) << vmlet({ "inspect", "looked" }).out;
+    EXPECT_EQ(running["Id"], id);
+    EXPECT_EQ(running["Name"], "/looked");
+    EXPECT_EQ(running["Path"], "sleep");
+    EXPECT_EQ(running["Args"], json({ "600" }));
+    EXPECT_EQ(running["Config"]["Image"], "app:1");
+    EXPECT_EQ(running["Config"]["WorkingDir"], "/srv");
+    EXPECT_TRUE(std::ranges::count(running["Config"]["Env"], json("GREETING=hi"))) << running["Config"]["Env"];
+    EXPECT_TRUE(running["Image"].get<std::string>().starts_with("sha256:"));
+    EXPECT_EQ(running["State"]["Status"], "running");
+    EXPECT_EQ(running["State"]["Running"], true);
+    EXPECT_EQ(running["State"]["Paused"], false);
+    EXPECT_GT(running["State"]["Pid"].get<int>(), 0);
+    EXPECT_EQ(running["State"]["FinishedAt"], "0001-01-01T00:00:00Z");
+    EXPECT_EQ(running["HostConfig"]["Isolation"], GetParam());
+    EXPECT_EQ(running["HostConfig"]["NetworkMode"], "bridge");
+    EXPECT_EQ(running["Mounts"], json::array());
+    // Its address on the default network, as its own eth0 has it.
+    auto address = running["NetworkSettings"]["Networks"]["bridge"]["IPAddress"].get<std::string>();
+    EXPECT_TRUE(address.starts_with("10.88.")) << running["NetworkSettings"];
+    auto own = vmlet({ "exec", "looked", "sh", "-c", "ip -4 -o addr show eth0" });
+    EXPECT_NE(own.out.find(" " + address + "/"), std::string::npos) << own.out << own.err;
+    // docker inspect --format with a dotted path; an id prefix names it too.
+    EXPECT_EQ(vmlet({ "inspect", "-f", "{{.State.Status}} {{.Name}}", id.substr(0, 12) }).out, "running /looked\n");
+
+    ASSERT_EQ(vmlet({ "stop", "-t", "1", "looked" }).exit_code, 0);
+    auto stopped = inspected(vmlet({ "inspect", "looked" }));
+    EXPECT_EQ(stopped["State"]["Status"], "exited");
+    EXPECT_EQ(stopped["State"]["Running"], false);
+    EXPECT_EQ(stopped["State"]["ExitCode"], 137);
+    EXPECT_EQ(stopped["State"]["Pid"], 0);
+    EXPECT_NE(stopped["State"]["FinishedAt"], "0001-01-01T00:00:00Z");
+
+    ASSERT_EQ(run({ "--name", "ended", "app:1", "sh", "-c", "exit 3" }).exit_code, 3);
+    EXPECT_EQ(vmlet({ "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "ended" }).out, "exited 3\n");
+    // Containers and images share inspect; a name that is neither is a one-line error.
+    auto both = json::parse(vmlet({ "inspect", "ended", "app:1" }).out, nullptr, false);
+    ASSERT_TRUE(both.is_array() && both.size() == 2) << both;
+    EXPECT_EQ(both[0]["Name"], "/ended");
+    EXPECT_TRUE(both[1].contains("RepoTags"));
+    auto missing = vmlet({ "inspect", "nothing-here" });
+    EXPECT_EQ(missing.exit_code, 125);
+    EXPECT_EQ(line_count(missing.err), 1u) << missing.err;
+    EXPECT_EQ(missing.out, "");
+    auto bad_format = vmlet({ "inspect", "-f", "{{.State.Nope}}", "ended" });
+    EXPECT_EQ(bad_format.exit_code, 125);
+    EXPECT_EQ(line_count(bad_format.err), 1u) << bad_format.err;
+}
+
+TEST_P(RunTest, PauseStopsTheContainersProcessesUntilUnpaused)
+{
+    // A counter, one line of the log every 0.1 s (slower in a VM, where each sleep is a fork).
+    auto started = run({ "-d", "--name", "counter", "app:1", "sh", "-c", "i=0; while true; do i=$((i+1)); echo $i; sleep 0.1; done" });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto lines = [&] { return line_count(vmlet({ "logs", "counter" }).out); };
+    auto advances = [&](std::chrono::seconds within) {
+        auto before = lines();
+        for (auto deadline = std::chrono::steady_clock::now() + within; std::chrono::steady_clock::now() < deadline;) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (lines() > before)
+                return true;
+        }
+        return false;
+    };
+    ASSERT_TRUE(advances(std::chrono::seconds(30)));
+
+    auto paused = vmlet({ "pause", "counter" });
+    ASSERT_EQ(paused.exit_code, 0) << paused.err;
+    EXPECT_EQ(paused.out, "counter\n");
+    // What was on its way to the log lands; then nothing more for over a second.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto at_pause = lines();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(lines(), at_pause);
+    EXPECT_EQ(vmlet({ "inspect", "-f", "{{.State.Status}} {{.State.Running}} {{.State.Paused}}", "counter" }).out, "paused true true\n");
+    auto listing = vmlet({ "ps" }).out;
+    EXPECT_NE(listing.find("(Paused)"), std::string::npos) << listing;
+    // Docker's refusals: pause twice, exec into a paused container.
+    auto twice = vmlet({ "pause", "counter" });
+    EXPECT_EQ(twice.exit_code, 125);
+    EXPECT_NE(twice.err.find("already paused"), std::string::npos) << twice.err;
+    auto exec = vmlet({ "exec", "counter", "true" });
+    EXPECT_EQ(exec.exit_code, 125);
+    EXPECT_NE(exec.err.find("paused"), std::string::npos) << exec.err;
+
+    auto unpaused = vmlet({ "unpause", "counter" });
+    ASSERT_EQ(unpaused.exit_code, 0) << unpaused.err;
+    EXPECT_TRUE(advances(std::chrono::seconds(30)));
+    EXPECT_EQ(vmlet({ "inspect", "-f", "{{.State.Status}}", "counter" }).out, "running\n");
+    auto again = vmlet({ "unpause", "counter" });
+    EXPECT_EQ(again.exit_code, 125);
+    EXPECT_NE(again.err.find("not paused"), std::string::npos) << again.err;
+
+    // A paused container still stops (its shell, pid 1, ignores SIGTERM: killed after the grace).
+    ASSERT_EQ(vmlet({ "pause", "counter" }).exit_code, 0);
+    auto stopped = vmlet({ "stop", "-t", "1", "counter" }, { .timeout = std::chrono::seconds(60) });
+    EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+    EXPECT_EQ(vmlet({ "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "counter" }).out, "exited 137\n");
+    auto not_running = vmlet({ "pause", "counter" });
+    EXPECT_EQ(not_running.exit_code, 125);
+    EXPECT_NE(not_running.err.find("not running"), std::string::npos) << not_running.err;
+
+    // And rm -f takes a paused one away whole (TearDown checks its cgroups and sockets are gone).
+    ASSERT_EQ(run({ "-d", "--name", "frozen", "app:1", "sleep", "600" }).exit_code, 0);
+    ASSERT_EQ(vmlet({ "pause", "frozen" }).exit_code, 0);
+    auto removed = vmlet({ "rm", "-f", "frozen" }, { .timeout = std::chrono::seconds(60) });
+    EXPECT_EQ(removed.exit_code, 0) << removed.err;
+    EXPECT_EQ(vmlet({ "ps", "-a" }).out.find("frozen"), std::string::npos);
+}
+
+}
