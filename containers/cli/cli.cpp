@@ -3,6 +3,7 @@
 #include "containers/cli/boot_handover.h"
 #include "containers/cli/compare_command.h"
 #include "containers/cli/container_commands.h"
+#include "containers/cli/cp_command.h"
 #include "containers/cli/image_commands.h"
 #include "containers/cli/login_commands.h"
 #include "containers/cli/pull_command.h"
@@ -40,6 +41,7 @@ int run_cli(int argc, char** argv)
         commands.push_back(std::move(command));
     for (auto& command : add_container_commands(app, global))
         commands.push_back(std::move(command));
+    commands.push_back(add_cp_command(app, global));
     for (auto& command : add_pause_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_template_commands(app, global))
