@@ -1,5 +1,7 @@
 #include "containers/cli/go_template.h"
 
+#include <fmt/format.h>
+
 namespace vmlet {
 
 namespace {
@@ -54,6 +56,19 @@ Result<std::string> render_go_template(std::string_view format, const nlohmann::
         format.remove_prefix(close + 2);
     }
     return out;
+}
+
+Result<void> print_inspected(const nlohmann::json& all, const std::string& format)
+{
+    if (format.empty()) {
+        fmt::print("{}\n", all.dump(4));
+        return {};
+    }
+    std::string lines;
+    for (const auto& each : all)
+        lines += TRY(render_go_template(format, each)) + "\n";
+    fmt::print("{}", lines);
+    return {};
 }
 
 }

@@ -16,4 +16,8 @@ namespace vmlet {
 // a richer kind fails in one line rather than print something half right.
 Result<std::string> render_go_template(std::string_view format, const nlohmann::json& value);
 
+// What docker inspect prints: the array of objects as indented JSON, or with `format` each object
+// through it, one line each.
+Result<void> print_inspected(const nlohmann::json& all, const std::string& format);
+
 }

@@ -170,20 +170,6 @@ struct InspectOptions {
     std::string format;
 };
 
-// The inspected objects, or each one through --format, one line each as docker prints them.
-Result<void> print_inspected(const Json& all, const std::string& format)
-{
-    if (format.empty()) {
-        fmt::print("{}\n", all.dump(4));
-        return {};
-    }
-    std::string lines;
-    for (const auto& each : all)
-        lines += TRY(render_go_template(format, each)) + "\n";
-    fmt::print("{}", lines);
-    return {};
-}
-
 // docker inspect: a container by that name first, else an image (Docker looks in that order too).
 Command add_inspect(CLI::App& app, const GlobalOptions& global)
 {

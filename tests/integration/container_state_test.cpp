@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <sstream>
 #include <chrono>
 #include <thread>
 
@@ -145,6 +146,109 @@ TEST_P(RunTest, PauseStopsTheContainersProcessesUntilUnpaused)
     auto removed = vmlet({ "rm", "-f", "frozen" }, { .timeout = std::chrono::seconds(60) });
     EXPECT_EQ(removed.exit_code, 0) << removed.err;
     EXPECT_EQ(vmlet({ "ps", "-a" }).out.find("frozen"), std::string::npos);
+}
+
+TEST_P(RunTest, TopListsTheContainersProcesses)
+{
+    ASSERT_EQ(run({ "-d", "--name", "busy", "app:1", "sh", "-c", "sleep 600 & exec sleep 601" }).exit_code, 0);
+    if (GetParam() == "vm") {
+        // Not yet: a one-line refusal.
+        auto refused = vmlet({ "top", "busy" });
+        EXPECT_EQ(refused.exit_code, 125);
+        EXPECT_EQ(line_count(refused.err), 1u) << refused.err;
+        return;
+    }
+    ProcessResult top;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        top = vmlet({ "top", "busy" });
+        if (top.out.find("sleep 600") != std::string::npos && top.out.find("sleep 601") != std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(top.exit_code, 0) << top.err;
+    EXPECT_TRUE(top.out.starts_with("UID ")) << top.out;
+    EXPECT_EQ(line_count(top.out), 3u) << top.out;
+    EXPECT_NE(top.out.find("sleep 600"), std::string::npos) << top.out;
+    EXPECT_NE(top.out.find("sleep 601"), std::string::npos) << top.out;
+    // Host pids: the first process's is the record's.
+    auto pid = vmlet({ "inspect", "-f", "{{.State.Pid}}", "busy" }).out;
+    ASSERT_TRUE(pid.ends_with("\n")) << pid;
+    pid.pop_back();
+    std::string column = " ";
+    column.append(pid).append(" ");
+    EXPECT_NE(top.out.find(column), std::string::npos) << top.out << pid;
+    ASSERT_EQ(vmlet({ "rm", "-f", "busy" }).exit_code, 0);
+    auto gone = vmlet({ "top", "busy" });
+    EXPECT_EQ(gone.exit_code, 125);
+    EXPECT_EQ(line_count(gone.err), 1u) << gone.err;
+}
+
+TEST_P(RunTest, StatsNoStreamSamplesCpuMemoryAndPids)
+{
+    // A busy loop in its first process (guest user code runs natively in a VM, so its monitor's
+    // vCPU thread is busy too), and a sleeping second one.
+    ASSERT_EQ(run({ "-d", "--name", "spinner", "--memory", "64m", "app:1", "sh", "-c", "sleep 600 & while :; do :; done" }).exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto stats = vmlet({ "stats", "--no-stream", "spinner" });
+    ASSERT_EQ(stats.exit_code, 0) << stats.err;
+    ASSERT_EQ(line_count(stats.out), 2u) << stats.out;
+    EXPECT_TRUE(stats.out.starts_with("CONTAINER ID ")) << stats.out;
+    auto row = stats.out.substr(stats.out.find('\n') + 1);
+    std::istringstream fields(row);
+    std::string id, name, cpu, usage, slash, limit, memory_percent, net, block;
+    long pids = 0;
+    fields >> id >> name >> cpu >> usage >> slash >> limit >> memory_percent >> net >> block >> pids;
+    EXPECT_EQ(name, "spinner");
+    EXPECT_GT(std::atof(cpu.c_str()), 20.0) << row;
+    EXPECT_TRUE(usage.ends_with("iB") && std::atof(usage.c_str()) > 0) << row;
+    if (GetParam() == "process") {
+        EXPECT_EQ(limit, "64MiB") << row;
+        EXPECT_EQ(pids, 2) << row; // sh and sleep
+    } else {
+        EXPECT_GE(pids, 1) << row; // the VM's monitor threads
+    }
+    // Every running container when none is named; a stopped one is a one-line refusal.
+    EXPECT_NE(vmlet({ "stats", "--no-stream" }).out.find("spinner"), std::string::npos);
+    ASSERT_EQ(vmlet({ "rm", "-f", "spinner" }).exit_code, 0);
+    ASSERT_EQ(run({ "--name", "done", "app:1", "true" }).exit_code, 0);
+    auto stopped = vmlet({ "stats", "--no-stream", "done" });
+    EXPECT_EQ(stopped.exit_code, 125);
+    EXPECT_EQ(line_count(stopped.err), 1u) << stopped.err;
+}
+
+TEST_P(RunTest, ContainerPruneRemovesOnlyStoppedContainers)
+{
+    auto first = run({ "--name", "ended1", "app:1", "true" });
+    auto second = run({ "--name", "ended2", "app:1", "sh", "-c", "echo kept > /srv/file; exit 2" });
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    ASSERT_EQ(second.exit_code, 2) << second.err;
+    ASSERT_EQ(run({ "-d", "--name", "alive", "app:1", "sleep", "600" }).exit_code, 0);
+    auto ids = vmlet({ "ps", "-a", "-q" }).out;
+    ASSERT_EQ(line_count(ids), 3u) << ids;
+    // container inspect knows containers only.
+    EXPECT_EQ(vmlet({ "container", "inspect", "-f", "{{.State.ExitCode}}", "ended2" }).out, "2\n");
+    auto not_container = vmlet({ "container", "inspect", "app:1" });
+    EXPECT_EQ(not_container.exit_code, 125);
+    EXPECT_EQ(line_count(not_container.err), 1u) << not_container.err;
+
+    // Without -f it asks, and "no" keeps everything.
+    auto declined = vmlet({ "container", "prune" }, { .input = "n\n" });
+    EXPECT_EQ(declined.exit_code, 0) << declined.err;
+    EXPECT_NE(declined.out.find("Are you sure you want to continue? [y/N]"), std::string::npos) << declined.out;
+    EXPECT_EQ(line_count(vmlet({ "ps", "-a", "-q" }).out), 3u);
+
+    auto ended1 = vmlet({ "inspect", "-f", "{{.Id}}", "ended1" }).out, ended2 = vmlet({ "inspect", "-f", "{{.Id}}", "ended2" }).out;
+    auto pruned = vmlet({ "container", "prune", "-f" });
+    EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
+    EXPECT_TRUE(pruned.out.starts_with("Deleted Containers:\n")) << pruned.out;
+    EXPECT_NE(pruned.out.find(ended1), std::string::npos) << pruned.out;
+    EXPECT_NE(pruned.out.find(ended2), std::string::npos) << pruned.out;
+    EXPECT_NE(pruned.out.find("Total reclaimed space: "), std::string::npos) << pruned.out;
+    auto left = vmlet({ "ps", "-a" }).out;
+    EXPECT_EQ(line_count(left), 2u) << left;
+    EXPECT_NE(left.find("alive"), std::string::npos) << left;
+    // Nothing more to prune.
+    EXPECT_EQ(vmlet({ "container", "prune", "-f" }).out, "Total reclaimed space: 0B\n");
 }
 
 }
