@@ -1,6 +1,8 @@
 #include "containers/cli/container_commands.h"
 
+#include "containers/cli/go_template.h"
 #include "containers/cli/human_units.h"
+#include "containers/cli/ps_filter.h"
 #include "containers/cli/raw_terminal.h"
 #include "containers/runtime/container.h"
 #include "containers/runtime/container_pause.h"
@@ -58,12 +60,37 @@ std::string command_text(const std::vector<std::string>& args)
 
 struct PsOptions {
     bool all = false, quiet = false;
+    std::vector<std::string> filters;
+    std::string format = "table";
 };
+
+// One container as `docker ps --format` sees it: its keys, for json and for templates.
+nlohmann::json ps_row(const ContainerRecord& record, bool paused, std::time_t now)
+{
+    std::string mounts;
+    size_t volumes = 0;
+    for (const auto& mount : record.mounts) {
+        mounts += (mounts.empty() ? "" : ",") + (mount.kind == MountSpec::Kind::Tmpfs ? mount.target : mount.source);
+        volumes += mount.kind == MountSpec::Kind::Volume;
+    }
+    auto status = record.state == ContainerState::Running && paused ? std::string("paused") : std::string(state_name(record.state));
+    return { { "ID", record.id.substr(0, 12) }, { "Image", record.image_name }, { "Command", command_text(record.command) },
+        { "CreatedAt", record.created }, { "RunningFor", time_ago(record.created, now) }, { "Status", status_text(record, paused, now) },
+        { "State", status }, { "Names", record.name }, { "Networks", record.network }, { "Ports", "" }, { "Labels", "" },
+        { "Mounts", mounts }, { "LocalVolumes", std::to_string(volumes) }, { "Isolation", std::string(isolation_name(record.isolation)) } };
+}
 
 Result<void> list_containers(const ContainerStore& store, const PsOptions& options)
 {
+    auto filter = TRY(PsFilter::parse(options.filters));
     auto records = TRY(store.all());
-    std::erase_if(records, [&](const ContainerRecord& record) { return !options.all && record.state != ContainerState::Running; });
+    // Docker's `ps --filter status=exited` lists stopped containers without -a.
+    bool all = options.all || filter.filters_status();
+    std::erase_if(records, [&](const ContainerRecord& record) {
+        bool paused = container_paused(store, record);
+        auto status = record.state == ContainerState::Running && paused ? std::string_view("paused") : state_name(record.state);
+        return (!all && record.state != ContainerState::Running) || !filter.matches(record, status);
+    });
     std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.created > b.created; });
     if (options.quiet) {
         for (const auto& record : records)
@@ -71,6 +98,16 @@ Result<void> list_containers(const ContainerStore& store, const PsOptions& optio
         return {};
     }
     auto now = std::time(nullptr);
+    if (options.format != "table") {
+        // json: one object per line, as `docker ps --format json`; anything else a Go template.
+        std::string lines;
+        for (const auto& record : records) {
+            auto row = ps_row(record, container_paused(store, record), now);
+            lines += (options.format == "json" ? row.dump() : TRY(render_go_template(options.format, row))) + "\n";
+        }
+        fmt::print("{}", lines);
+        return {};
+    }
     fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "ISOLATION", "NAMES");
     for (const auto& record : records)
         fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", record.id.substr(0, 12), record.image_name, command_text(record.command),
@@ -101,6 +138,8 @@ Command add_ps(CLI::App& app, const GlobalOptions& global)
     auto* command = app.add_subcommand("ps", "List containers");
     command->add_flag("-a,--all", options->all, "Show all containers, not only running ones");
     command->add_flag("-q,--quiet", options->quiet, "Only the container ids");
+    command->add_option("-f,--filter", options->filters, "Only those matching KEY=VALUE: status=, name=, id=, isolation= (repeatable)")->allow_extra_args(false);
+    command->add_option("--format", options->format, "table, json (one object per line) or a Go template such as '{{.Names}} {{.Status}}'")->capture_default_str();
     return { command, [options, &global] { return with_containers(global, [&](const ContainerStore& store) { return list_containers(store, *options); }); } };
 }
 

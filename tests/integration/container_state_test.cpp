@@ -251,4 +251,29 @@ TEST_P(RunTest, ContainerPruneRemovesOnlyStoppedContainers)
     EXPECT_EQ(vmlet({ "container", "prune", "-f" }).out, "Total reclaimed space: 0B\n");
 }
 
+TEST_P(RunTest, PsFiltersByStatusAndNameAndFormatsItsRows)
+{
+    ASSERT_EQ(run({ "--name", "ended", "app:1", "true" }).exit_code, 0);
+    ASSERT_EQ(run({ "-d", "--name", "alive", "app:1", "sleep", "600" }).exit_code, 0);
+    // A status filter lists stopped containers without -a, as Docker's does.
+    EXPECT_EQ(vmlet({ "ps", "--filter", "status=exited", "--format", "{{.Names}} {{.State}}" }).out, "ended exited\n");
+    EXPECT_EQ(vmlet({ "ps", "--format", "{{.Names}}" }).out, "alive\n");
+    EXPECT_EQ(vmlet({ "ps", "-a", "--filter", "name=liv", "--format", "{{.Names}} {{.Isolation}}" }).out, "alive " + GetParam() + "\n");
+    EXPECT_EQ(line_count(vmlet({ "ps", "-a", "-q", "--filter", "isolation=" + GetParam() }).out), 2u);
+    ASSERT_EQ(vmlet({ "pause", "alive" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "ps", "--filter", "status=paused", "--format", "{{.Names}}" }).out, "alive\n");
+    EXPECT_EQ(vmlet({ "ps", "--filter", "status=running", "--format", "{{.Names}}" }).out, "");
+    // json: one object per line with Docker's keys.
+    auto rows = vmlet({ "ps", "-a", "--format", "json" }).out;
+    ASSERT_EQ(line_count(rows), 2u) << rows;
+    auto first = json::parse(rows.substr(0, rows.find('\n')), nullptr, false);
+    ASSERT_TRUE(first.is_object()) << rows;
+    for (const char* key : { "ID", "Image", "Command", "CreatedAt", "RunningFor", "Status", "State", "Names", "Networks", "Mounts" })
+        EXPECT_TRUE(first.contains(key)) << key << " " << rows;
+    auto bad = vmlet({ "ps", "--filter", "label=a=b" });
+    EXPECT_EQ(bad.exit_code, 125);
+    EXPECT_EQ(line_count(bad.err), 1u) << bad.err;
+    ASSERT_EQ(vmlet({ "rm", "-f", "alive" }).exit_code, 0);
+}
+
 }
