@@ -6,6 +6,7 @@
 #include "containers/cli/container_group_commands.h"
 #include "containers/cli/cp_command.h"
 #include "containers/cli/image_commands.h"
+#include "containers/cli/image_prune_command.h"
 #include "containers/cli/login_commands.h"
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
@@ -47,6 +48,7 @@ int run_cli(int argc, char** argv)
     for (auto& command : add_container_group_commands(app, global))
         commands.push_back(std::move(command));
     commands.push_back(add_cp_command(app, global));
+    commands.push_back(add_image_prune_command(app, global));
     commands.push_back(add_top_command(app, global));
     commands.push_back(add_stats_command(app, global));
     for (auto& command : add_pause_commands(app, global))
