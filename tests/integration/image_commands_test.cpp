@@ -308,4 +308,22 @@ TEST_F(ImageCommands, ImagePruneRemovesDanglingImagesAndWithAllEveryUnusedOne)
     expect_empty_store();
 }
 
+TEST_F(ImageCommands, ImagesFiltersByDanglingAndReferenceAndFormatsByTemplate)
+{
+    auto first = write_docker_save_archive(scratch("first.tar"), app_spec(), "app:2");
+    auto other = app_spec();
+    other.cmd = { "echo another" };
+    auto second = write_docker_save_archive(scratch("second.tar"), other, "app:2");
+    ok({ "load", "-i", scratch("first.tar") });
+    ok({ "load", "-i", scratch("second.tar") });
+    ok({ "tag", "app:2", "localhost:5000/web:1" });
+    EXPECT_EQ(ok({ "images", "--filter", "dangling=true", "-q" }), std::string(first.short_hex()) + "\n");
+    EXPECT_EQ(ok({ "images", "--filter", "dangling=false", "--format", "{{.Repository}}:{{.Tag}}" }), "app:2\nlocalhost:5000/web:1\n");
+    EXPECT_EQ(ok({ "images", "--filter", "reference=app", "--format", "{{.ID}} {{.Tag}}" }), std::string(second.short_hex()) + " 2\n");
+    EXPECT_EQ(ok({ "images", "-f", "reference=*web:*", "--format", "{{.Repository}}" }), "localhost:5000/web\n");
+    EXPECT_EQ(ok({ "images", "-f", "reference=nothing*", "-q" }), "");
+    fails({ "images", "--filter", "label=a" }, "invalid filter 'label=a'");
+    fails({ "images", "--format", "{{.Nope}}" }, "no field 'Nope'");
+}
+
 }
