@@ -1,17 +1,23 @@
-#include "containers/cli/cli.h"
 
 #include "containers/cli/boot_handover.h"
+#include "containers/cli/cli.h"
 #include "containers/cli/compare_command.h"
 #include "containers/cli/container_commands.h"
+#include "containers/cli/container_group_commands.h"
+#include "containers/cli/cp_command.h"
 #include "containers/cli/image_commands.h"
+#include "containers/cli/image_prune_command.h"
+#include "containers/cli/lifecycle_commands.h"
 #include "containers/cli/login_commands.h"
+#include "containers/cli/network_commands.h"
+#include "containers/cli/pause_commands.h"
 #include "containers/cli/pull_command.h"
 #include "containers/cli/run_command.h"
-#include "containers/cli/lifecycle_commands.h"
-#include "containers/cli/network_commands.h"
-#include "containers/cli/volume_commands.h"
+#include "containers/cli/stats_command.h"
 #include "containers/cli/template_commands.h"
+#include "containers/cli/top_command.h"
 #include "containers/cli/vm_commands.h"
+#include "containers/cli/volume_commands.h"
 #include "vmm/cli/usage_errors.h"
 
 #include <fmt/format.h>
@@ -40,6 +46,14 @@ int run_cli(int argc, char** argv)
     for (auto& command : add_image_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_container_commands(app, global))
+        commands.push_back(std::move(command));
+    for (auto& command : add_container_group_commands(app, global))
+        commands.push_back(std::move(command));
+    commands.push_back(add_cp_command(app, global));
+    commands.push_back(add_image_prune_command(app, global));
+    commands.push_back(add_top_command(app, global));
+    commands.push_back(add_stats_command(app, global));
+    for (auto& command : add_pause_commands(app, global))
         commands.push_back(std::move(command));
     for (auto& command : add_template_commands(app, global))
         commands.push_back(std::move(command));

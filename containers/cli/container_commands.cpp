@@ -1,8 +1,11 @@
 #include "containers/cli/container_commands.h"
 
+#include "containers/cli/go_template.h"
 #include "containers/cli/human_units.h"
+#include "containers/cli/ps_filter.h"
 #include "containers/cli/raw_terminal.h"
 #include "containers/runtime/container.h"
+#include "containers/runtime/container_pause.h"
 #include "vmm/cli/usage_errors.h"
 
 #include <signal.h>
@@ -32,13 +35,13 @@ int with_containers(const GlobalOptions& global, Body body)
     return 0;
 }
 
-std::string status_text(const ContainerRecord& record, std::time_t now)
+std::string status_text(const ContainerRecord& record, bool paused, std::time_t now)
 {
     switch (record.state) {
     case ContainerState::Created:
         return "Created";
     case ContainerState::Running:
-        return "Up " + human_duration(now - parse_rfc3339(record.started));
+        return "Up " + human_duration(now - parse_rfc3339(record.started)) + (paused ? " (Paused)" : "");
     case ContainerState::Exited:
         return fmt::format("Exited ({}) {}", record.exit_code, time_ago(record.finished, now));
     }
@@ -57,12 +60,37 @@ std::string command_text(const std::vector<std::string>& args)
 
 struct PsOptions {
     bool all = false, quiet = false;
+    std::vector<std::string> filters;
+    std::string format = "table";
 };
+
+// One container as `docker ps --format` sees it: its keys, for json and for templates.
+nlohmann::json ps_row(const ContainerRecord& record, bool paused, std::time_t now)
+{
+    std::string mounts;
+    size_t volumes = 0;
+    for (const auto& mount : record.mounts) {
+        mounts += (mounts.empty() ? "" : ",") + (mount.kind == MountSpec::Kind::Tmpfs ? mount.target : mount.source);
+        volumes += mount.kind == MountSpec::Kind::Volume;
+    }
+    auto status = record.state == ContainerState::Running && paused ? std::string("paused") : std::string(state_name(record.state));
+    return { { "ID", record.id.substr(0, 12) }, { "Image", record.image_name }, { "Command", command_text(record.command) },
+        { "CreatedAt", record.created }, { "RunningFor", time_ago(record.created, now) }, { "Status", status_text(record, paused, now) },
+        { "State", status }, { "Names", record.name }, { "Networks", record.network }, { "Ports", "" }, { "Labels", "" },
+        { "Mounts", mounts }, { "LocalVolumes", std::to_string(volumes) }, { "Isolation", std::string(isolation_name(record.isolation)) } };
+}
 
 Result<void> list_containers(const ContainerStore& store, const PsOptions& options)
 {
+    auto filter = TRY(PsFilter::parse(options.filters));
     auto records = TRY(store.all());
-    std::erase_if(records, [&](const ContainerRecord& record) { return !options.all && record.state != ContainerState::Running; });
+    // Docker's `ps --filter status=exited` lists stopped containers without -a.
+    bool all = options.all || filter.filters_status();
+    std::erase_if(records, [&](const ContainerRecord& record) {
+        bool paused = container_paused(store, record);
+        auto status = record.state == ContainerState::Running && paused ? std::string_view("paused") : state_name(record.state);
+        return (!all && record.state != ContainerState::Running) || !filter.matches(record, status);
+    });
     std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.created > b.created; });
     if (options.quiet) {
         for (const auto& record : records)
@@ -70,10 +98,20 @@ Result<void> list_containers(const ContainerStore& store, const PsOptions& optio
         return {};
     }
     auto now = std::time(nullptr);
+    if (options.format != "table") {
+        // json: one object per line, as `docker ps --format json`; anything else a Go template.
+        std::string lines;
+        for (const auto& record : records) {
+            auto row = ps_row(record, container_paused(store, record), now);
+            lines += (options.format == "json" ? row.dump() : TRY(render_go_template(options.format, row))) + "\n";
+        }
+        fmt::print("{}", lines);
+        return {};
+    }
     fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "ISOLATION", "NAMES");
     for (const auto& record : records)
         fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", record.id.substr(0, 12), record.image_name, command_text(record.command),
-            time_ago(record.created, now), status_text(record, now), isolation_name(record.isolation), record.name);
+            time_ago(record.created, now), status_text(record, container_paused(store, record), now), isolation_name(record.isolation), record.name);
     return {};
 }
 
@@ -100,6 +138,8 @@ Command add_ps(CLI::App& app, const GlobalOptions& global)
     auto* command = app.add_subcommand("ps", "List containers");
     command->add_flag("-a,--all", options->all, "Show all containers, not only running ones");
     command->add_flag("-q,--quiet", options->quiet, "Only the container ids");
+    command->add_option("-f,--filter", options->filters, "Only those matching KEY=VALUE: status=, name=, id=, isolation= (repeatable)")->allow_extra_args(false);
+    command->add_option("--format", options->format, "table, json (one object per line) or a Go template such as '{{.Names}} {{.Status}}'")->capture_default_str();
     return { command, [options, &global] { return with_containers(global, [&](const ContainerStore& store) { return list_containers(store, *options); }); } };
 }
 
@@ -110,14 +150,32 @@ struct NamesOptions {
     std::string signal = "KILL";
 };
 
+// A paused container's processes take no signal until they run again (a frozen cgroup v1 task
+// holds even SIGKILL; a paused VM's agent runs nothing): stop, kill and rm -f, which Docker lets
+// end a paused container, resume it first.
+Result<void> resume_if_paused(const GlobalOptions& global, const ContainerRecord& record)
+{
+    auto store = TRY(ContainerStore::open(global.root));
+    if (!container_paused(store, record))
+        return {};
+    return unpause_container(store, record);
+}
+
+enum class Paused { Resume, Leave };
+
 // Runs `body` on each named container in turn, printing each name once done, as docker does.
 template<typename Body>
-int for_each_container(const GlobalOptions& global, const std::vector<std::string>& names, Body body)
+int for_each_container(const GlobalOptions& global, const std::vector<std::string>& names, Paused paused, Body body)
 {
     for (const auto& name : names) {
         auto container = Container::open(global.root, name);
         if (!container.ok())
             return fail(container.error().message());
+        if (paused == Paused::Resume) {
+            auto resumed = resume_if_paused(global, container.value().record());
+            if (!resumed.ok())
+                return fail(resumed.error().message());
+        }
         Result<void> done = body(container.value());
         if (!done.ok())
             return fail(done.error().message());
@@ -175,7 +233,7 @@ Command add_stop(CLI::App& app, const GlobalOptions& global)
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_option("-t,--time", options->seconds, "Seconds to wait before SIGKILL")->capture_default_str();
     return { command, [options, &global] {
-                return for_each_container(global, options->names, [&](Container& container) { return container.stop(std::chrono::seconds(options->seconds)); });
+                return for_each_container(global, options->names, Paused::Resume, [&](Container& container) { return container.stop(std::chrono::seconds(options->seconds)); });
             } };
 }
 
@@ -189,7 +247,7 @@ Command add_kill(CLI::App& app, const GlobalOptions& global)
                 auto signal = parse_signal(options->signal);
                 if (!signal.ok())
                     return fail(signal.error().message());
-                return for_each_container(global, options->names, [&](Container& container) { return container.kill(signal.value()); });
+                return for_each_container(global, options->names, Paused::Resume, [&](Container& container) { return container.kill(signal.value()); });
             } };
 }
 
@@ -200,7 +258,9 @@ Command add_rm(CLI::App& app, const GlobalOptions& global)
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_flag("-f,--force", options->flag, "Kill a running container first");
     return { command, [options, &global] {
-                return for_each_container(global, options->names, [&](Container& container) { return container.remove(options->flag); });
+                // Only -f touches a running container; without it rm refuses, paused or not.
+                return for_each_container(global, options->names, options->flag ? Paused::Resume : Paused::Leave,
+                    [&](Container& container) { return container.remove(options->flag); });
             } };
 }
 
@@ -223,6 +283,10 @@ int exec_command(const GlobalOptions& global, const ExecFlags& flags)
     auto container = Container::open(global.root, words.front());
     if (!container.ok())
         return fail(container.error().message());
+    // Docker refuses too: the new process would join the frozen cgroup, or wait on a stopped VM.
+    auto store = ContainerStore::open(global.root);
+    if (store.ok() && container_paused(store.value(), container.value().record()))
+        return fail(fmt::format("container {} is paused, unpause the container before exec", container.value().record().name));
     if (flags.tty && flags.interactive && !::isatty(STDIN_FILENO))
         return fail("the input device is not a TTY");
     ExecRequest request { .args = { words.begin() + 1, words.end() }, .env = flags.env, .working_dir = {}, .user = {}, .interactive = flags.interactive };

@@ -1,5 +1,7 @@
 #include "containers/cli/image_commands.h"
 
+#include "containers/cli/container_inspect.h"
+#include "containers/cli/go_template.h"
 #include "containers/cli/human_units.h"
 #include "containers/cli/image_limits_environment.h"
 #include "containers/cli/with_image_store.h"
@@ -11,7 +13,10 @@
 
 #include <fmt/format.h>
 
+#include <fnmatch.h>
+
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 namespace vmlet {
@@ -75,12 +80,41 @@ Command add_load(CLI::App& app, const GlobalOptions& global)
 struct ImagesOptions {
     std::string format = "table";
     bool quiet = false;
+    std::vector<std::string> filters;
 };
 
 struct ImageRow {
     std::string repository, tag;
     const ImageRecord* image;
 };
+
+// docker images --filter (https://docs.docker.com/engine/reference/commandline/images/#filter):
+// dangling=true|false and reference=PATTERN (a glob, fnmatch(3), on REPOSITORY or REPOSITORY:TAG);
+// values of one key are alternatives, keys all apply. Others are refused in one line.
+Result<std::function<bool(const ImageRow&)>> image_filter(const std::vector<std::string>& filters)
+{
+    std::vector<bool> dangling;
+    std::vector<std::string> references;
+    for (const auto& text : filters) {
+        auto equals = text.find('=');
+        auto key = text.substr(0, equals == std::string::npos ? 0 : equals), value = text.substr(equals + 1);
+        if (key == "dangling" && (value == "true" || value == "false"))
+            dangling.push_back(value == "true");
+        else if (key == "reference" && !value.empty())
+            references.push_back(value);
+        else
+            return make_error("invalid filter '{}' (vmlet images filters by dangling=true|false and reference=PATTERN)", text);
+    }
+    return std::function<bool(const ImageRow&)>([dangling, references](const ImageRow& row) {
+        bool is_dangling = row.image->tags.empty();
+        bool dangling_ok = dangling.empty() || std::ranges::find(dangling, is_dangling) != dangling.end();
+        bool reference_ok = references.empty() || std::ranges::any_of(references, [&](const std::string& pattern) {
+            auto named = row.repository + ":" + row.tag;
+            return !is_dangling && (::fnmatch(pattern.c_str(), row.repository.c_str(), 0) == 0 || ::fnmatch(pattern.c_str(), named.c_str(), 0) == 0);
+        });
+        return dangling_ok && reference_ok;
+    });
+}
 
 std::vector<ImageRow> image_rows(const std::vector<ImageRecord>& images)
 {
@@ -103,23 +137,27 @@ std::vector<ImageRow> image_rows(const std::vector<ImageRecord>& images)
 
 Result<void> list_images(const ImageIndex& index, const ImagesOptions& options)
 {
+    auto matches = TRY(image_filter(options.filters));
     auto images = TRY(index.all());
     auto now = std::time(nullptr);
     auto rows = image_rows(images);
+    std::erase_if(rows, [&](const ImageRow& row) { return !matches(row); });
     if (options.quiet) {
         for (const auto& row : rows)
             fmt::print("{}\n", row.image->id.short_hex());
         return {};
     }
-    if (options.format == "json") {
-        // One object per line, as `docker images --format json` prints them.
+    if (options.format != "table") {
+        // json: one object per line, as `docker images --format json` prints them; else a Go template of those keys.
+        std::string lines;
         for (const auto& row : rows) {
             Json line = { { "Repository", row.repository }, { "Tag", row.tag }, { "ID", std::string(row.image->id.short_hex()) },
                 { "Digest", row.image->manifest.string() }, { "CreatedAt", row.image->created },
                 { "CreatedSince", time_ago(row.image->created, now) }, { "Size", human_size(row.image->size()) },
                 { "VirtualSize", row.image->size() }, { "Platform", row.image->platform } };
-            fmt::print("{}\n", line.dump());
+            lines += (options.format == "json" ? line.dump() : TRY(render_go_template(options.format, line))) + "\n";
         }
+        fmt::print("{}", lines);
         return {};
     }
     fmt::print("{:<40} {:<16} {:<14} {:<20} {}\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
@@ -133,7 +171,8 @@ Command add_images(CLI::App& app, const GlobalOptions& global)
 {
     auto options = std::make_shared<ImagesOptions>();
     auto* images = app.add_subcommand("images", "List the images in the store");
-    images->add_option("--format", options->format, "table, or json (one object per line)")->check(CLI::IsMember({ "table", "json" }))->capture_default_str();
+    images->add_option("--format", options->format, "table, json (one object per line) or a Go template such as '{{.Repository}}:{{.Tag}}'")->capture_default_str();
+    images->add_option("-f,--filter", options->filters, "Only those matching: dangling=true|false, reference=PATTERN (repeatable)")->allow_extra_args(false);
     images->add_flag("-q,--quiet", options->quiet, "Only the image ids");
     return { images, [options, &global] {
                 return with_image_store(global, StoreAccess::Read, [&](const Store&, const ImageIndex& index) { return list_images(index, *options); });
@@ -163,18 +202,30 @@ Result<Json> inspect_one(const Store& store, const ImageIndex& index, const std:
     };
 }
 
+struct InspectOptions {
+    std::vector<std::string> names;
+    std::string format;
+};
+
+// docker inspect: a container by that name first, else an image (Docker looks in that order too).
 Command add_inspect(CLI::App& app, const GlobalOptions& global)
 {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto* inspect = app.add_subcommand("inspect", "Show an image's details as JSON");
-    inspect->add_option("image", *names, "Image names or ids")->required();
-    return { inspect, [names, &global] {
+    auto options = std::make_shared<InspectOptions>();
+    auto* inspect = app.add_subcommand("inspect", "Show containers' or images' details as JSON");
+    inspect->add_option("name", options->names, "Container or image names or ids")->required();
+    inspect->add_option("-f,--format", options->format, "A Go template of each one's fields, as docker's: '{{.State.Status}}', '{{json .Mounts}}'");
+    return { inspect, [options, &global] {
                 return with_image_store(global, StoreAccess::Read, [&](const Store& store, const ImageIndex& index) -> Result<void> {
                     Json all = Json::array();
-                    for (const auto& name : *names)
+                    for (const auto& name : options->names) {
+                        if (auto container = inspect_container_named(global.root, name)) {
+                            all.push_back(std::move(*container));
+                            continue;
+                        }
+                        // Neither: the image's error says why (no such image, a bad name).
                         all.push_back(TRY(inspect_one(store, index, name)));
-                    fmt::print("{}\n", all.dump(4));
-                    return {};
+                    }
+                    return print_inspected(all, options->format);
                 });
             } };
 }

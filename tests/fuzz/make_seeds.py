@@ -479,6 +479,33 @@ def layer_unpack():
         write("fuzz_layer_unpack", name, tar_archive(members))
 
 
+def copy_extract():
+    # vmlet cp's tar streams: a tree as a copy out of a container makes it, and the entries the
+    # extractor must refuse or keep beneath its destination (the fuzz target's "beside" file is
+    # what the links aim at)
+    D, F, L, H = tarfile.DIRTYPE, tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
+    write("fuzz_copy_extract", "tree.tar", tar_archive([
+        ("data/", D, None, {}),
+        ("data/sub/", D, None, {}),
+        ("data/sub/f", F, b"inside\n", {}),
+        ("data/rel", L, "../../../../etc", {}),
+        ("data/same", H, "data/sub/f", {}),
+        ("data/fifo", tarfile.FIFOTYPE, None, {}),
+    ]))
+    hostile = {
+        "dotdot": [("../beside", F, b"x", {})],
+        "absolute": [("/tmp/escaped", F, b"x", {})],
+        "symlink_then_through": [("up", L, "..", {}), ("up/beside", F, b"x", {})],
+        "absolute_symlink_then_through": [("etc", L, "/etc", {}), ("etc/escaped", F, b"x", {})],
+        "hardlink_out": [("stolen", H, "../beside", {})],
+        "hardlink_through_symlink": [("up", L, "..", {}), ("stolen", H, "up/beside", {})],
+        "device_node": [("sda", tarfile.CHRTYPE, (8, 0), {})],
+        "file_replaced_by_directory": [("a", F, b"x", {}), ("a/", D, None, {}), ("a/b", F, b"y", {})],
+    }
+    for name, members in hostile.items():
+        write("fuzz_copy_extract", name, tar_archive(members))
+
+
 def image_json():
     # the selector byte (0 index, 1 manifest, 2 config, 3 platform), then the document
     digest = lambda c: "sha256:" + c * 64
@@ -725,6 +752,7 @@ if __name__ == "__main__":
     www_authenticate()
     seccomp_profile()
     layer_unpack()
+    copy_extract()
     image_json()
     image_reference()
     passwd_group()

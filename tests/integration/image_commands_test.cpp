@@ -274,3 +274,56 @@ TEST_F(ImageCommands, HostileLayerEntriesAreRefusedByName)
 }
 
 }
+
+namespace vmlet::test {
+
+TEST_F(ImageCommands, ImagePruneRemovesDanglingImagesAndWithAllEveryUnusedOne)
+{
+    // The first image loses its name to the second: dangling.
+    auto first = write_docker_save_archive(scratch("first.tar"), app_spec(), "app:2");
+    auto other = app_spec();
+    other.cmd = { "echo another" };
+    auto second = write_docker_save_archive(scratch("second.tar"), other, "app:2");
+    ok({ "load", "-i", scratch("first.tar") });
+    ok({ "load", "-i", scratch("second.tar") });
+    auto both = ok({ "images", "-q" });
+    ASSERT_EQ(std::count(both.begin(), both.end(), '\n'), 2) << both;
+    ASSERT_NE(both.find(first.short_hex()), std::string::npos) << both;
+
+    // Without -f it asks; "no" keeps everything.
+    auto declined = run_vmlet({ "--root", root(), "image", "prune" }, { .timeout = std::chrono::seconds(60), .input = "n\n" });
+    EXPECT_EQ(declined.exit_code, 0) << declined.err;
+    EXPECT_NE(declined.out.find("[y/N]"), std::string::npos) << declined.out;
+    EXPECT_EQ(ok({ "images", "-q" }), both);
+
+    auto pruned = ok({ "image", "prune", "-f" });
+    EXPECT_TRUE(pruned.starts_with("Deleted Images:\n")) << pruned;
+    EXPECT_NE(pruned.find(first.string()), std::string::npos) << pruned;
+    EXPECT_EQ(pruned.find(second.string()), std::string::npos) << pruned;
+    EXPECT_EQ(ok({ "images", "-q" }), std::string(second.short_hex()) + "\n");
+    EXPECT_EQ(ok({ "image", "prune", "-f" }), "Total reclaimed space: 0B\n");
+
+    auto all = ok({ "image", "prune", "-a", "-f" });
+    EXPECT_NE(all.find(second.string()), std::string::npos) << all;
+    expect_empty_store();
+}
+
+TEST_F(ImageCommands, ImagesFiltersByDanglingAndReferenceAndFormatsByTemplate)
+{
+    auto first = write_docker_save_archive(scratch("first.tar"), app_spec(), "app:2");
+    auto other = app_spec();
+    other.cmd = { "echo another" };
+    auto second = write_docker_save_archive(scratch("second.tar"), other, "app:2");
+    ok({ "load", "-i", scratch("first.tar") });
+    ok({ "load", "-i", scratch("second.tar") });
+    ok({ "tag", "app:2", "localhost:5000/web:1" });
+    EXPECT_EQ(ok({ "images", "--filter", "dangling=true", "-q" }), std::string(first.short_hex()) + "\n");
+    EXPECT_EQ(ok({ "images", "--filter", "dangling=false", "--format", "{{.Repository}}:{{.Tag}}" }), "app:2\nlocalhost:5000/web:1\n");
+    EXPECT_EQ(ok({ "images", "--filter", "reference=app", "--format", "{{.ID}} {{.Tag}}" }), std::string(second.short_hex()) + " 2\n");
+    EXPECT_EQ(ok({ "images", "-f", "reference=*web:*", "--format", "{{.Repository}}" }), "localhost:5000/web\n");
+    EXPECT_EQ(ok({ "images", "-f", "reference=nothing*", "-q" }), "");
+    fails({ "images", "--filter", "label=a" }, "invalid filter 'label=a'");
+    fails({ "images", "--format", "{{.Nope}}" }, "no field 'Nope'");
+}
+
+}

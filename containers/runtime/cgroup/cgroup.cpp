@@ -163,6 +163,9 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& id,
             return make_error("the cgroup v1 devices controller is not mounted: containers would reach every device of the host");
         if (confine_devices && std::find(parents.begin(), parents.end(), layout.v1_devices_dir) == parents.end())
             parents.push_back(layout.v1_devices_dir);
+        // The freezer, for pause and unpause (cgroup_freezer.h); without it only they fail.
+        if (!layout.v1_freezer_dir.empty() && std::find(parents.begin(), parents.end(), layout.v1_freezer_dir) == parents.end())
+            parents.push_back(layout.v1_freezer_dir);
     }
 
     Cgroup cgroup({});

@@ -107,6 +107,7 @@ Result<CgroupLayout> find_cgroup_layout(std::string_view mountinfo, std::string_
     }
     if (!layout.controllers.empty()) {
         layout.v1_devices_dir = TRY(v1_directory("devices"));
+        layout.v1_freezer_dir = TRY(v1_directory("freezer"));
         return layout;
     }
 

@@ -29,6 +29,9 @@ struct CgroupLayout {
     // V1 only: the caller's cgroup in the devices hierarchy, empty when none is mounted. (v2 has no
     // devices controller: a cgroup's devices are confined by a BPF program, device_cgroup.h.)
     std::string v1_devices_dir {};
+    // V1 only: the caller's cgroup in the freezer hierarchy (pause, unpause), empty when none is
+    // mounted. (v2 has cgroup.freeze in every cgroup.)
+    std::string v1_freezer_dir {};
 };
 
 // The controllers vmlet uses, in the order it sets them up.

@@ -16,6 +16,11 @@ constexpr size_t kMaxAnswer = 64 << 10;
 
 }
 
+std::string vm_api_socket_beside(const std::string& agent_socket)
+{
+    return agent_socket.substr(0, agent_socket.rfind('/') + 1) + "api.sock";
+}
+
 Result<VmControl> VmControl::connect(const std::string& socket_path)
 {
     auto address = TRY(unix_socket_address(socket_path));

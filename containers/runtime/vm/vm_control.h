@@ -12,6 +12,11 @@ namespace vmlet {
 
 // A client of a VM's control socket (vmlet-vmm --api-socket; the protocol is in
 // vmm/api/api_server.h): one JSON request line, one JSON answer line.
+// A VM container's control socket: beside its vsock socket (Sandbox::agent_socket(), the record's
+// agent_socket), in the container's private socket directory, which only root (and the jailed
+// monitor's group, to connect) may enter.
+std::string vm_api_socket_beside(const std::string& agent_socket);
+
 class VmControl {
 public:
     static Result<VmControl> connect(const std::string& socket_path);

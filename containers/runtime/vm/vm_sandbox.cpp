@@ -10,6 +10,7 @@
 #include "containers/runtime/vm/container_tap.h"
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/monitor_jail.h"
+#include "containers/runtime/vm/vm_control.h"
 #include "containers/runtime/vm/volume_exports.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
@@ -82,6 +83,8 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     // The jailed monitor connects to the listeners here, through its group.
     TRY(open_to_monitor(m_socket_dir, MonitorAccess::Connect));
     m_socket = m_socket_dir + "/v.sock";
+    // The monitor's control socket goes beside it, for pause and unpause (container_pause.h); the
+    // monitor binds it before it drops into its jail, so it is root's, in root's directory.
     AgentStreamListeners streams;
     streams.out = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDOUT));
     streams.err = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_STDERR));
@@ -118,7 +121,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
         // The template's card keeps its MAC (the guest's driver knows it); 'N' gives eth0 the container's.
         std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--net",
-            fmt::format("fd={}", tap->fd.get()), "--exit-with-parent" };
+            fmt::format("fd={}", tap->fd.get()), "--api-socket", vm_api_socket_beside(m_socket), "--exit-with-parent" };
         std::ranges::copy(volume_share_flags(spec.mounts), std::back_inserter(argv));
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
         std::ranges::copy(in_cgroup, std::back_inserter(argv));
@@ -129,7 +132,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     } else {
         auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
         std::vector<std::string> argv { monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
-            "--cpus", std::to_string(options.cpus), "--exit-with-parent" };
+            "--cpus", std::to_string(options.cpus), "--api-socket", vm_api_socket_beside(m_socket), "--exit-with-parent" };
         if (spec.network)
             argv.insert(argv.end(), { "--net", fmt::format("fd={},mac={}", tap->fd.get(), format_mac(spec.network->mac)) });
         if (!volume_exports(spec.mounts).empty())
