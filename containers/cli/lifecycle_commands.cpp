@@ -45,8 +45,10 @@ int restart(const GlobalOptions& global, const LifecycleFlags& flags)
     for (const auto& name : flags.names) {
         auto running = Container::open(global.root, name);
         auto stopped = running.ok() ? running.value().stop(std::chrono::seconds(flags.seconds)) : Result<void>(running.release_error());
-        if (!stopped.ok())
-            return fail(stopped.error().message());
+        // And its monitor gone: one that a restart policy keeps sees the stop, and ends.
+        auto ended = stopped.ok() ? running.value().wait() : Result<int>(stopped.release_error());
+        if (!ended.ok())
+            return fail(ended.error().message());
         auto container = Container::open_to_start(global.root, name);
         if (!container.ok())
             return fail(container.error().message());

@@ -96,6 +96,8 @@ Result<Container> Container::open_to_start(const std::string& root, std::string_
     auto container = TRY(open(root, name_or_id));
     if (container.m_record.state == ContainerState::Running)
         return make_error("container {} is already running", container.m_record.name);
+    if (monitor_alive(container.m_record))
+        return make_error("container {} is restarting (its --restart policy): stop it first", container.m_record.name);
     if (::unlink((container.directory() + "/" + kStoppedByUserFile).c_str()) < 0 && errno != ENOENT)
         return errno_error(fmt::format("cannot start container {}", container.m_record.name));
     if (!container.m_record.config)
@@ -378,9 +380,10 @@ Result<void> Container::wait_until_exited(std::chrono::milliseconds timeout)
 
 Result<void> Container::stop(std::chrono::seconds grace)
 {
+    // Marked first: a container its restart policy's monitor is about to run again stays stopped.
+    TRY(mark_stopped_by_user());
     if (m_record.state != ContainerState::Running)
         return {};
-    TRY(mark_stopped_by_user());
     TRY(signal_container(m_record, SIGTERM));
     if (wait_until_exited(grace).ok())
         return {};

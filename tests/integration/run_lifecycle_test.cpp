@@ -78,6 +78,14 @@ TEST_P(RunTest, AStoppedContainerIsNotRestarted)
     EXPECT_EQ(waited.exit_code, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     EXPECT_EQ(read_text(host.file("runs")), "ran\nran\n");
+    // restart runs it again, under its policy again.
+    auto restarted = vmlet({ "restart", "-t", "1", "steady" }, { .timeout = std::chrono::seconds(240) });
+    EXPECT_EQ(restarted.exit_code, 0) << restarted.err;
+    for (int tries = 0; tries < 600 && read_text(host.file("runs")) != "ran\nran\nran\n"; tries++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(read_text(host.file("runs")), "ran\nran\nran\n");
+    EXPECT_EQ(vmlet({ "stop", "-t", "1", "steady" }, { .timeout = std::chrono::seconds(120) }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "wait", "steady" }, { .timeout = std::chrono::seconds(60) }).exit_code, 0);
     EXPECT_EQ(vmlet({ "rm", "steady" }).exit_code, 0);
 }
 
