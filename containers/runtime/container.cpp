@@ -254,8 +254,9 @@ Result<int> Container::run_attached(const AttachOptions& attach)
     if (attach.terminal_size)
         options.window_changed = [&](Sandbox& sandbox) { (void)sandbox.resize_terminal(attach.terminal_size()); };
     auto status = monitor_container(m_store, m_record, m_spec, stdio, m_start, options);
-    // The monitor has recorded the exit (or removed the record, with --rm).
-    m_reserved = false;
+    // The monitor has recorded the exit (or removed the record, with --rm), unless the container
+    // never started: then create()'s reservation goes with this object, as on any earlier error.
+    m_reserved = still_a_reservation();
     refresh_peer_hosts(m_root, m_store, m_record.network);
     if (!status.ok())
         return status.release_error();
@@ -312,7 +313,10 @@ Result<DetachedStart> Container::run_detached()
         }
         if (!status.ok()) {
             say(fmt::format("{}{}\n", kReportError, status.error().message()));
-            (void)m_store.remove(m_record);
+            // One that never ran goes, as create()'s reservation; one that ran, or that `start`
+            // was given, stays for the user to see.
+            if (still_a_reservation())
+                (void)m_store.remove(m_record);
         }
         ::_exit(status.ok() ? status.value() : kVmletFailure);
     }
@@ -354,6 +358,12 @@ Result<int> Container::restart()
     auto image = TRY(image::ImageIndex(store).find(m_record.image_id));
     TRY(prepare(store, image));
     return 0;
+}
+
+bool Container::still_a_reservation() const
+{
+    auto now = m_store.find(m_record.id);
+    return m_reserved && now.ok() && now.value().state == ContainerState::Created;
 }
 
 Result<void> Container::mark_stopped_by_user() const

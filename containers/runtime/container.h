@@ -97,6 +97,8 @@ private:
     bool restart_due(int status) const;
     Result<int> restart();
     Result<void> mark_stopped_by_user() const;
+    // create()'s reservation that no monitor has run yet (its record still Created).
+    bool still_a_reservation() const;
     Result<void> attach_mounts(const std::vector<MountSpec>& mounts);
     Result<void> prepare(const image::Store& store, const image::ImageRecord& image);
     Result<void> attach_network(const NetworkOptions& options, ContainerSpec& spec);

@@ -89,6 +89,16 @@ TEST_P(RunTest, AStoppedContainerIsNotRestarted)
     EXPECT_EQ(vmlet({ "rm", "steady" }).exit_code, 0);
 }
 
+// A container whose mounts cannot be made (a directory over the image's /bin/sh) fails with 125,
+// and with --rm leaves nothing, whether its sandbox refused it (process) or its agent (vm).
+TEST_P(RunTest, AContainerThatCannotStartLeavesNothing)
+{
+    TemporaryDirectory host;
+    auto failed = run({ "--rm", "-v", host.path() + ":/bin/sh", "app:1", "true" }, { .timeout = std::chrono::seconds(240) });
+    EXPECT_EQ(failed.exit_code, 125) << failed.err;
+    EXPECT_EQ(vmlet({ "ps", "-a", "-q" }).out, "");
+}
+
 TEST_P(RunTest, LifecycleOptionsAreChecked)
 {
     for (const auto& [arguments, message] : std::vector<std::pair<std::vector<std::string>, std::string>> {
