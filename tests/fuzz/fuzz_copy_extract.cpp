@@ -9,6 +9,7 @@
 
 #include "containers/runtime/copy/tar_extractor.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_scratch.h"
 #include "vmm/base/unique_fd.h"
 
 #include <fcntl.h>
@@ -24,28 +25,16 @@
 #include <system_error>
 
 using vmlet::fuzz_support::check;
+using vmlet::fuzz_support::names_in;
+using vmlet::fuzz_support::scratch_tree;
 namespace fs = std::filesystem;
 
 namespace {
 
-// base/out/destination is made anew for every run, base/out/beside must never change; on tmpfs.
+// The scratch tree: base/out/destination is made anew for every run, base/out/beside must never change.
 const fs::path& base()
 {
-    static const fs::path* path = [] {
-        std::string templ = "/dev/shm/vmlet-fuzz-copy-XXXXXX";
-        check(::mkdtemp(templ.data()) != nullptr, "mkdtemp");
-        std::atexit([] { fs::remove_all(base()); });
-        return new fs::path(templ);
-    }();
-    return *path;
-}
-
-std::set<std::string> names_in(const fs::path& directory)
-{
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory))
-        names.insert(entry.path().filename());
-    return names;
+    return scratch_tree("vmlet-fuzz-copy");
 }
 
 bool allowed_node(const fs::path& path)

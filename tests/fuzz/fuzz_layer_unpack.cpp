@@ -9,6 +9,7 @@
 
 #include "containers/image/layer_unpacker.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_scratch.h"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -23,31 +24,16 @@
 
 using namespace vmlet::image;
 using vmlet::fuzz_support::check;
+using vmlet::fuzz_support::names_in;
+using vmlet::fuzz_support::scratch_tree;
 namespace fs = std::filesystem;
 
 namespace {
 
-// One scratch tree per process, on tmpfs so each run costs no disk I/O: base/blob is the input,
-// base/out/layer the destination, made anew for every run. Never destroyed, so that the exit
-// handler that removes the tree can still read its name.
+// The scratch tree: base/blob is the input, base/out/layer the destination, made anew for every run.
 const fs::path& base()
 {
-    static const fs::path* path = [] {
-        std::string templ = "/dev/shm/vmlet-fuzz-layer-XXXXXX";
-        check(::mkdtemp(templ.data()) != nullptr, "mkdtemp");
-        std::atexit([] { fs::remove_all(base()); });
-        return new fs::path(templ);
-    }();
-    return *path;
-}
-
-// The names directly in `directory`, sorted.
-std::set<std::string> names_in(const fs::path& directory)
-{
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(directory))
-        names.insert(entry.path().filename());
-    return names;
+    return scratch_tree("vmlet-fuzz-layer");
 }
 
 bool allowed_node(const fs::path& path)
