@@ -127,6 +127,7 @@ Result<void> Container::prepare(const image::Store& store, const image::ImageRec
     spec.log = config.log;
     spec.rootfs.lower_dirs = image::overlay_lower_dirs(store, image);
     spec.rootfs.state_dir = directory();
+    spec.rootfs.ephemeral = m_record.auto_remove;
     spec.mounts = m_record.mounts;
     TRY(attach_network(config.network, spec));
     bool publishes_udp = std::ranges::any_of(config.ports, [](const PortMapping& port) { return port.protocol == PortMapping::Protocol::Udp; });

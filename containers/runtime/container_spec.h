@@ -27,6 +27,9 @@ struct RootfsSpec {
     // Owned by this container: upper/ and work/ (its writable layer), rootfs/ (the mount point) and the
     // hosts, hostname and resolv.conf files bind-mounted over the image's /etc ones. Created if missing.
     std::string state_dir;
+    // --rm: the writable layer goes with this one run, so a VM container keeps it in the VM's RAM
+    // rather than on a disk of its own (vm/layer_disk.h).
+    bool ephemeral { false };
 };
 
 // What to run, already resolved from the image config and the command line by the caller.

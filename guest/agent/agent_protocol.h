@@ -3,7 +3,7 @@
  * and vm_exec.cpp) and its guest agent (guest/agent/, from main.c), which runs a container's process
  * inside a microVM. C, so that both sides include this one file.
  *
- * The VM is started as `vmlet boot --disk IMAGE.ext4,ro --vsock cid=3,uds=SOCK -- /bin/vmlet-agent`:
+ * The VM is started as `vmlet boot --disk IMAGE.ext4,ro --disk LAYER.ext4 --vsock cid=3,uds=SOCK -- /bin/vmlet-agent`:
  * guest init runs the agent and reports the agent's exit status (the container's) on its exit port.
  * The agent connects to the host (VMADDR_CID_HOST) on the ports below, in this order, each reaching
  * the host's listener at SOCK_<port>; the container's standard streams are these connections
@@ -58,11 +58,19 @@
  *                    KIND 't': a tmpfs, SOURCE is SIZE:MODE (bytes, 0 for tmpfs's default; octal
  *                    mode). TARGET is absolute, below PATH_MAX, without empty, "." or ".." parts,
  *                    not under /proc, /sys or /dev; its directory is made when the image lacks it.
- * 'i' and 'n' have empty values; 'w', 'u', 'h', 'p', 'o', 't', 'N', 'H' and 'R' appear at most
- * once, and 'N', 'H', 'R' and 'M' only in the container's spec (an exec's with them is malformed). Anything
+ *   'L'              the container's writable layer is the VM's second disk, /dev/vdb, an ext4 the
+ *                    host formatted for this container and gives each of its VMs, rather than a
+ *                    tmpfs: its files outlive the VM (`vmlet start` after `stop`). The overlay's
+ *                    upper and work directories are upper/ and work/ on it, made when missing. A
+ *                    template's VM has a blank disk there, never mounted; a container without 'L'
+ *                    (`--rm`) has its blank disk too, which the agent leaves alone. When the
+ *                    command exits, the agent syncs the file systems before it sends 'X'.
+ * 'i', 'n' and 'L' have empty values; 'w', 'u', 'h', 'p', 'o', 't', 'N', 'H', 'R' and 'L' appear at
+ * most once, and 'N', 'H', 'R', 'M' and 'L' only in the container's spec (an exec's with them is malformed). Anything
  * else (an unknown tag, a value out of range, a size of 0 or above VMLET_AGENT_MAX_SPEC) is
  * malformed: the agent writes why on the VM's console and exits 125 without a word on control.
- * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs.
+ * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs,
+ * or with 'L' the ext4 on /dev/vdb.
  *
  * Then messages both ways, each a tag byte (enum vmlet_agent_message below) and the payload its
  * tag fixes (none, one byte or four):
@@ -151,6 +159,7 @@ enum vmlet_agent_field {
 	VMLET_AGENT_FIELD_HOSTS = 'H',
 	VMLET_AGENT_FIELD_RESOLV_CONF = 'R',
 	VMLET_AGENT_FIELD_MOUNT = 'M',
+	VMLET_AGENT_FIELD_LAYER_DISK = 'L',
 };
 
 #define VMLET_AGENT_ENTROPY_BYTES 32

@@ -1,6 +1,7 @@
 /*
- * The container's root: the image (/dev/vda) under an overlay whose upper layer is a tmpfs, the
- * file systems mounted in it, and its cgroup.
+ * The container's root: the image (/dev/vda) under an overlay whose upper layer is a tmpfs, or the
+ * container's own disk (/dev/vdb) when its files outlive the VM, the file systems mounted in it,
+ * and its cgroup.
  */
 #define _GNU_SOURCE
 #include "container_root.h"
@@ -9,7 +10,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,14 +61,16 @@ void prepare_layer(void)
 		die("mount the writable layer (tmpfs)", strerrordesc_np(errno));
 }
 
-/* Builds the container's root at ROOT_DIR; NULL, or what failed (errno says why). */
-const char *build_root(void)
+/*
+ * The overlay at ROOT_DIR of the image (at IMAGE_DIR) under the writable layer whose upper/ and
+ * work/ are in `layer`, and the file systems the command finds in it; NULL, or what failed.
+ */
+static const char *mount_root(const char *layer)
 {
-	if (mount("/dev/vda", IMAGE_DIR, "ext4", MS_RDONLY, NULL) < 0)
-		return "mount the image /dev/vda (ext4)";
+	char options[128];
 	/* Documentation/filesystems/overlayfs.rst: the work directory is on the upper's file system. */
-	if (mount("overlay", ROOT_DIR, "overlay", 0,
-		    "lowerdir=" IMAGE_DIR ",upperdir=" LAYER_DIR "/upper,workdir=" LAYER_DIR "/work") < 0)
+	snprintf(options, sizeof options, "lowerdir=" IMAGE_DIR ",upperdir=%s/upper,workdir=%s/work", layer, layer);
+	if (mount("overlay", ROOT_DIR, "overlay", 0, options) < 0)
 		return "mount the overlay";
 	/* /proc is the command's to mount, from inside its pid namespace (run_command). */
 	/* The VM's one devtmpfs: the devices are the VM's own, and the VM is the boundary. */
@@ -79,6 +84,50 @@ const char *build_root(void)
 	if (!mount_in_root("devpts", ROOT_DIR "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"))
 		return "mount /dev/pts";
 	return NULL;
+}
+
+/* Builds the container's root at ROOT_DIR with the writable layer in `layer`; NULL, or what failed (errno says why). */
+const char *build_root(const char *layer)
+{
+	if (mount("/dev/vda", IMAGE_DIR, "ext4", MS_RDONLY, NULL) < 0)
+		return "mount the image /dev/vda (ext4)";
+	return mount_root(layer);
+}
+
+/*
+ * 'L': the writable layer is the container's own disk, which the host formatted (ext4) when the
+ * container was created and gives every VM of the container, so that its files outlive each run
+ * (`vmlet start` after `stop`). A template's root, already built on the tmpfs, is built again on
+ * the disk. NULL, or what failed.
+ */
+const char *move_layer_to_disk(bool root_built)
+{
+	/*
+	 * A template's VM was booted with a blank disk in this place, whose first blocks the kernel's
+	 * partition scan read into the block device's cache; the restore gave the VM this container's
+	 * disk: those cached blocks are not its own (BLKFLSBUF drops them; sys/mount.h has it).
+	 */
+	int disk = open(LAYER_DISK, O_RDONLY | O_CLOEXEC);
+	if (disk < 0 || ioctl(disk, BLKFLSBUF, 0) < 0) {
+		int saved = errno;
+		if (disk >= 0)
+			close(disk);
+		errno = saved;
+		return "open the writable layer's disk " LAYER_DISK;
+	}
+	close(disk);
+	/* noinit_itable: mkfs left the inode tables unzeroed, which the kernel would otherwise zero in the background. */
+	if ((mkdir(LAYER_DISK_DIR, 0755) < 0 && errno != EEXIST)
+		|| mount(LAYER_DISK, LAYER_DISK_DIR, "ext4", MS_NOSUID | MS_NODEV, "noinit_itable") < 0)
+		return "mount the writable layer's disk " LAYER_DISK " (ext4)";
+	if ((mkdir(LAYER_DISK_DIR "/upper", 0755) < 0 && errno != EEXIST) || (mkdir(LAYER_DISK_DIR "/work", 0755) < 0 && errno != EEXIST))
+		return "make the writable layer's directories";
+	if (!root_built)
+		return build_root(LAYER_DISK_DIR);
+	/* The template's overlay and what is mounted in it go; the image stays mounted, its cache warm. */
+	if (umount2(ROOT_DIR, MNT_DETACH) < 0)
+		return "unmount the template's root";
+	return mount_root(LAYER_DISK_DIR);
 }
 
 /*

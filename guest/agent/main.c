@@ -5,7 +5,7 @@
  *   1. mount the writable layer (a tmpfs); connect the control stream, read the spec, connect the
  *      standard streams;
  *   2. build the container's root: the image (/dev/vda, ext4, read-only) under an overlay with
- *      that upper layer, with /proc, /dev, /sys, /dev/shm and /dev/pts; its /etc/hosts and
+ *      that upper layer (or with 'L' the container's own disk, /dev/vdb), with /proc, /dev, /sys, /dev/shm and /dev/pts; its /etc/hosts and
  *      /etc/resolv.conf; a pids cgroup; eth0 on the host's bridge; `lo`; hostname;
  *   3. start the command in it ('S' or 'F' STATUS), deliver signals ('K'), relay published ports,
  *      start `vmlet exec` commands (each in a child of the agent that serves it as 2-4 serve the
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	int control;
 	if (template) {
 		/* The expensive part, the root, is what a template saves its clones. */
-		if ((failed = build_root()))
+		if ((failed = build_root(LAYER_DIR)))
 			die(failed, strerrordesc_np(errno));
 		warm_files(argv + 2, argc - 2);
 		control = wait_for_wake();
@@ -77,8 +77,10 @@ int main(int argc, char **argv)
 	/* Setup failures go to the stderr stream, where the host shows them, and end in 'F' 125. */
 	if (!adopt_host_state(&spec))
 		failed = "take the host's clock and randomness";
-	if (!failed && !template)
-		failed = build_root();
+	if (!failed && spec.layer_on_disk)
+		failed = move_layer_to_disk(template);
+	else if (!failed && !template)
+		failed = build_root(LAYER_DIR);
 	if (!failed)
 		failed = mount_volumes(&spec);
 	int forward = -1, exec = -1, hosts = -1;

@@ -118,9 +118,11 @@ static void reap(struct session *session)
 		 * holding the streams, relays, execs) ends too, so the host sees EOF. An exec's leftovers
 		 * stay, as docker exec's do; only its own input relay goes.
 		 */
-		if (session->container)
+		if (session->container) {
 			kill(-1, SIGKILL);
-		else if (session->input_relay > 0)
+			/* Its writable layer ('L') and volumes keep what it wrote: the host ends the VM on 'X'. */
+			sync();
+		} else if (session->input_relay > 0)
 			kill(session->input_relay, SIGKILL);
 		end_terminal(session);
 		send_status(session->control, VMLET_AGENT_MSG_EXITED, status);

@@ -259,6 +259,11 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 			*file = value;
 			break;
 		}
+		case VMLET_AGENT_FIELD_LAYER_DISK:
+			if (exec || spec->layer_on_disk || length != 0)
+				return false;
+			spec->layer_on_disk = true;
+			break;
 		case VMLET_AGENT_FIELD_STDIN:
 		case VMLET_AGENT_FIELD_LOOPBACK:
 			if (length != 0 || (exec && *field == VMLET_AGENT_FIELD_LOOPBACK))

@@ -47,6 +47,7 @@ struct spec {
 	unsigned mtu;
 	const char *etc_hosts;       /* 'H', or NULL */
 	const char *etc_resolv_conf; /* 'R', or NULL */
+	bool layer_on_disk;          /* 'L': the writable layer is /dev/vdb */
 	struct spec_mount *mounts;   /* 'M', in order */
 	size_t mount_count;
 };

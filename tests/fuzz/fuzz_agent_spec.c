@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!exec || (!spec.has_network && !spec.etc_hosts && !spec.etc_resolv_conf && !spec.hostname && !spec.has_time));
 		if (spec.has_network)
 			CHECK(!(spec.mac[0] & 1) && spec.mtu >= 68 && spec.mtu <= 65535);
-		CHECK(!exec || spec.mount_count == 0);
+		CHECK(!exec || (spec.mount_count == 0 && !spec.layer_on_disk));
 		CHECK(spec.mount_count <= VMLET_AGENT_MAX_MOUNTS);
 		for (size_t i = 0; i < spec.mount_count; ++i)
 		{

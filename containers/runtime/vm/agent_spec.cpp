@@ -74,6 +74,8 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
         field(fields, VMLET_AGENT_FIELD_HOSTS, spec.etc_hosts);
     if (!spec.etc_resolv_conf.empty())
         field(fields, VMLET_AGENT_FIELD_RESOLV_CONF, spec.etc_resolv_conf);
+    if (!options.stream_port && !spec.rootfs.ephemeral) // the container's layer outlives the VM, on its disk
+        field(fields, VMLET_AGENT_FIELD_LAYER_DISK, "");
     if (!options.stream_port) { // the container's spec: an exec has the container's mounts already
         auto exports = volume_exports(spec.mounts);
         auto share = exports.begin();

@@ -8,6 +8,7 @@
 #include "containers/runtime/network/links.h"
 #include "containers/runtime/vm/console_log.h"
 #include "containers/runtime/vm/container_tap.h"
+#include "containers/runtime/vm/layer_disk.h"
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vm_control.h"
@@ -30,6 +31,8 @@ namespace vmlet {
 namespace {
 
 constexpr auto kPowerOffTimeout = std::chrono::seconds(30);
+// How long the agent has to kill the command and sync the layer's disk on SIGKILL.
+constexpr auto kKillGrace = std::chrono::seconds(10);
 
 // Memory of the VM process besides guest RAM: the monitor's own (about 2 MiB, README "Numbers"),
 // KVM's page tables and per-vCPU structures charged to its cgroup, with room to spare.
@@ -115,12 +118,20 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         TRY_CONTEXT(join_bridge(tap->name, spec.network->bridge, spec.network->mtu), fmt::format("network {}", spec.network->network));
     if (tap)
         output.inherited_fds.push_back(tap->fd.get());
+    // The second disk, the container's writable layer: its own when its files outlive this run,
+    // a blank one (never mounted) under --rm, whose layer stays in the VM's RAM.
+    std::string layer = spec.rootfs.state_dir + "/layer.ext4";
+    if (spec.rootfs.ephemeral)
+        TRY(blank_layer_disk(layer));
+    else
+        layer = TRY(container_layer_disk(spec.rootfs.state_dir));
+    m_layer_on_disk = !spec.rootfs.ephemeral;
     UniqueFd agent;
     if (options.template_dir) {
         // A restore of the image's template: its agent waits on WAKE with the root mounted
         // (guest/agent/agent_protocol.h, "Templates"), and this connection is the control one.
         // The template's card keeps its MAC (the guest's driver knows it); 'N' gives eth0 the container's.
-        std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--vsock", vsock, "--net",
+        std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--disk", layer, "--vsock", vsock, "--net",
             fmt::format("fd={}", tap->fd.get()), "--api-socket", vm_api_socket_beside(m_socket), "--exit-with-parent" };
         std::ranges::copy(volume_share_flags(spec.mounts), std::back_inserter(argv));
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
@@ -131,7 +142,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         agent = TRY(wake_agent(options));
     } else {
         auto control = TRY(listen_for_guest(m_socket, VMLET_AGENT_PORT_CONTROL));
-        std::vector<std::string> argv { monitor_binary(), "boot", "--disk", options.disk + ",ro", "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
+        std::vector<std::string> argv { monitor_binary(), "boot", "--disk", options.disk + ",ro", "--disk", layer, "--vsock", vsock, "--memory", std::to_string(options.memory_mib),
             "--cpus", std::to_string(options.cpus), "--api-socket", vm_api_socket_beside(m_socket), "--exit-with-parent" };
         if (spec.network)
             argv.insert(argv.end(), { "--net", fmt::format("fd={},mac={}", tap->fd.get(), format_mac(spec.network->mac)) });
@@ -194,8 +205,9 @@ Result<UniqueFd> VmSandbox::wake_agent(const VmSandboxOptions& options)
 }
 
 // The container's exit status is known and its output drained: nothing in the VM matters any more
-// (its disk is read-only, its writable layer is in its RAM), so it goes at once rather than after
-// the guest has torn its processes down, which is interpreted kernel work on PVM hosts.
+// (its image is read-only, and the agent synced its writable layer's disk before it reported the
+// exit), so it goes at once rather than after the guest has torn its processes down, which is
+// interpreted kernel work on PVM hosts.
 void VmSandbox::stop_vm()
 {
     if (!m_vm_pid)
@@ -235,10 +247,16 @@ Result<void> VmSandbox::kill(int signal)
 {
     if (m_exit_status || !m_session)
         return {};
-    // SIGKILL cannot wait for a guest that may not listen (a hostile one, or a stuck one): the VM
-    // itself goes, and the container with it (137, as a killed process; wait_for() sees its end).
-    if (signal == SIGKILL) {
+    // SIGKILL cannot wait long for a guest that may not listen (a hostile one, or a stuck one): the
+    // VM itself goes, and the container with it (137, as a killed process; wait_for() sees its end).
+    // A writable layer on disk may hold writes the guest has not flushed: the agent kills the
+    // command and syncs first, and the VM goes when it has not reported within kKillGrace.
+    if (signal == SIGKILL && (!m_layer_on_disk || !m_session->kill(signal).ok())) {
         stop_vm();
+        return {};
+    }
+    if (signal == SIGKILL) {
+        m_kill_deadline = std::chrono::steady_clock::now() + kKillGrace;
         return {};
     }
     // An agent that takes no more from vmlet (a hostile or wedged guest) cannot be asked: its VM goes.
@@ -266,6 +284,8 @@ Result<std::optional<int>> VmSandbox::wait_for(std::chrono::milliseconds timeout
 {
     if (m_exit_status)
         return m_exit_status;
+    if (m_kill_deadline && std::chrono::steady_clock::now() > *m_kill_deadline)
+        stop_vm(); // the agent did not end the command on SIGKILL: its session now ends without a word
     auto waited = m_session->wait_for(timeout);
     if (!waited.ok()) {
         // The agent began a message and never finished it: it reports nothing more, and its VM

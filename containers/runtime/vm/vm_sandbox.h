@@ -40,7 +40,8 @@ ResourceLimits vm_cgroup_limits(const ResourceLimits& container, const VmSandbox
 
 // A container in a microVM of its own (DESIGN.md "Containers"): `vmlet-vmm boot` in a child process,
 // with the image as /dev/vda, runs the guest agent, which gets the process spec over vsock and
-// runs it in an overlay whose writable layer is a tmpfs in the VM. The container's standard
+// runs it in an overlay whose writable layer is the container's own disk, /dev/vdb (layer_disk.h),
+// or under --rm a tmpfs in the VM. The container's standard
 // streams are vsock connections, copied here to and from the caller's descriptors (AgentSession).
 // The protocol is guest/agent/agent_protocol.h.
 class VmSandbox final : public Sandbox {
@@ -84,6 +85,8 @@ private:
     std::unique_ptr<AgentSession> m_session;
     std::optional<int> m_exit_status;
     std::optional<int> m_start_failure;
+    bool m_layer_on_disk { false }; // layer_disk.h: SIGKILL goes through the agent, which syncs it
+    std::optional<std::chrono::steady_clock::time_point> m_kill_deadline;
 };
 
 }

@@ -5,6 +5,7 @@
 #include "containers/image/json_fields.h"
 #include "containers/runtime/container_store.h"
 #include "containers/runtime/vm/container_tap.h"
+#include "containers/runtime/vm/layer_disk.h"
 #include "containers/runtime/vm/monitor_binary.h"
 #include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vm_control.h"
@@ -176,8 +177,9 @@ Result<std::optional<std::string>> snapshot_unsupported_reason()
 Result<std::string> VmTemplates::key_of(const TemplateShape& shape) const
 {
     // 2: the template's VM has a virtio-net card, whose tap each restore replaces; 3: and the
-    // volumes' virtio-fs device, whose exports each restore gives.
-    std::string text = "vmlet VM container template 3\n";
+    // volumes' virtio-fs device, whose exports each restore gives; 4: and a second disk, the
+    // container's writable layer (layer_disk.h).
+    std::string text = "vmlet VM container template 4\n";
     for (const auto& file : { monitor_binary(), std::string(VMLET_DATADIR "/vmlinux"), std::string(VMLET_DATADIR "/initramfs.cpio"), shape.disk })
         text += TRY(identity(file)) + "\n";
     text += fmt::format("memory {} MiB, {} vCPUs\n", shape.memory_mib, shape.cpus);
@@ -236,7 +238,11 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
     // (vm_sandbox.cpp), and its own MAC from its spec. The template's tap is on no bridge and goes
     // with its VM.
     auto tap = TRY(ContainerTap::create());
-    std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
+    // A blank second disk, which the guest sees and never mounts: each restore gives the
+    // container's writable layer in its place (layer_disk.h).
+    auto layer = scratch.work() + "/layer-placeholder";
+    TRY(blank_layer_disk(layer));
+    std::vector<std::string> argv { monitor_binary(), "boot", "--disk", shape.disk + ",ro", "--disk", layer, "--vsock", fmt::format("cid={},uds={}", int(VMLET_AGENT_GUEST_CID), vsock),
         "--net", fmt::format("fd={}", tap.fd.get()), "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus),
         "--exit-with-parent" };
     // And the volumes' virtio-fs device, without exports: each restore gives it the container's.

@@ -23,6 +23,15 @@ std::vector<std::string> fields_of(const std::string& message)
     return fields;
 }
 
+// A --rm container's spec, which has no 'L' (its layer stays in the VM's RAM): the tests that
+// list every field are about the others.
+ContainerSpec removed_with_its_run()
+{
+    ContainerSpec spec;
+    spec.rootfs.ephemeral = true;
+    return spec;
+}
+
 // One field as fields_of() returns it: its tag, then its value.
 std::string field(vmlet_agent_field tag, std::string_view value = {})
 {
@@ -34,7 +43,7 @@ std::string field(vmlet_agent_field tag, std::string_view value = {})
 // guest/agent/agent_protocol.h: u32 little-endian length, then tagged NUL-terminated fields.
 TEST(AgentSpec, EncodesTheProcessInTaggedFields)
 {
-    ContainerSpec spec;
+    auto spec = removed_with_its_run();
     spec.args = { "sh", "-c", "echo a b" };
     spec.env = { "PATH=/bin", "EMPTY=" };
     spec.working_dir = "/srv";
@@ -67,7 +76,7 @@ TEST(AgentSpec, AnExecHasItsOwnStreamPortsAndATerminalItsSize)
 
 TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
 {
-    ContainerSpec spec;
+    auto spec = removed_with_its_run();
     spec.args = { "true" };
     spec.env = { "HOME=/custom" };
     auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, {}));
@@ -93,6 +102,21 @@ TEST(AgentSpec, MountsAreTheContainersOnly)
     EXPECT_TRUE(std::ranges::none_of(exec, [](const std::string& value) { return value.front() == VMLET_AGENT_FIELD_MOUNT; }));
 }
 
+// A container's writable layer is its disk unless it goes with its run (--rm); an exec has the
+// container's root already.
+TEST(AgentSpec, TheLayerIsOnDiskUnlessTheContainerGoesWithItsRun)
+{
+    ContainerSpec spec;
+    spec.args = { "true" };
+    auto has_layer = [](const std::vector<std::string>& fields) {
+        return std::ranges::count(fields, field(VMLET_AGENT_FIELD_LAYER_DISK, "")) == 1;
+    };
+    EXPECT_TRUE(has_layer(fields_of(encode_agent_spec(spec, ExecUser {}, {}))));
+    EXPECT_FALSE(has_layer(fields_of(encode_agent_spec(spec, ExecUser {}, { .stream_port = 2000 }))));
+    spec.rootfs.ephemeral = true;
+    EXPECT_FALSE(has_layer(fields_of(encode_agent_spec(spec, ExecUser {}, {}))));
+}
+
 // The bytes on the wire are the protocol, not the names: agent_protocol.h documents these letters,
 // and a guest agent built from another tree must still understand this host.
 TEST(AgentProtocol, TagsAreTheDocumentedLetters)
@@ -100,8 +124,9 @@ TEST(AgentProtocol, TagsAreTheDocumentedLetters)
     EXPECT_EQ(std::string({ char(VMLET_AGENT_FIELD_ARG), char(VMLET_AGENT_FIELD_ENV), char(VMLET_AGENT_FIELD_WORKDIR), char(VMLET_AGENT_FIELD_USER),
                   char(VMLET_AGENT_FIELD_GROUP), char(VMLET_AGENT_FIELD_HOSTNAME), char(VMLET_AGENT_FIELD_PIDS_MAX), char(VMLET_AGENT_FIELD_STDIN),
                   char(VMLET_AGENT_FIELD_LOOPBACK), char(VMLET_AGENT_FIELD_STREAM_PORT), char(VMLET_AGENT_FIELD_TERMINAL),
-                  char(VMLET_AGENT_FIELD_NETWORK), char(VMLET_AGENT_FIELD_HOSTS), char(VMLET_AGENT_FIELD_RESOLV_CONF), char(VMLET_AGENT_FIELD_MOUNT) }),
-        "aewughpinotNHRM");
+                  char(VMLET_AGENT_FIELD_NETWORK), char(VMLET_AGENT_FIELD_HOSTS), char(VMLET_AGENT_FIELD_RESOLV_CONF), char(VMLET_AGENT_FIELD_MOUNT),
+                  char(VMLET_AGENT_FIELD_LAYER_DISK) }),
+        "aewughpinotNHRML");
     EXPECT_EQ(std::string({ char(VMLET_AGENT_MSG_STARTED), char(VMLET_AGENT_MSG_FAILED), char(VMLET_AGENT_MSG_EXITED), char(VMLET_AGENT_MSG_KILL),
                   char(VMLET_AGENT_MSG_WINDOW), char(VMLET_AGENT_MSG_ACK) }),
         "SFXKWA");
@@ -111,7 +136,7 @@ TEST(AgentProtocol, TagsAreTheDocumentedLetters)
 // bytes as 64 hex digits.
 TEST(AgentSpec, TheHostsClockAndRandomness)
 {
-    ContainerSpec spec;
+    auto spec = removed_with_its_run();
     spec.args = { "true" };
     HostState state;
     state.time = { 1796640000, 5 };
@@ -129,7 +154,7 @@ TEST(AgentSpec, TheHostsClockAndRandomness)
 // name its hosts and resolvers as 'H' and 'R', after everything else.
 TEST(AgentSpec, TheNetworkAndTheFilesThatNameHosts)
 {
-    ContainerSpec spec;
+    auto spec = removed_with_its_run();
     spec.args = { "true" };
     spec.network = NetworkAttachment { .network = "bridge", .bridge = "vmlet0", .mac = { 0x02, 0x42, 0x0a, 0x58, 0x00, 0x05 },
         .address = 0x0a580005, .prefix_length = 16, .gateway = 0x0a580001, .mtu = 1400 };
