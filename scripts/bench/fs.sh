@@ -2,7 +2,8 @@
 # Shared-directory benchmark: vmlet's virtio-fs (`vmlet boot --share`, its in-process FUSE server)
 # against QEMU microvm with virtiofsd (vhost-user-fs-device, guest RAM in a shared memfd), measured
 # inside the same guest (same kernel, initramfs and command line, 1 vCPU, 256 MiB), interleaved over
-# several boots, medians printed with ratio lines (see fs_measure.py):
+# several boots, and a process-isolated container's volume beside them (a bind mount), medians
+# printed with ratio lines (see fs_measure.py):
 #   sequential write and read of a 64 MiB file, and create, stat and read of 1,000 small files.
 #   scripts/bench/fs.sh [RUNS]
 # Environment: VMLET, KERNEL, INITRD, SIZE_MIB (default 64), FILES (default 1000), VIRTIOFSD

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Measures vmlet's virtio-fs against QEMU microvm with virtiofsd, from inside the same guest.
+"""Measures vmlet's virtio-fs against QEMU microvm with virtiofsd, from inside the same guest, and
+a volume of a process-isolated container (`vmlet run --isolation=process -v`, a bind mount of the
+host's file system) as what sharing costs nothing.
 
 Run by fs.sh, which makes a work directory. For each of N interleaved rounds (vmlet, then QEMU),
 one fresh boot per VMM on an emptied share runs a guest script that times, with the guest's
@@ -10,6 +12,9 @@ microsecond clock (busybox adjtimex; its date has no %N), so that boot time is e
             process creation is interpreted guest kernel work on PVM hosts and would drown it);
   * stat    [ -f FILE ] on each, after dropping the guest's caches (dentries and inodes too);
   * readall `read LINE < FILE` on each, after dropping them again.
+The process container runs the same script on a busybox image made here, in a scratch --root,
+without the mount, and without dropping caches (/proc/sys is read-only in a container): its "cold"
+figures are the host's warm ones, which is what a bind mount gives a container anyway.
 Both VMMs get 1 vCPU, the same RAM, kernel, initramfs and command line; QEMU's command line lacks
 vmlet's virtio_mmio.device= entries and has its own in their place (probed once). virtiofsd runs
 with its defaults (cache=auto, 1 s timeouts, readdirplus), which are vmlet's choices too.
@@ -23,17 +28,21 @@ import subprocess
 import sys
 import time
 
+from bench_containers import busybox_archive
+
 TAG = "bench"
+APPLETS = ("sh", "true", "dd", "awk", "adjtimex", "mkdir", "sync")
 
 
-def guest_script(size_mib, files):
-    """Kept short: it travels percent-encoded on the kernel command line."""
+def guest_script(size_mib, files, in_vm=True):
+    """Kept short: it travels percent-encoded on the kernel command line. A container's (not
+    `in_vm`) finds the share mounted and cannot drop caches."""
     loop = f"i=0;while [ $i -lt {files} ];do BODY;i=$((i+1));done"
-    drop = "sync;echo 3 >/proc/sys/vm/drop_caches;"
+    drop = "sync;echo 3 >/proc/sys/vm/drop_caches;" if in_vm else "sync;"
     return "".join([
         "t(){ adjtimex|awk '/tv_sec/{s=$2}/tv_usec/{printf \"%d%06d\",s,$2}';};",
         "m(){ b=$(t);echo R $1 $((b-a));};",
-        f"mkdir -p /s&&mount -t virtiofs {TAG} /s||exit 3;",
+        f"mkdir -p /s&&mount -t virtiofs {TAG} /s||exit 3;" if in_vm else "",
         f"a=$(t);dd if=/dev/zero of=/s/big bs=1M count={size_mib} conv=fsync 2>/dev/null||exit 4;m write;",
         drop, "a=$(t);dd if=/s/big of=/dev/null bs=1M 2>/dev/null||exit 5;m read;",
         "mkdir /s/d||exit 6;a=$(t);", loop.replace("BODY", "echo $i >/s/d/f$i||exit 7"), ";m create;",
@@ -124,7 +133,7 @@ def run_guest(name, command, args):
     except subprocess.TimeoutExpired:
         sys.exit(f"{name} timed out after {args.timeout} s")
     wall = time.monotonic() - start
-    expected = 0 if name == "vmlet" else 1  # isa-debug-exit reports (status << 1) | 1
+    expected = 1 if name == "qemu" else 0  # isa-debug-exit reports (status << 1) | 1
     values = {key: int(value) for key, value in re.findall(r"^R (\w+) (\d+)\s*$", result.stdout.replace("\r", ""), re.M)}
     if result.returncode != expected or len(values) != 5:
         sys.exit(f"{name} failed with status {result.returncode} (guest exit codes: 3 mount, 4 write, 5 read, 6-9 small files)\n"
@@ -157,13 +166,18 @@ def main():
 
     vmlet = [args.vmlet, "boot", "--memory", str(args.memory), "--cpus", "1", "--kernel", args.kernel, "--initrd", args.initrd,
              "--share", f"{share}:{TAG}", "--", "sh", "-c", script]
-    results = {"vmlet": [], "qemu": []}
+    root = os.path.join(args.workdir, "root")
+    busybox_archive(os.path.join(args.workdir, "bench.tar"), APPLETS)
+    subprocess.run([args.vmlet, "--root", root, "load", "-i", os.path.join(args.workdir, "bench.tar")], check=True, capture_output=True)
+    process = [args.vmlet, "--root", root, "run", "--rm", "--isolation=process", "--network", "none", "-v", f"{share}:/s", "bench:1",
+               "sh", "-c", guest_script(args.size, args.files, in_vm=False)]
+    results = {"vmlet": [], "qemu": [], "process": []}
     for round_index in range(args.runs):
-        for name in ("vmlet", "qemu"):
+        for name in results:
             empty_share(share)
             daemon = Virtiofsd(args, share) if name == "qemu" else None
             try:
-                command = vmlet if name == "vmlet" else qemu_command(args, qemu_cmdline, daemon.socket, False)
+                command = {"vmlet": vmlet, "process": process}.get(name) or qemu_command(args, qemu_cmdline, daemon.socket, False)
                 values, wall = run_guest(name, command, args)
             finally:
                 if daemon:
@@ -183,9 +197,9 @@ def main():
     print()
     for label, key, unit, work in metrics:
         rate = {name: work / (statistics.median(values[key] for values in results[name]) / 1e6) for name in results}
-        print(f"{label}: vmlet {rate['vmlet']:.1f} {unit}, qemu {rate['qemu']:.1f} {unit}, "
-              f"ratio vmlet/qemu {rate['vmlet'] / rate['qemu']:.2f}")
-    print(f"(median of {args.runs} interleaved boots each)")
+        print(f"{label}: vmlet {rate['vmlet']:.1f} {unit}, qemu {rate['qemu']:.1f} {unit}, process {rate['process']:.1f} {unit}, "
+              f"ratio vmlet/qemu {rate['vmlet'] / rate['qemu']:.2f}, process/qemu {rate['process'] / rate['qemu']:.2f}")
+    print(f"(median of {args.runs} interleaved runs each; the process container's cold reads are warm host ones)")
 
 
 if __name__ == "__main__":
