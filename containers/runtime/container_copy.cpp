@@ -3,12 +3,17 @@
 #include "containers/runtime/copy/tar_extractor.h"
 #include "containers/runtime/copy/tree_tar_writer.h"
 #include "containers/runtime/rootfs_path.h"
+#include "containers/runtime/vm/vm_copy.h"
+#include "vmm/base/file.h"
+#include "vmm/base/random_hex.h"
 #include "vmm/base/unique_fd.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <functional>
 #include <thread>
 
 namespace vmlet {
@@ -86,37 +91,59 @@ Result<Source> open_source(const Side& side, const std::string& path)
     return source;
 }
 
-// Where the tar of `source` unpacks, and under which top name (docker cp's table).
-struct Target {
-    UniqueFd directory;
+// Where the tar of a source unpacks, and under which top name (docker cp's table): decided from
+// what the destination side says is at a path (through symlinks), on the host or in a container.
+struct TargetPlan {
+    std::string directory;
     std::string archive_name; // empty: the source's contents go straight into `directory`
 };
+using KindOf = std::function<Result<VmCopy::Kind>(const std::string& path)>;
 
-Result<Target> choose_target(const Side& side, const Source& source, const std::string& destination)
+Result<TargetPlan> plan_target(const SplitPath& source, bool source_directory, const std::string& destination, const KindOf& kind_of)
 {
     auto dest = split(destination);
-    auto existing = open_on(side, destination, O_PATH);
-    struct stat status {};
-    bool exists = existing.ok() && ::fstat(existing.value().get(), &status) == 0;
-    if (exists && S_ISDIR(status.st_mode)) {
-        auto into = TRY(open_on(side, destination, O_PATH | O_DIRECTORY));
-        if (source.path.contents_only)
-            return Target { std::move(into), {} };
-        return Target { std::move(into), source.path.name };
-    }
-    if (exists && source.directory)
+    auto kind = TRY(kind_of(destination));
+    if (kind == VmCopy::Kind::Directory)
+        return TargetPlan { destination, source.contents_only ? std::string() : source.name };
+    bool exists = kind == VmCopy::Kind::Other;
+    if (exists && source_directory)
         return make_error("cannot copy a directory to a file: {}", destination);
     if (!exists && dest.trailing_slash)
         return make_error("the destination directory {} does not exist", destination);
     if (dest.name == "." || dest.name == ".." || dest.contents_only)
         return make_error("the destination {} is not a directory", destination);
-    if (source.path.contents_only && !source.directory)
+    if (source.contents_only && !source_directory)
         return make_error("cannot copy the contents of a file");
     // A new (or replaced) file or directory under the name the destination gives it.
-    auto parent = open_on(side, dest.parent, O_PATH | O_DIRECTORY);
-    if (!parent.ok())
+    if (TRY(kind_of(dest.parent)) != VmCopy::Kind::Directory)
         return make_error("the destination directory {} does not exist", dest.parent);
-    return Target { parent.release_value(), dest.name };
+    return TargetPlan { dest.parent, dest.name };
+}
+
+// What is at `path` on the host or in a process container's root.
+KindOf kind_on(const Side& side)
+{
+    return [side](const std::string& path) -> Result<VmCopy::Kind> {
+        auto opened = open_on(side, path, O_PATH);
+        struct stat status {};
+        if (!opened.ok() || ::fstat(opened.value().get(), &status) < 0)
+            return VmCopy::Kind::Missing;
+        return S_ISDIR(status.st_mode) ? VmCopy::Kind::Directory : VmCopy::Kind::Other;
+    };
+}
+
+struct Target {
+    UniqueFd directory;
+    std::string archive_name;
+};
+
+Result<Target> choose_target(const Side& side, const Source& source, const std::string& destination)
+{
+    auto plan = TRY(plan_target(source.path, source.directory, destination, kind_on(side)));
+    auto directory = open_on(side, plan.directory, O_PATH | O_DIRECTORY);
+    if (!directory.ok())
+        return make_error("the destination directory {} does not exist", plan.directory);
+    return Target { directory.release_value(), plan.archive_name };
 }
 
 // Streams the tar of `source` from a thread of its own into the extraction of it at `target`.
@@ -153,12 +180,16 @@ Result<void> copy_tree(Source source, Target target)
     return extracted;
 }
 
+Result<void> running(const ContainerRecord& record)
+{
+    if (record.state != ContainerState::Running || !monitor_alive(record) || (record.isolation == Isolation::Process && record.container_pid <= 0))
+        return make_error("container {} is not running: vmlet cp needs it running for now", record.name);
+    return {};
+}
+
 Result<UniqueFd> container_root(const ContainerRecord& record)
 {
-    if (record.isolation == Isolation::Vm)
-        return make_error("vmlet cp does not reach into VM containers yet ({})", record.name);
-    if (record.state != ContainerState::Running || !monitor_alive(record) || record.container_pid <= 0)
-        return make_error("container {} is not running: vmlet cp needs it running for now", record.name);
+    TRY(running(record));
     // The container's root as its first process sees it: its overlay and its volumes.
     UniqueFd root(::open(fmt::format("/proc/{}/root", record.container_pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root.valid())
@@ -166,10 +197,114 @@ Result<UniqueFd> container_root(const ContainerRecord& record)
     return root;
 }
 
+// A path in a VM container, absolute: docker cp reads a relative one from the container's root.
+std::string in_vm(const std::string& path)
+{
+    return path.starts_with('/') ? path : "/" + path;
+}
+
+std::string joined_path(const SplitPath& path)
+{
+    return path.parent == "/" ? "/" + path.name : path.parent + "/" + path.name;
+}
+
+// Copies everything from `from` to `to` (the "-" streams), until `from` ends.
+Result<void> pass_through(int from, int to)
+{
+    char buffer[1 << 16];
+    for (;;) {
+        ssize_t got = ::read(from, buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return errno_error("cannot read the copy's stream");
+        if (got == 0)
+            return {};
+        TRY(write_all(to, std::span(reinterpret_cast<const uint8_t*>(buffer), static_cast<size_t>(got))));
+    }
+}
+
+// Out of a VM container: the guest's tar of the source, read as hostile and unpacked on the host
+// beneath the target (docker cp's rename of a single entry through a staging directory beside it).
+Result<void> copy_from_vm(const ContainerRecord& record, const std::string& container_path, const std::string& destination)
+{
+    TRY(running(record));
+    VmCopy vm(record.agent_socket);
+    auto path = split(in_vm(container_path));
+    auto full = path.contents_only && path.name == "." ? path.parent : joined_path(path);
+    auto kind = TRY(vm.kind(full, false));
+    if (kind == VmCopy::Kind::Missing)
+        return make_error("cannot copy {}: no such file or directory in container {}", container_path, record.name);
+    bool directory = kind == VmCopy::Kind::Directory;
+    if ((path.contents_only || path.trailing_slash) && !directory)
+        return make_error("cannot copy {}: not a directory", container_path);
+    if (destination == "-") {
+        auto stream = path.contents_only ? TRY(vm.tar_out(full, ".")) : TRY(vm.tar_out(path.parent, path.name));
+        return pass_through(stream.get(), STDOUT_FILENO);
+    }
+    auto plan = TRY(plan_target(path, directory, destination, kind_on(Side {})));
+    auto into = open_on(Side {}, plan.directory, O_PATH | O_DIRECTORY);
+    if (!into.ok())
+        return make_error("the destination directory {} does not exist", plan.directory);
+    if (plan.archive_name.empty())
+        return extract_tar_beneath(TRY(vm.tar_out(full, ".")).get(), into.value().get());
+    if (path.contents_only) {
+        // "SRC/." to a new DEST: DEST is made, and the contents go in it.
+        if (::mkdirat(into.value().get(), plan.archive_name.c_str(), 0755) < 0 && errno != EEXIST)
+            return errno_error(fmt::format("cannot create {}", plan.archive_name));
+        auto made = TRY(open_in_root(into.value().get(), plan.archive_name, O_PATH | O_DIRECTORY));
+        return extract_tar_beneath(TRY(vm.tar_out(full, ".")).get(), made.get());
+    }
+    if (plan.archive_name == path.name)
+        return extract_tar_beneath(TRY(vm.tar_out(path.parent, path.name)).get(), into.value().get());
+    auto staging = fmt::format(".vmlet-cp-{}", random_hex(8));
+    if (::mkdirat(into.value().get(), staging.c_str(), 0700) < 0)
+        return errno_error(fmt::format("cannot create {}/{}", plan.directory, staging));
+    auto unstage = [&] {
+        std::error_code error;
+        std::filesystem::remove_all(plan.directory + "/" + staging, error);
+    };
+    auto staged = open_in_root(into.value().get(), staging, O_PATH | O_DIRECTORY);
+    Result<void> copied = staged.ok() ? Result<void> {} : staged.release_error();
+    if (copied.ok()) {
+        auto stream = vm.tar_out(path.parent, path.name);
+        copied = stream.ok() ? extract_tar_beneath(stream.value().get(), staged.value().get()) : stream.release_error();
+    }
+    if (copied.ok() && ::renameat(staged.value().get(), path.name.c_str(), into.value().get(), plan.archive_name.c_str()) < 0)
+        copied = errno_error(fmt::format("cannot copy to {}", destination));
+    unstage();
+    return copied;
+}
+
+// Into a VM container: the host's tree as a tar under the name docker cp gives it, unpacked by
+// the guest's tar.
+Result<void> copy_to_vm(const ContainerRecord& record, const std::string& source_path, const std::string& container_path)
+{
+    TRY(running(record));
+    VmCopy vm(record.agent_socket);
+    auto destination = in_vm(container_path);
+    if (source_path == "-") {
+        if (TRY(vm.kind(destination, true)) != VmCopy::Kind::Directory)
+            return make_error("the destination {} must be a directory in the container", container_path);
+        auto stream = TRY(vm.tar_in(destination));
+        TRY(pass_through(STDIN_FILENO, stream.get()));
+        return VmCopy::finish_tar_in(stream.get());
+    }
+    auto source = TRY(open_source(Side {}, source_path));
+    auto plan = TRY(plan_target(source.path, source.directory, destination, [&vm](const std::string& path) { return vm.kind(path, true); }));
+    TreeSource tree { .parent_fd = source.parent.get(), .name = source.path.name,
+        .archive_name = plan.archive_name.empty() ? source.path.name : plan.archive_name, .contents_only = plan.archive_name.empty() };
+    auto stream = TRY(vm.tar_in(plan.directory));
+    TRY(write_tree_as_tar(tree, stream.get()));
+    return VmCopy::finish_tar_in(stream.get());
+}
+
 }
 
 Result<void> copy_from_container(const ContainerRecord& record, const std::string& container_path, const std::string& destination)
 {
+    if (record.isolation == Isolation::Vm)
+        return copy_from_vm(record, container_path, destination);
     auto root = TRY(container_root(record));
     Side container { root.get() };
     auto source = TRY(open_source(container, container_path));
@@ -184,6 +319,8 @@ Result<void> copy_from_container(const ContainerRecord& record, const std::strin
 
 Result<void> copy_to_container(const ContainerRecord& record, const std::string& source_path, const std::string& container_path)
 {
+    if (record.isolation == Isolation::Vm)
+        return copy_to_vm(record, source_path, container_path);
     auto root = TRY(container_root(record));
     Side container { root.get() };
     if (source_path == "-") {

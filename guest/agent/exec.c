@@ -24,5 +24,5 @@ _Noreturn void serve_exec(int control)
 	/* setns(2): the command this process starts next is in the container's pid namespace. */
 	const char *failed = setns(container_pidfd, CLONE_NEWPID) < 0 ? "join the container's pid namespace" : NULL;
 	struct session session = launch(control, &spec, streams, failed, false);
-	serve(&session, -1, -1, -1);
+	serve(&session, (struct listeners) { -1, -1, -1, -1 });
 }

@@ -6,6 +6,7 @@
 #include "serve.h"
 
 #include "agent_protocol.h"
+#include "copy.h"
 #include "exec.h"
 #include "io.h"
 #include "network.h"
@@ -169,11 +170,12 @@ static _Noreturn void serve_hosts(int peer)
  * Serves a started command until it exits: the host's signals, the terminal's output, and for the
  * container's command the published ports' and the execs' connections.
  */
-_Noreturn void serve(struct session *session, int forward, int exec, int hosts)
+_Noreturn void serve(struct session *session, struct listeners listeners)
 {
-	struct pollfd fds[7] = {
+	struct pollfd fds[8] = {
 		{ session->control, POLLIN, 0 }, { signals, POLLIN, 0 }, { -1, POLLIN, 0 },
-		{ forward, POLLIN, 0 }, { exec, POLLIN, 0 }, { -1, POLLOUT, 0 }, { hosts, POLLIN, 0 },
+		{ listeners.forward, POLLIN, 0 }, { listeners.exec, POLLIN, 0 }, { -1, POLLOUT, 0 }, { listeners.hosts, POLLIN, 0 },
+		{ listeners.copy, POLLIN, 0 },
 	};
 	for (;;) {
 		/*
@@ -183,7 +185,7 @@ _Noreturn void serve(struct session *session, int forward, int exec, int hosts)
 		bool pending = terminal_output_pending();
 		fds[2].fd = session->terminal_open && !pending ? session->master : -1;
 		fds[5].fd = pending ? session->output : -1;
-		if (poll(fds, 7, -1) < 0) {
+		if (poll(fds, 8, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			say(STDERR_FILENO, "vmlet-agent: poll: ", strerrordesc_np(errno));
@@ -199,10 +201,12 @@ _Noreturn void serve(struct session *session, int forward, int exec, int hosts)
 		if (fds[1].revents)
 			reap(session);
 		if (fds[3].revents)
-			accept_child(forward, relay_port);
+			accept_child(listeners.forward, relay_port);
 		if (fds[4].revents)
-			accept_child(exec, serve_exec);
+			accept_child(listeners.exec, serve_exec);
 		if (fds[6].revents)
-			accept_child(hosts, serve_hosts);
+			accept_child(listeners.hosts, serve_hosts);
+		if (fds[7].revents)
+			accept_child(listeners.copy, serve_copy);
 	}
 }

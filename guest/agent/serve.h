@@ -10,4 +10,8 @@ extern int signals; /* a signalfd(2) for SIGCHLD, which stays blocked in the age
 void send_status(int control, enum vmlet_agent_message tag, int status);
 _Noreturn void finish(int control, int status);
 void discard_control_input(void);
-_Noreturn void serve(struct session *session, int forward, int exec, int hosts);
+/* The container's command's listeners (agent_protocol.h); -1 for those it lacks, and for an exec's. */
+struct listeners {
+	int forward, exec, hosts, copy;
+};
+_Noreturn void serve(struct session *session, struct listeners listeners);
