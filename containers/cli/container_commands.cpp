@@ -146,6 +146,7 @@ Command add_ps(CLI::App& app, const GlobalOptions& global)
 struct NamesOptions {
     std::vector<std::string> names;
     bool flag = false;
+    bool volumes = false; // rm -v
     unsigned seconds = 10;
     std::string signal = "KILL";
 };
@@ -257,10 +258,11 @@ Command add_rm(CLI::App& app, const GlobalOptions& global)
     auto* command = app.add_subcommand("rm", "Remove containers and their writable layers");
     command->add_option("container", options->names, "Container names or ids")->required();
     command->add_flag("-f,--force", options->flag, "Kill a running container first");
+    command->add_flag("-v,--volumes", options->volumes, "Remove its anonymous volumes too (named ones are kept)");
     return { command, [options, &global] {
                 // Only -f touches a running container; without it rm refuses, paused or not.
                 return for_each_container(global, options->names, options->flag ? Paused::Resume : Paused::Leave,
-                    [&](Container& container) { return container.remove(options->flag); });
+                    [&](Container& container) { return container.remove(options->flag, options->volumes); });
             } };
 }
 

@@ -19,6 +19,7 @@ struct VolumeFlags {
     std::string name;
     std::vector<std::string> names;
     bool force { false };
+    bool quiet { false }; // ls -q
 };
 
 // docker volume inspect's shape (the local driver's fields).
@@ -57,6 +58,7 @@ VM containers over virtio-fs; what one wrote, the other reads.)");
     auto* create = group->add_subcommand("create", "Create a volume");
     create->add_option("name", flags->name, "The volume's name (default: made up)");
     auto* list = group->add_subcommand("ls", "List the volumes");
+    list->add_flag("-q,--quiet", flags->quiet, "Only their names");
     auto* inspect = group->add_subcommand("inspect", "Show volumes in detail, as JSON");
     inspect->add_option("volume", flags->names, "Names")->required();
     auto* remove = group->add_subcommand("rm", "Remove volumes that no container uses, with their data");
@@ -72,11 +74,12 @@ VM containers over virtio-fs; what one wrote, the other reads.)");
                                 return {};
                             });
                         } });
-    commands.push_back({ list, [&global] {
+    commands.push_back({ list, [flags, &global] {
                             return with_record_store<VolumeStore>(global, [&](const VolumeStore& store) -> Result<void> {
-                                fmt::print("{:<10} {}\n", "DRIVER", "VOLUME NAME");
+                                if (!flags->quiet)
+                                    fmt::print("{:<10} {}\n", "DRIVER", "VOLUME NAME");
                                 for (const auto& volume : TRY(store.list()))
-                                    fmt::print("{:<10} {}\n", "local", volume.name);
+                                    fmt::print("{}\n", flags->quiet ? volume.name : fmt::format("{:<10} {}", "local", volume.name));
                                 return {};
                             });
                         } });

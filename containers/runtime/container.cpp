@@ -408,7 +408,7 @@ Result<void> Container::kill(int signal)
     return signal_container(m_record, signal);
 }
 
-Result<void> Container::remove(bool force)
+Result<void> Container::remove(bool force, bool anonymous_volumes)
 {
     if (m_record.state == ContainerState::Running) {
         if (!force)
@@ -420,7 +420,7 @@ Result<void> Container::remove(bool force)
     }
     if (m_record.abandoned)
         TRY(reclaim_abandoned(m_record, directory()));
-    return m_store.remove(m_record);
+    return m_store.remove(m_record, anonymous_volumes);
 }
 
 Result<int> Container::exec(const ExecRequest& request)

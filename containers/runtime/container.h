@@ -79,7 +79,7 @@ public:
     // docker kill.
     Result<void> kill(int signal);
     // docker rm [-f]: a running container only with force, which kills it first.
-    Result<void> remove(bool force);
+    Result<void> remove(bool force, bool anonymous_volumes = false);
     // docker exec: another process in the running container; its exit status.
     Result<int> exec(const ExecRequest& request);
     // docker wait: its exit status once it has exited and its monitor will not restart it.

@@ -185,16 +185,49 @@ Result<ContainerRecord> ContainerStore::create(ContainerRecord record)
     return record;
 }
 
+Result<ContainerRecord> ContainerStore::stored(const std::string& id) const
+{
+    auto path = directory(id) + "/container.json";
+    auto text = TRY(read_small_file(path, kMaxRecord));
+    return TRY_CONTEXT(parse_record(text), path);
+}
+
+std::string ContainerStore::stored_name(const std::string& id, const std::string& fallback) const
+{
+    auto record = stored(id);
+    return record.ok() ? record.value().name : fallback;
+}
+
 Result<void> ContainerStore::save(const ContainerRecord& record) const
 {
-    return replace_file(directory(record.id) + "/container.json", record_json(record).dump(2));
+    auto json = record_json(record);
+    json["name"] = stored_name(record.id, record.name);
+    return replace_file(directory(record.id) + "/container.json", json.dump(2));
+}
+
+Result<void> ContainerStore::rename(const ContainerRecord& record, const std::string& new_name) const
+{
+    if (!valid_name(new_name))
+        return make_error("invalid container name '{}': use letters, digits, '_', '.' and '-', starting with a letter or digit", new_name);
+    auto old_name = stored_name(record.id, record.name);
+    if (new_name == old_name)
+        return make_error("container {} is already named {}", old_name, new_name);
+    TRY(reserve_name(new_name, record.id));
+    auto json = record_json(TRY(stored(record.id)));
+    json["name"] = new_name;
+    auto saved = replace_file(directory(record.id) + "/container.json", json.dump(2));
+    if (!saved.ok()) {
+        ::unlink((m_root + "/names/" + new_name).c_str());
+        return saved;
+    }
+    if (::unlink((m_root + "/names/" + old_name).c_str()) < 0 && errno != ENOENT)
+        return errno_error(fmt::format("cannot release the name {}", old_name));
+    return {};
 }
 
 Result<ContainerRecord> ContainerStore::read(const std::string& id) const
 {
-    auto path = directory(id) + "/container.json";
-    auto text = TRY(read_small_file(path, kMaxRecord));
-    auto record = TRY_CONTEXT(parse_record(text), path);
+    auto record = TRY(stored(id));
     if (record.state == ContainerState::Running && !monitor_alive(record)) {
         record.state = ContainerState::Exited;
         record.exit_code = 137;
@@ -237,16 +270,17 @@ Result<ContainerRecord> ContainerStore::find(std::string_view name_or_id) const
     return matches.front();
 }
 
-Result<void> ContainerStore::remove(const ContainerRecord& record) const
+Result<void> ContainerStore::remove(const ContainerRecord& record, bool anonymous_volumes) const
 {
+    auto name = stored_name(record.id, record.name);
     std::error_code error;
     fs::remove_all(directory(record.id), error);
     if (error)
-        return make_error("cannot remove container {}: {}", record.name, error.message());
-    if (::unlink((m_root + "/names/" + record.name).c_str()) < 0 && errno != ENOENT)
-        return errno_error(fmt::format("cannot release the name {}", record.name));
-    // --rm takes its anonymous volumes with it, as Docker's does; named ones are kept.
-    if (record.auto_remove)
+        return make_error("cannot remove container {}: {}", name, error.message());
+    if (::unlink((m_root + "/names/" + name).c_str()) < 0 && errno != ENOENT)
+        return errno_error(fmt::format("cannot release the name {}", name));
+    // --rm and rm -v take its anonymous volumes with it, as Docker's do; named ones are kept.
+    if (record.auto_remove || anonymous_volumes)
         TRY(remove_anonymous_volumes(m_root, record.mounts));
     // Its addresses go with it (its links went with its network namespace or VM).
     auto networks = TRY(NetworkStore::open(m_root));

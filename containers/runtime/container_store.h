@@ -58,12 +58,17 @@ public:
 
     // Creates the container's directory and reserves its name (a generated one when empty).
     Result<ContainerRecord> create(ContainerRecord record);
+    // Replaces the record whole, under the name the store holds for it: a name changes by rename()
+    // alone, so a monitor saving its copy of the record after a rename keeps the new name.
     Result<void> save(const ContainerRecord& record) const;
+    // docker rename: the new name is reserved first (one container per name), then the old released.
+    Result<void> rename(const ContainerRecord& record, const std::string& new_name) const;
     // By name, full id or unambiguous id prefix.
     Result<ContainerRecord> find(std::string_view name_or_id) const;
     Result<std::vector<ContainerRecord>> all() const;
-    // Removes the record, the directory and the name. The caller has released everything mounted there.
-    Result<void> remove(const ContainerRecord& record) const;
+    // Removes the record, the directory and the name, and its anonymous volumes under --rm or with
+    // `anonymous_volumes` (rm -v). The caller has released everything mounted there.
+    Result<void> remove(const ContainerRecord& record, bool anonymous_volumes = false) const;
 
     std::string directory(const std::string& id) const;
 
@@ -74,6 +79,10 @@ private:
     }
     Result<ContainerRecord> read(const std::string& id) const;
     Result<void> reserve_name(const std::string& name, const std::string& id) const;
+    // The record as stored (read() also tells a running one whose monitor is gone).
+    Result<ContainerRecord> stored(const std::string& id) const;
+    // The name the stored record of `id` has; `fallback` when there is none yet.
+    std::string stored_name(const std::string& id, const std::string& fallback) const;
 
     std::string m_root;
 };

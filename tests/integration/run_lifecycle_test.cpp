@@ -139,3 +139,45 @@ TEST_P(RunTest, LifecycleOptionsAreChecked)
 }
 
 }
+
+namespace vmlet::test {
+
+// A running container renamed keeps its new name when it exits (its monitor saves its record
+// then); `port` shows what -p published while it runs; `rm -v` takes its anonymous volume along
+// and leaves the named one.
+TEST_P(RunTest, RenamePortAndRmVolumes)
+{
+    auto port = std::to_string(29000 + (::getpid() % 1000));
+    auto started = run({ "-d", "--name", "first", "-p", "127.0.0.1:" + port + ":8080", "-v", "/anonymous", "-v", "kept-one:/kept", "app:1", "sleep", "300" },
+        { .timeout = std::chrono::seconds(240) });
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    auto renamed = vmlet({ "rename", "first", "second" });
+    EXPECT_EQ(renamed.exit_code, 0) << renamed.err;
+    EXPECT_EQ(vmlet({ "exec", "first", "true" }).exit_code, 125);
+    EXPECT_EQ(vmlet({ "port", "second" }).out, "8080/tcp -> 127.0.0.1:" + port + "\n");
+    EXPECT_EQ(vmlet({ "port", "second", "8080" }).out, "127.0.0.1:" + port + "\n");
+    for (const auto& [arguments, message] : std::vector<std::pair<std::vector<std::string>, std::string>> {
+             { { "port", "second", "81/udp" }, "no public port '81/udp' published for second" },
+             { { "rename", "second", "bad name" }, "invalid container name 'bad name'" },
+             { { "create", "--name", "second", "app:1" }, "the container name 'second' is already in use" },
+         }) {
+        auto refused = vmlet(arguments);
+        EXPECT_EQ(refused.exit_code, 125) << message;
+        EXPECT_NE(refused.err.find(message), std::string::npos) << refused.err;
+        EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+    }
+    EXPECT_EQ(vmlet({ "stop", "-t", "1", "second" }, { .timeout = std::chrono::seconds(120) }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "wait", "second" }, { .timeout = std::chrono::seconds(60) }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "ps", "-a", "--format", "{{.Names}}" }).out, "second\n");
+    EXPECT_EQ(vmlet({ "port", "second" }).out, "");
+    auto volumes = vmlet({ "volume", "ls", "-q" }).out;
+    EXPECT_EQ(std::count(volumes.begin(), volumes.end(), '\n'), 2) << volumes;
+    EXPECT_EQ(vmlet({ "rm", "-v", "second" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "volume", "ls", "-q" }).out, "kept-one\n");
+    EXPECT_EQ(vmlet({ "volume", "rm", "kept-one" }).exit_code, 0);
+    // Its first name was free from the rename on.
+    EXPECT_EQ(vmlet({ "create", "--name", "first", "app:1" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "rm", "first" }).exit_code, 0);
+}
+
+}
