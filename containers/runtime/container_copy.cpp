@@ -3,7 +3,7 @@
 #include "containers/runtime/copy/tar_extractor.h"
 #include "containers/runtime/copy/tree_tar_writer.h"
 #include "containers/runtime/rootfs_path.h"
-#include "containers/runtime/vm/vm_copy.h"
+#include "containers/runtime/vm/vm_tools.h"
 #include "vmm/base/file.h"
 #include "vmm/base/random_hex.h"
 #include "vmm/base/unique_fd.h"
@@ -97,15 +97,15 @@ struct TargetPlan {
     std::string directory;
     std::string archive_name; // empty: the source's contents go straight into `directory`
 };
-using KindOf = std::function<Result<VmCopy::Kind>(const std::string& path)>;
+using KindOf = std::function<Result<VmTools::Kind>(const std::string& path)>;
 
 Result<TargetPlan> plan_target(const SplitPath& source, bool source_directory, const std::string& destination, const KindOf& kind_of)
 {
     auto dest = split(destination);
     auto kind = TRY(kind_of(destination));
-    if (kind == VmCopy::Kind::Directory)
+    if (kind == VmTools::Kind::Directory)
         return TargetPlan { destination, source.contents_only ? std::string() : source.name };
-    bool exists = kind == VmCopy::Kind::Other;
+    bool exists = kind == VmTools::Kind::Other;
     if (exists && source_directory)
         return make_error("cannot copy a directory to a file: {}", destination);
     if (!exists && dest.trailing_slash)
@@ -115,7 +115,7 @@ Result<TargetPlan> plan_target(const SplitPath& source, bool source_directory, c
     if (source.contents_only && !source_directory)
         return make_error("cannot copy the contents of a file");
     // A new (or replaced) file or directory under the name the destination gives it.
-    if (TRY(kind_of(dest.parent)) != VmCopy::Kind::Directory)
+    if (TRY(kind_of(dest.parent)) != VmTools::Kind::Directory)
         return make_error("the destination directory {} does not exist", dest.parent);
     return TargetPlan { dest.parent, dest.name };
 }
@@ -123,12 +123,12 @@ Result<TargetPlan> plan_target(const SplitPath& source, bool source_directory, c
 // What is at `path` on the host or in a process container's root.
 KindOf kind_on(const Side& side)
 {
-    return [side](const std::string& path) -> Result<VmCopy::Kind> {
+    return [side](const std::string& path) -> Result<VmTools::Kind> {
         auto opened = open_on(side, path, O_PATH);
         struct stat status {};
         if (!opened.ok() || ::fstat(opened.value().get(), &status) < 0)
-            return VmCopy::Kind::Missing;
-        return S_ISDIR(status.st_mode) ? VmCopy::Kind::Directory : VmCopy::Kind::Other;
+            return VmTools::Kind::Missing;
+        return S_ISDIR(status.st_mode) ? VmTools::Kind::Directory : VmTools::Kind::Other;
     };
 }
 
@@ -229,13 +229,13 @@ Result<void> pass_through(int from, int to)
 Result<void> copy_from_vm(const ContainerRecord& record, const std::string& container_path, const std::string& destination)
 {
     TRY(running(record));
-    VmCopy vm(record.agent_socket);
+    VmTools vm(record.agent_socket);
     auto path = split(in_vm(container_path));
     auto full = path.contents_only && path.name == "." ? path.parent : joined_path(path);
     auto kind = TRY(vm.kind(full, false));
-    if (kind == VmCopy::Kind::Missing)
+    if (kind == VmTools::Kind::Missing)
         return make_error("cannot copy {}: no such file or directory in container {}", container_path, record.name);
-    bool directory = kind == VmCopy::Kind::Directory;
+    bool directory = kind == VmTools::Kind::Directory;
     if ((path.contents_only || path.trailing_slash) && !directory)
         return make_error("cannot copy {}: not a directory", container_path);
     if (destination == "-") {
@@ -281,14 +281,14 @@ Result<void> copy_from_vm(const ContainerRecord& record, const std::string& cont
 Result<void> copy_to_vm(const ContainerRecord& record, const std::string& source_path, const std::string& container_path)
 {
     TRY(running(record));
-    VmCopy vm(record.agent_socket);
+    VmTools vm(record.agent_socket);
     auto destination = in_vm(container_path);
     if (source_path == "-") {
-        if (TRY(vm.kind(destination, true)) != VmCopy::Kind::Directory)
+        if (TRY(vm.kind(destination, true)) != VmTools::Kind::Directory)
             return make_error("the destination {} must be a directory in the container", container_path);
         auto stream = TRY(vm.tar_in(destination));
         TRY(pass_through(STDIN_FILENO, stream.get()));
-        return VmCopy::finish_tar_in(stream.get());
+        return VmTools::finish_tar_in(stream.get());
     }
     auto source = TRY(open_source(Side {}, source_path));
     auto plan = TRY(plan_target(source.path, source.directory, destination, [&vm](const std::string& path) { return vm.kind(path, true); }));
@@ -296,7 +296,7 @@ Result<void> copy_to_vm(const ContainerRecord& record, const std::string& source
         .archive_name = plan.archive_name.empty() ? source.path.name : plan.archive_name, .contents_only = plan.archive_name.empty() };
     auto stream = TRY(vm.tar_in(plan.directory));
     TRY(write_tree_as_tar(tree, stream.get()));
-    return VmCopy::finish_tar_in(stream.get());
+    return VmTools::finish_tar_in(stream.get());
 }
 
 }

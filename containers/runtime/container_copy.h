@@ -20,7 +20,7 @@ namespace vmlet {
 //
 // Running containers: a process container's root is its first process's (/proc/PID/root); a VM
 // container's agent answers what is at a path and runs tar in the container's root
-// (vm/vm_copy.h), and the guest's tar is read as hostile as any. A stopped container is refused
+// (vm/vm_tools.h), and the guest's tar is read as hostile as any. A stopped container is refused
 // with a one-line error for now.
 Result<void> copy_from_container(const ContainerRecord& record, const std::string& container_path, const std::string& destination);
 Result<void> copy_to_container(const ContainerRecord& record, const std::string& source, const std::string& container_path);

@@ -1,11 +1,13 @@
 #include "containers/runtime/container_processes.h"
 
+#include "containers/runtime/vm/vm_tools.h"
 #include "vmm/base/file.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
+#include <cerrno>
+#include <cstdlib>
 #include <ctime>
 #include <sstream>
 
@@ -14,32 +16,9 @@ namespace vmlet {
 namespace {
 
 constexpr size_t kMaxProcFile = 64 * 1024;
-
-// The fields of /proc/PID/stat after "(comm) ", which comm's own spaces and parentheses cannot shift.
-std::vector<std::string> stat_fields(const std::string& stat, std::string& comm)
-{
-    auto open = stat.find('('), close = stat.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open)
-        return {};
-    comm = stat.substr(open + 1, close - open - 1);
-    std::istringstream rest(stat.substr(close + 1));
-    std::vector<std::string> fields;
-    for (std::string field; rest >> field;)
-        fields.push_back(field);
-    return fields;
-}
-
-long long number(const std::string& text)
-{
-    long long value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
-}
-
-std::string clock_text(long long seconds)
-{
-    return fmt::format("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
-}
+// A VM's process list: its files are at most VMLET_AGENT_MAX_PROC_FILE each, and a container
+// with more than this has more than `top` is for.
+constexpr size_t kMaxGuestList = 32 << 20;
 
 // /proc/uptime's first field: seconds since boot, to turn a start time in ticks into a clock time.
 double uptime_seconds()
@@ -48,70 +27,71 @@ double uptime_seconds()
     return text.ok() ? std::atof(text.value().c_str()) : 0;
 }
 
-std::optional<ContainerProcess> read_process(pid_t pid, long ticks_per_second, double uptime, std::time_t now)
+long ticks_per_second()
 {
-    auto stat = read_small_file(fmt::format("/proc/{}/stat", pid), kMaxProcFile);
-    auto status = read_small_file(fmt::format("/proc/{}/status", pid), kMaxProcFile);
-    if (!stat.ok() || !status.ok())
-        return std::nullopt; // gone meanwhile
-    std::string comm;
-    // After comm: state(0) ppid(1) pgrp(2) session(3) tty_nr(4) ... utime(11) stime(12) ... starttime(19).
-    auto fields = stat_fields(stat.value(), comm);
-    if (fields.size() < 20)
-        return std::nullopt;
-    ContainerProcess process;
-    process.pid = pid;
-    process.ppid = static_cast<pid_t>(number(fields[1]));
-    auto tty = number(fields[4]);
-    // tty_nr: major in bits 15..8, minor in 31..20 and 7..0; 136-143 are the pseudo-terminals.
-    auto major = (tty >> 8) & 0xfff, minor = (tty & 0xff) | ((tty >> 12) & 0xfff00);
-    process.tty = tty == 0 ? "?" : major >= 136 && major <= 143 ? fmt::format("pts/{}", (major - 136) * 256 + minor) : fmt::format("{}:{}", major, minor);
-    auto cpu_ticks = number(fields[11]) + number(fields[12]);
-    process.cpu_time = clock_text(cpu_ticks / ticks_per_second);
-    auto alive_ticks = uptime * double(ticks_per_second) - double(number(fields[19]));
-    process.cpu_percent = alive_ticks > 0 ? static_cast<int>(double(cpu_ticks) * 100 / alive_ticks) : 0;
-    auto started = now - static_cast<std::time_t>(uptime - double(number(fields[19])) / double(ticks_per_second));
-    std::tm local {};
-    ::localtime_r(&started, &local);
-    char text[16];
-    std::strftime(text, sizeof text, "%H:%M", &local);
-    process.start_time = text;
-    // "Uid:\tREAL\tEFFECTIVE\t...": ps -ef's UID is the effective one.
-    auto uid_line = status.value().find("\nUid:");
-    if (uid_line != std::string::npos) {
-        std::istringstream ids(status.value().substr(uid_line + 5, 64));
-        long long real = 0, effective = 0;
-        ids >> real >> effective;
-        process.uid = static_cast<uid_t>(effective);
+    long ticks = ::sysconf(_SC_CLK_TCK);
+    return ticks > 0 ? ticks : 100;
+}
+
+Result<std::vector<ContainerProcess>> host_processes(const ContainerRecord& record)
+{
+    // Every hierarchy's cgroup holds the same processes: the first one says which.
+    auto procs = TRY(read_small_file(record.cgroups.front() + "/cgroup.procs", 1 << 20));
+    ProcClock clock { .ticks_per_second = ticks_per_second(), .uptime = uptime_seconds(), .now = std::time(nullptr) };
+    std::vector<ContainerProcess> processes;
+    std::istringstream lines(procs);
+    for (std::string line; std::getline(lines, line);) {
+        ProcFiles files { .pid = static_cast<pid_t>(std::atol(line.c_str())), .stat = {}, .status = {}, .cmdline = {} };
+        auto stat = read_small_file(fmt::format("/proc/{}/stat", files.pid), kMaxProcFile);
+        auto status = read_small_file(fmt::format("/proc/{}/status", files.pid), kMaxProcFile);
+        if (!stat.ok() || !status.ok())
+            continue; // gone meanwhile
+        files.stat = stat.release_value();
+        files.status = status.release_value();
+        auto arguments = read_small_file(fmt::format("/proc/{}/cmdline", files.pid), kMaxProcFile);
+        files.cmdline = arguments.ok() ? arguments.release_value() : std::string();
+        if (auto process = parse_process(files, clock))
+            processes.push_back(std::move(*process));
     }
-    auto arguments = read_small_file(fmt::format("/proc/{}/cmdline", pid), kMaxProcFile);
-    std::string command = arguments.ok() ? arguments.value() : std::string();
-    while (!command.empty() && command.back() == '\0')
-        command.pop_back();
-    std::replace(command.begin(), command.end(), '\0', ' ');
-    process.command = command.empty() ? "[" + comm + "]" : command;
-    return process;
+    return processes;
+}
+
+// The guest's list, read to its end but no further than kMaxGuestList (the guest is hostile).
+Result<std::vector<ContainerProcess>> vm_processes(const ContainerRecord& record)
+{
+    auto stream = TRY(VmTools(record.agent_socket).processes());
+    std::string bytes;
+    char buffer[1 << 16];
+    for (;;) {
+        ssize_t got = ::read(stream.get(), buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return errno_error(fmt::format("cannot read the processes of container {}", record.name));
+        if (got == 0)
+            break;
+        if (bytes.size() + static_cast<size_t>(got) > kMaxGuestList)
+            return make_error("container {} has more processes than vmlet top shows", record.name);
+        bytes.append(buffer, static_cast<size_t>(got));
+    }
+    auto decoded = TRY(decode_guest_processes(bytes));
+    // The guest's clock: its ticks count from its own boot, which a restored template's VM continues.
+    ProcClock clock { .ticks_per_second = ticks_per_second(), .uptime = decoded.uptime, .now = std::time(nullptr) };
+    std::vector<ContainerProcess> processes;
+    for (const auto& files : decoded.processes) {
+        if (auto process = parse_process(files, clock))
+            processes.push_back(std::move(*process));
+    }
+    return processes;
 }
 
 }
 
 Result<std::vector<ContainerProcess>> container_processes(const ContainerRecord& record)
 {
-    if (record.isolation == Isolation::Vm)
-        return make_error("vmlet top does not look into VM containers yet ({})", record.name);
-    if (record.state != ContainerState::Running || !monitor_alive(record) || record.cgroups.empty())
+    if (record.state != ContainerState::Running || !monitor_alive(record) || (record.isolation == Isolation::Process && record.cgroups.empty()))
         return make_error("container {} is not running", record.name);
-    // Every hierarchy's cgroup holds the same processes: the first one says which.
-    auto procs = TRY(read_small_file(record.cgroups.front() + "/cgroup.procs", 1 << 20));
-    long ticks = ::sysconf(_SC_CLK_TCK);
-    auto uptime = uptime_seconds();
-    auto now = std::time(nullptr);
-    std::vector<ContainerProcess> processes;
-    std::istringstream lines(procs);
-    for (std::string line; std::getline(lines, line);) {
-        if (auto process = read_process(static_cast<pid_t>(number(line)), ticks > 0 ? ticks : 100, uptime, now))
-            processes.push_back(std::move(*process));
-    }
+    auto processes = TRY(record.isolation == Isolation::Vm ? vm_processes(record) : host_processes(record));
     std::sort(processes.begin(), processes.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
     return processes;
 }

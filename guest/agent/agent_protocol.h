@@ -107,9 +107,9 @@
  * VMLET_AGENT_MAX_ETC_FILE, and that many bytes without a NUL: the container's /etc/hosts anew. The
  * agent writes it and closes the connection; anything else closes it with the file unchanged.
  *
- * Copy (`vmlet cp`): the agent listens on COPY before it sends 'S'. Each connection (host: "CONNECT
+ * Tools (`vmlet cp`, `vmlet top`): the agent listens on TOOLS before it sends 'S'. Each connection (host: "CONNECT
  * 1033" on SOCK) carries a little-endian u32 byte count, below 2 * PATH_MAX + 4, and that many
- * bytes: an op byte (enum vmlet_agent_copy_op below) and its absolute paths, each NUL-terminated,
+ * bytes: an op byte (enum vmlet_agent_tool_op below) and its paths, the first absolute, each NUL-terminated,
  * resolved in the container's root (chroot):
  *   'k' PATH         the agent answers one byte: 'd' a directory, 'f' something else, 'n' nothing
  *                    there, 'e' another error (stat(2): a symlink is followed); 'l' likewise with
@@ -118,6 +118,11 @@
  *                    initramfs) and closes the connection
  *   'i' DIR          the host sends a tar, then shuts its side down for writing; the agent unpacks
  *                    it in DIR (busybox tar -x) and answers one byte, tar's exit status
+ *   'p' /proc        the container's processes, as its /proc shows them (its pid namespace's):
+ *                    /proc/uptime, then for each process its pid (u32) and its stat, status and
+ *                    cmdline files, each a u32 byte count (at most VMLET_AGENT_MAX_PROC_FILE) and
+ *                    those bytes, then the end of the connection
+ * (All counts little-endian.)
  * Anything else closes the connection. The host reads the guest's tar as hostile, as any.
  *
  * Templates (`vmlet-agent --template [PATH...]`): the VM is booted once per image to be saved as a
@@ -147,7 +152,7 @@ enum {
 	VMLET_AGENT_PORT_WAKE = 1030,  /* a template's agent listens here (guest port) */
 	VMLET_AGENT_PORT_READY = 1031, /* a template's agent says "save me now" (host port) */
 	VMLET_AGENT_PORT_HOSTS = 1032, /* a container's /etc/hosts anew (guest port) */
-	VMLET_AGENT_PORT_COPY = 1033,  /* vmlet cp (guest port) */
+	VMLET_AGENT_PORT_TOOLS = 1033, /* vmlet cp and vmlet top (guest port) */
 	VMLET_AGENT_GUEST_CID = 3,
 	VMLET_AGENT_MAX_SPEC = 1 << 20,
 };
@@ -183,13 +188,15 @@ enum vmlet_agent_field {
 #define VMLET_AGENT_VOLUMES_TAG "vmlet-volumes"
 #define VMLET_AGENT_TEMPLATE_FLAG "--template"
 
-/* The requests on COPY, as above. */
-enum vmlet_agent_copy_op {
-	VMLET_AGENT_COPY_KIND = 'k',
-	VMLET_AGENT_COPY_LINK_KIND = 'l',
-	VMLET_AGENT_COPY_OUT = 'o',
-	VMLET_AGENT_COPY_IN = 'i',
+/* The requests on TOOLS, as above. */
+enum vmlet_agent_tool_op {
+	VMLET_AGENT_TOOL_KIND = 'k',
+	VMLET_AGENT_TOOL_LINK_KIND = 'l',
+	VMLET_AGENT_TOOL_TAR_OUT = 'o',
+	VMLET_AGENT_TOOL_TAR_IN = 'i',
+	VMLET_AGENT_TOOL_PROCESSES = 'p',
 };
+#define VMLET_AGENT_MAX_PROC_FILE (64 * 1024)
 
 /* The control messages' tags, as above. */
 enum vmlet_agent_message {

@@ -8,7 +8,7 @@
  *      that upper layer (or with 'L' the container's own disk, /dev/vdb), with /proc, /dev, /sys, /dev/shm and /dev/pts; its /etc/hosts and
  *      /etc/resolv.conf; a pids cgroup; eth0 on the host's bridge; `lo`; hostname;
  *   3. start the command in it ('S' or 'F' STATUS), deliver signals ('K'), relay published ports,
- *      answer `vmlet cp`, start `vmlet exec` commands (each in a child of the agent that serves it as 2-4 serve the
+ *      answer `vmlet cp` and `vmlet top`, start `vmlet exec` commands (each in a child of the agent that serves it as 2-4 serve the
  *      container's command);
  *   4. report its exit ('X' STATUS), wait for the host's 'A', exit with the status.
  *
@@ -18,7 +18,7 @@
  * The files: main.c (these steps for the container's command), spec.c (the spec),
  * container_root.c (the writable layer, the root, the cgroup), launch.c (starting a command),
  * serve.c (control messages, the command's exit, the listeners), exec.c (an exec's connection),
- * copy.c (vmlet cp's requests),
+ * tools.c (vmlet cp's and top's requests),
  * terminal.c and published_ports.c (the relays), template.c (waiting as a template),
  * host_state.c (the clock and randomness from the host), network.c (eth0, /etc/hosts and
  * /etc/resolv.conf), io.c (the I/O they share).
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 		failed = build_root(LAYER_DIR);
 	if (!failed)
 		failed = mount_volumes(&spec);
-	int forward = -1, exec = -1, hosts = -1, copy = -1;
+	int forward = -1, exec = -1, hosts = -1, tools = -1;
 	if (!failed && spec.pids_max)
 		cgroup_procs = make_cgroup(spec.pids_max, &failed);
 	if (!failed && !write_etc_files(&spec))
@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 		failed = "bring up lo and listen for published ports";
 	if (!failed && (exec = vsock_listen(VMLET_AGENT_PORT_EXEC)) < 0)
 		failed = "listen for exec";
-	if (!failed && (copy = vsock_listen(VMLET_AGENT_PORT_COPY)) < 0)
-		failed = "listen for cp";
+	if (!failed && (tools = vsock_listen(VMLET_AGENT_PORT_TOOLS)) < 0)
+		failed = "listen for cp and top";
 	if (!failed && spec.has_network && (hosts = vsock_listen(VMLET_AGENT_PORT_HOSTS)) < 0)
 		failed = "listen for /etc/hosts";
 	if (!failed && spec.hostname && sethostname(spec.hostname, strlen(spec.hostname)) < 0)
@@ -114,5 +114,5 @@ int main(int argc, char **argv)
 	if (!failed && (sigprocmask(SIG_BLOCK, &chld, &command_mask) < 0 || (signals = signalfd(-1, &chld, SFD_CLOEXEC)) < 0))
 		failed = "signalfd";
 	struct session session = launch(control, &spec, streams, failed, true);
-	serve(&session, (struct listeners) { forward, exec, hosts, copy });
+	serve(&session, (struct listeners) { forward, exec, hosts, tools });
 }

@@ -6,12 +6,12 @@
 #include "serve.h"
 
 #include "agent_protocol.h"
-#include "copy.h"
 #include "exec.h"
 #include "io.h"
 #include "network.h"
 #include "published_ports.h"
 #include "terminal.h"
+#include "tools.h"
 
 #include <errno.h>
 #include <linux/vm_sockets.h>
@@ -175,7 +175,7 @@ _Noreturn void serve(struct session *session, struct listeners listeners)
 	struct pollfd fds[8] = {
 		{ session->control, POLLIN, 0 }, { signals, POLLIN, 0 }, { -1, POLLIN, 0 },
 		{ listeners.forward, POLLIN, 0 }, { listeners.exec, POLLIN, 0 }, { -1, POLLOUT, 0 }, { listeners.hosts, POLLIN, 0 },
-		{ listeners.copy, POLLIN, 0 },
+		{ listeners.tools, POLLIN, 0 },
 	};
 	for (;;) {
 		/*
@@ -207,6 +207,6 @@ _Noreturn void serve(struct session *session, struct listeners listeners)
 		if (fds[6].revents)
 			accept_child(listeners.hosts, serve_hosts);
 		if (fds[7].revents)
-			accept_child(listeners.copy, serve_copy);
+			accept_child(listeners.tools, serve_tools);
 	}
 }

@@ -12,6 +12,6 @@ _Noreturn void finish(int control, int status);
 void discard_control_input(void);
 /* The container's command's listeners (agent_protocol.h); -1 for those it lacks, and for an exec's. */
 struct listeners {
-	int forward, exec, hosts, copy;
+	int forward, exec, hosts, tools;
 };
 _Noreturn void serve(struct session *session, struct listeners listeners);

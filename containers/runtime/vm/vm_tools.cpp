@@ -1,4 +1,4 @@
-#include "containers/runtime/vm/vm_copy.h"
+#include "containers/runtime/vm/vm_tools.h"
 
 #include "containers/runtime/vm/vsock_ports.h"
 #include "guest/agent/agent_protocol.h"
@@ -15,7 +15,7 @@ constexpr auto kStreamTimeout = std::chrono::seconds(60);
 
 }
 
-Result<UniqueFd> VmCopy::request(char op, const std::string& first, const std::string* second) const
+Result<UniqueFd> VmTools::request(char op, const std::string& first, const std::string* second) const
 {
     std::string body(1, op);
     for (const auto* path : { &first, second }) {
@@ -26,7 +26,7 @@ Result<UniqueFd> VmCopy::request(char op, const std::string& first, const std::s
         body += *path;
         body += '\0';
     }
-    auto connection = TRY(connect_to_guest(m_socket, VMLET_AGENT_PORT_COPY));
+    auto connection = TRY(connect_to_guest(m_socket, VMLET_AGENT_PORT_TOOLS));
     // A guest that stops reading or sending makes read(2) and write(2) fail (EAGAIN) in time.
     timeval limit { .tv_sec = kStreamTimeout.count(), .tv_usec = 0 };
     if (::setsockopt(connection.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) < 0
@@ -39,9 +39,9 @@ Result<UniqueFd> VmCopy::request(char op, const std::string& first, const std::s
     return connection;
 }
 
-Result<VmCopy::Kind> VmCopy::kind(const std::string& path, bool follow) const
+Result<VmTools::Kind> VmTools::kind(const std::string& path, bool follow) const
 {
-    auto connection = TRY(request(follow ? VMLET_AGENT_COPY_KIND : VMLET_AGENT_COPY_LINK_KIND, path, nullptr));
+    auto connection = TRY(request(follow ? VMLET_AGENT_TOOL_KIND : VMLET_AGENT_TOOL_LINK_KIND, path, nullptr));
     char answer = 0;
     if (!TRY(receive_exactly(connection.get(), &answer, 1, kStreamTimeout)))
         return make_error("the container's agent did not answer vmlet cp");
@@ -57,17 +57,22 @@ Result<VmCopy::Kind> VmCopy::kind(const std::string& path, bool follow) const
     }
 }
 
-Result<UniqueFd> VmCopy::tar_out(const std::string& directory, const std::string& name) const
+Result<UniqueFd> VmTools::tar_out(const std::string& directory, const std::string& name) const
 {
-    return request(VMLET_AGENT_COPY_OUT, directory, &name);
+    return request(VMLET_AGENT_TOOL_TAR_OUT, directory, &name);
 }
 
-Result<UniqueFd> VmCopy::tar_in(const std::string& directory) const
+Result<UniqueFd> VmTools::tar_in(const std::string& directory) const
 {
-    return request(VMLET_AGENT_COPY_IN, directory, nullptr);
+    return request(VMLET_AGENT_TOOL_TAR_IN, directory, nullptr);
 }
 
-Result<void> VmCopy::finish_tar_in(int connection)
+Result<UniqueFd> VmTools::processes() const
+{
+    return request(VMLET_AGENT_TOOL_PROCESSES, "/proc", nullptr);
+}
+
+Result<void> VmTools::finish_tar_in(int connection)
 {
     if (::shutdown(connection, SHUT_WR) < 0)
         return errno_error("cannot end the copy's stream");

@@ -7,14 +7,15 @@
 
 namespace vmlet {
 
-// `vmlet cp` into and out of a running VM container: requests to its agent's COPY port
-// (guest/agent/agent_protocol.h, "Copy"), whose paths are absolute in the container's root. The
+// `vmlet cp` and `vmlet top` in a running VM container: requests to its agent's TOOLS port
+// (guest/agent/agent_protocol.h, "Tools"), whose paths are absolute in the container's root. The
 // host makes docker cp's decisions (container_copy.cpp) and reads and writes the tar streams;
-// the guest only tells what a path is and runs tar in its root. A stream the guest stops reading
-// or sending fails after a minute rather than hang vmlet.
-class VmCopy {
+// the guest only tells what a path is and runs tar in its root; for top it sends its processes'
+// /proc files. A stream the guest stops reading or sending fails after a minute rather than hang
+// vmlet.
+class VmTools {
 public:
-    explicit VmCopy(std::string agent_socket)
+    explicit VmTools(std::string agent_socket)
         : m_socket(std::move(agent_socket))
     {
     }
@@ -28,6 +29,9 @@ public:
     Result<UniqueFd> tar_in(const std::string& directory) const;
     // The tar is written: the agent's tar finishes, and says how.
     static Result<void> finish_tar_in(int connection);
+    // A connection the container's processes come in on (agent_protocol.h, 'p'; read by
+    // container_processes.h).
+    Result<UniqueFd> processes() const;
 
 private:
     Result<UniqueFd> request(char op, const std::string& first, const std::string* second) const;
