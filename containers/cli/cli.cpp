@@ -16,6 +16,7 @@
 #include "containers/cli/stats_command.h"
 #include "containers/cli/template_commands.h"
 #include "containers/cli/port_rename_commands.h"
+#include "containers/cli/system_df_command.h"
 #include "containers/cli/top_command.h"
 #include "containers/cli/vm_commands.h"
 #include "containers/cli/volume_commands.h"
@@ -53,6 +54,7 @@ int run_cli(int argc, char** argv)
     commands.push_back(add_cp_command(app, global));
     commands.push_back(add_image_prune_command(app, global));
     commands.push_back(add_top_command(app, global));
+    commands.push_back(add_system_df_command(app, global));
     for (auto& command : add_port_rename_commands(app, global))
         commands.push_back(std::move(command));
     commands.push_back(add_stats_command(app, global));

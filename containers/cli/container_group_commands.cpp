@@ -4,10 +4,10 @@
 #include "containers/cli/go_template.h"
 #include "containers/cli/human_units.h"
 #include "containers/runtime/container.h"
+#include "containers/runtime/disk_usage.h"
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -15,8 +15,6 @@
 namespace vmlet {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 struct InspectOptions {
     std::vector<std::string> names;
@@ -41,19 +39,6 @@ Command add_inspect(CLI::App& group, const GlobalOptions& global)
                 auto printed = print_inspected(all, options->format);
                 return printed.ok() ? 0 : fail(printed.error().message());
             } };
-}
-
-// The bytes of the regular files under `directory`, symlinks not followed: what removing it frees.
-uint64_t bytes_under(const std::string& directory)
-{
-    uint64_t total = 0;
-    std::error_code error;
-    for (auto it = fs::recursive_directory_iterator(directory, fs::directory_options::skip_permission_denied, error);
-         !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-        if (it->is_regular_file(error) && !it->is_symlink(error))
-            total += it->file_size(error);
-    }
-    return total;
 }
 
 struct PruneOptions {
@@ -83,7 +68,7 @@ int prune(const GlobalOptions& global, const PruneOptions& options)
     for (const auto& record : records.value()) {
         if (record.state == ContainerState::Running)
             continue;
-        auto size = bytes_under(store.value().directory(record.id));
+        auto size = allocated_bytes_under(store.value().directory(record.id));
         auto container = Container::open(global.root, record.id);
         // One that is gone meanwhile (another prune, its --rm) is not this prune's.
         if (!container.ok())

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <sstream>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 namespace vmlet::test {
@@ -271,6 +271,41 @@ TEST_P(RunTest, PsFiltersByStatusAndNameAndFormatsItsRows)
     EXPECT_EQ(bad.exit_code, 125);
     EXPECT_EQ(line_count(bad.err), 1u) << bad.err;
     ASSERT_EQ(vmlet({ "rm", "-f", "alive" }).exit_code, 0);
+}
+
+}
+
+namespace vmlet::test {
+
+// system df: a running container and the volume it uses are active; once it is removed both are
+// reclaimable, and the volume's size is what was written to it.
+TEST_P(RunTest, SystemDfCountsWhatIsInUse)
+{
+    ASSERT_EQ(run({ "-d", "--name", "user", "-v", "df-data:/data", "app:1", "sh", "-c", "head -c 2097152 /dev/zero > /data/f && echo ready && exec sleep 600" })
+                  .exit_code,
+        0);
+    for (int attempt = 0; attempt < 600 && vmlet({ "logs", "user" }).out != "ready\n"; attempt++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(vmlet({ "logs", "user" }).out, "ready\n");
+    auto line_of = [](const std::string& table, const std::string& type) {
+        auto start = table.find("\n" + type + " ");
+        return start == std::string::npos ? std::string() : table.substr(start + 1, table.find('\n', start + 1) - start - 1);
+    };
+    auto df = vmlet({ "system", "df" });
+    EXPECT_EQ(df.exit_code, 0) << df.err;
+    EXPECT_TRUE(df.out.starts_with("TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE\n")) << df.out;
+    EXPECT_TRUE(line_of(df.out, "Containers").starts_with("Containers      1         1 ")) << df.out;
+    EXPECT_TRUE(line_of(df.out, "Local Volumes").starts_with("Local Volumes   1         1         2.1MB     0B (0%)")) << df.out;
+    // The tests' store has other images, of which this container's is the one in use.
+    std::istringstream images(line_of(df.out, "Images"));
+    std::string type, total, active;
+    images >> type >> total >> active;
+    EXPECT_EQ(active, "1") << df.out;
+    ASSERT_EQ(vmlet({ "rm", "-f", "user" }, { .timeout = std::chrono::seconds(60) }).exit_code, 0);
+    df = vmlet({ "system", "df" });
+    EXPECT_TRUE(line_of(df.out, "Containers").starts_with("Containers      0         0         0B")) << df.out;
+    EXPECT_TRUE(line_of(df.out, "Local Volumes").starts_with("Local Volumes   1         0         2.1MB     2.1MB (100%)")) << df.out;
+    EXPECT_EQ(vmlet({ "volume", "rm", "df-data" }).exit_code, 0);
 }
 
 }
