@@ -1,6 +1,7 @@
 #include "containers/cli/lifecycle_commands.h"
 
 #include "containers/cli/foreground_container.h"
+#include "containers/runtime/forwarded_signals.h"
 #include "vmm/base/exit_status.h"
 
 #include <unistd.h>
@@ -59,6 +60,28 @@ int restart(const GlobalOptions& global, const LifecycleFlags& flags)
     return 0;
 }
 
+// docker attach: the container's output from now on until it exits, then its exit status as
+// vmlet's; SIGINT, SIGTERM and SIGHUP go to the container meanwhile (Docker's --sig-proxy). Its
+// standard input is its own: a detached container's is not kept open to attach to.
+int attach(const GlobalOptions& global, const std::string& name)
+{
+    auto signals = ForwardedSignals::block();
+    if (!signals.ok())
+        return fail(signals.error().message());
+    auto container = Container::open(global.root, name);
+    if (!container.ok())
+        return fail(container.error().message());
+    if (container.value().record().state != ContainerState::Running)
+        return fail(fmt::format("container {} is not running: you cannot attach to a stopped container, start it first", name));
+    auto status = container.value().follow_to_exit(STDOUT_FILENO, STDERR_FILENO, [&] {
+        for (int signal : signals.value().pending()) {
+            if (signal != SIGWINCH)
+                (void)container.value().kill(signal);
+        }
+    });
+    return status.ok() ? status.value() : fail(status.error().message());
+}
+
 // docker wait: each container's exit status once it has stopped for good (a restart policy's
 // monitor still at work is waited for too).
 int wait(const GlobalOptions& global, const LifecycleFlags& flags)
@@ -86,11 +109,15 @@ std::vector<Command> add_lifecycle_commands(CLI::App& app, const GlobalOptions& 
     restart_command->add_option("container", flags->names, "Container names or ids")->required();
     restart_command->add_option("-t,--time", flags->seconds, "Seconds to wait for a stop before SIGKILL")->capture_default_str();
     auto* wait_command = app.add_subcommand("wait", "Wait until containers stop, and print their exit statuses");
+    auto attached = std::make_shared<std::string>();
+    auto* attach_command = app.add_subcommand("attach", "Show a running container's output until it exits, passing signals on; its exit status vmlet's");
+    attach_command->add_option("container", *attached, "Container name or id")->required();
     wait_command->add_option("container", flags->names, "Container names or ids")->required();
     return {
         { start_command, [flags, &global] { return start(global, *flags); } },
         { restart_command, [flags, &global] { return restart(global, *flags); } },
         { wait_command, [flags, &global] { return wait(global, *flags); } },
+        { attach_command, [attached, &global] { return attach(global, *attached); } },
     };
 }
 

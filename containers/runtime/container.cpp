@@ -455,6 +455,17 @@ Result<int> Container::wait()
     }
 }
 
+Result<int> Container::follow_to_exit(int out, int err, const std::function<void()>& meanwhile)
+{
+    LogQuery from_now { .tail = 0, .since = {}, .timestamps = false, .follow = true };
+    TRY(copy_container_log(directory(), from_now, out, err, [this, &meanwhile] {
+        meanwhile();
+        auto now = m_store.find(m_record.id);
+        return now.ok() && now.value().state == ContainerState::Running;
+    }));
+    return wait();
+}
+
 Result<void> Container::logs(const LogQuery& query, int out, int err) const
 {
     return copy_container_log(directory(), query, out, err, [this] {

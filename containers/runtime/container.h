@@ -86,6 +86,9 @@ public:
     Result<int> wait();
     // docker logs.
     Result<void> logs(const LogQuery& query, int out, int err) const;
+    // docker attach's output: what the container writes from now on, both streams as its log keeps
+    // them, until it exits; `meanwhile` runs at every poll (to pass signals on). Its exit status.
+    Result<int> follow_to_exit(int out, int err, const std::function<void()>& meanwhile);
 
 private:
     Container(ContainerStore store, ContainerRecord record)

@@ -2,6 +2,7 @@
 // background), wait, restart, and --restart policies.
 #include "tests/integration/run_test.h"
 
+#include "tests/support/command.h"
 #include "tests/support/temporary_directory.h"
 
 #include <filesystem>
@@ -178,6 +179,37 @@ TEST_P(RunTest, RenamePortAndRmVolumes)
     // Its first name was free from the rename on.
     EXPECT_EQ(vmlet({ "create", "--name", "first", "app:1" }).exit_code, 0);
     EXPECT_EQ(vmlet({ "rm", "first" }).exit_code, 0);
+}
+
+}
+
+namespace vmlet::test {
+
+// attach shows what the container writes from then on and ends with its exit status; a signal to
+// vmlet goes to the container; a stopped container cannot be attached to.
+TEST_P(RunTest, AttachFollowsTheOutputAndPassesSignalsOn)
+{
+    ASSERT_EQ(run({ "-d", "--name", "attached", "app:1", "sh", "-c",
+                      "trap 'echo terminated; exit 5' TERM; echo before; while [ ! -e /tmp/go ]; do sleep 0.2; done; echo after; "
+                      "while :; do sleep 0.2; done" },
+                  { .timeout = std::chrono::seconds(240) })
+                  .exit_code,
+        0);
+    for (int attempt = 0; attempt < 600 && vmlet({ "logs", "attached" }).out != "before\n"; attempt++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // attach in the background; once it has started, the container writes "after", then attach's
+    // SIGTERM reaches the shell's trap.
+    auto attached = run_command({ "bash", "-c",
+                                    "\"$0\" --root \"$1\" attach attached & sleep 1; \"$0\" --root \"$1\" exec attached touch /tmp/go; "
+                                    "until \"$0\" --root \"$1\" logs attached | grep -q after; do sleep 0.2; done; kill -TERM $!; wait $!",
+                                    vmlet_binary(), s_store->root() },
+        std::chrono::seconds(120));
+    EXPECT_EQ(attached.exit_code, 5) << attached.err;
+    EXPECT_EQ(attached.out, "after\nterminated\n");
+    auto refused = vmlet({ "attach", "attached" });
+    EXPECT_EQ(refused.exit_code, 125);
+    EXPECT_NE(refused.err.find("cannot attach to a stopped container"), std::string::npos) << refused.err;
+    EXPECT_EQ(vmlet({ "rm", "attached" }).exit_code, 0);
 }
 
 }
