@@ -41,8 +41,8 @@ Result<void> copy(const std::string& root, const CpOptions& options)
     // vmlet dying of SIGPIPE.
     ::signal(SIGPIPE, SIG_IGN);
     if (from)
-        return copy_from_container(record, path, options.destination);
-    return copy_to_container(record, options.source, path);
+        return copy_from_container(root, record, path, options.destination);
+    return copy_to_container(root, record, options.source, path);
 }
 
 }

@@ -2,13 +2,20 @@
 
 #include "containers/runtime/copy/tar_extractor.h"
 #include "containers/runtime/copy/tree_tar_writer.h"
+#include "containers/image/image_index.h"
+#include "containers/runtime/process/overlay_rootfs.h"
 #include "containers/runtime/rootfs_path.h"
 #include "containers/runtime/vm/vm_tools.h"
 #include "vmm/base/file.h"
 #include "vmm/base/random_hex.h"
+#include "vmm/base/subprocess.h"
 #include "vmm/base/unique_fd.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,7 +190,7 @@ Result<void> copy_tree(Source source, Target target)
 Result<void> running(const ContainerRecord& record)
 {
     if (record.state != ContainerState::Running || !monitor_alive(record) || (record.isolation == Isolation::Process && record.container_pid <= 0))
-        return make_error("container {} is not running: vmlet cp needs it running for now", record.name);
+        return make_error("container {} is not running: vmlet cp reaches a VM container's files through its running agent; start it first", record.name);
     return {};
 }
 
@@ -299,14 +306,9 @@ Result<void> copy_to_vm(const ContainerRecord& record, const std::string& source
     return VmTools::finish_tar_in(stream.get());
 }
 
-}
-
-Result<void> copy_from_container(const ContainerRecord& record, const std::string& container_path, const std::string& destination)
+Result<void> from_root(int root_fd, const std::string& container_path, const std::string& destination)
 {
-    if (record.isolation == Isolation::Vm)
-        return copy_from_vm(record, container_path, destination);
-    auto root = TRY(container_root(record));
-    Side container { root.get() };
+    Side container { root_fd };
     auto source = TRY(open_source(container, container_path));
     if (destination == "-") {
         TreeSource tree { .parent_fd = source.parent.get(), .name = source.path.name, .archive_name = source.path.name,
@@ -317,12 +319,9 @@ Result<void> copy_from_container(const ContainerRecord& record, const std::strin
     return copy_tree(std::move(source), std::move(target));
 }
 
-Result<void> copy_to_container(const ContainerRecord& record, const std::string& source_path, const std::string& container_path)
+Result<void> to_root(int root_fd, const std::string& source_path, const std::string& container_path)
 {
-    if (record.isolation == Isolation::Vm)
-        return copy_to_vm(record, source_path, container_path);
-    auto root = TRY(container_root(record));
-    Side container { root.get() };
+    Side container { root_fd };
     if (source_path == "-") {
         // docker cp - CONTAINER:DEST: a tar on standard input, unpacked into the directory DEST.
         auto destination = open_on(container, container_path, O_PATH | O_DIRECTORY);
@@ -333,6 +332,69 @@ Result<void> copy_to_container(const ContainerRecord& record, const std::string&
     auto source = TRY(open_source(Side {}, source_path));
     auto target = TRY(choose_target(container, source, container_path));
     return copy_tree(std::move(source), std::move(target));
+}
+
+// A stopped process container's root: its overlay (image layers and writable layer), mounted in a
+// child of vmlet's with a mount namespace of its own, where `copy` runs. The mount goes with the
+// child however it ends (SIGKILL of vmlet too: the child dies with it). Its volumes are not there.
+Result<void> in_stopped_root(const std::string& store_root, const ContainerRecord& record, const std::function<Result<void>(int)>& copy)
+{
+    RootfsSpec rootfs;
+    {
+        auto store = TRY(image::Store::open(store_root));
+        auto lock = TRY(store.lock_shared());
+        rootfs.lower_dirs = image::overlay_lower_dirs(store, TRY(image::ImageIndex(store).find(record.image_id)));
+    }
+    rootfs.state_dir = TRY(ContainerStore::open(store_root)).directory(record.id);
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) < 0)
+        return errno_error("pipe2");
+    UniqueFd read_end(ends[0]), write_end(ends[1]);
+    pid_t child = ::fork();
+    if (child < 0)
+        return errno_error("fork");
+    if (child == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        read_end.reset();
+        Result<void> done = make_error("cannot make a mount namespace for the copy");
+        if (::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {
+            auto mounted = OverlayRootfs::mount(rootfs);
+            UniqueFd root(mounted.ok() ? ::open(mounted.value().path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC) : -1);
+            done = !mounted.ok() ? Result<void>(mounted.release_error()) : root.valid() ? copy(root.get()) : errno_error("cannot open the container's root");
+        }
+        if (!done.ok())
+            (void)write_all(write_end.get(), std::span(reinterpret_cast<const uint8_t*>(done.error().message().data()), done.error().message().size()));
+        ::_exit(done.ok() ? 0 : 1);
+    }
+    write_end.reset();
+    auto said = read_to_end(read_end.get(), 4096);
+    auto status = TRY(wait_process(child));
+    if (status == 0)
+        return {};
+    auto message = said.ok() ? said.value() : std::string();
+    return make_error("{}", message.empty() ? fmt::format("the copy ended with status {}", status) : message);
+}
+
+}
+
+Result<void> copy_from_container(const std::string& store_root, const ContainerRecord& record, const std::string& container_path, const std::string& destination)
+{
+    if (record.isolation == Isolation::Vm)
+        return copy_from_vm(record, container_path, destination);
+    if (record.state != ContainerState::Running)
+        return in_stopped_root(store_root, record, [&](int root) { return from_root(root, container_path, destination); });
+    auto root = TRY(container_root(record));
+    return from_root(root.get(), container_path, destination);
+}
+
+Result<void> copy_to_container(const std::string& store_root, const ContainerRecord& record, const std::string& source_path, const std::string& container_path)
+{
+    if (record.isolation == Isolation::Vm)
+        return copy_to_vm(record, source_path, container_path);
+    if (record.state != ContainerState::Running)
+        return in_stopped_root(store_root, record, [&](int root) { return to_root(root, source_path, container_path); });
+    auto root = TRY(container_root(record));
+    return to_root(root.get(), source_path, container_path);
 }
 
 }

@@ -18,11 +18,15 @@ namespace vmlet {
 // directory so resolved, through no symlink (tar_extractor.h). A symlink the container planted,
 // to /etc say, thus leads to its own /etc, never the host's.
 //
-// Running containers: a process container's root is its first process's (/proc/PID/root); a VM
-// container's agent answers what is at a path and runs tar in the container's root
-// (vm/vm_tools.h), and the guest's tar is read as hostile as any. A stopped container is refused
-// with a one-line error for now.
-Result<void> copy_from_container(const ContainerRecord& record, const std::string& container_path, const std::string& destination);
-Result<void> copy_to_container(const ContainerRecord& record, const std::string& source, const std::string& container_path);
+// A running process container's root is its first process's (/proc/PID/root); a stopped one's is
+// its overlay, mounted for the copy in a mount namespace of its own (its volumes are not there). A
+// running VM container's agent answers what is at a path and runs tar in the container's root
+// (vm/vm_tools.h), and the guest's tar is read as hostile as any; a stopped VM container is refused
+// with a one-line error, as its files are on its VM's disk, which the host never mounts (its ext4
+// is the guest's work, and the host's kernel does not parse it).
+Result<void> copy_from_container(const std::string& store_root, const ContainerRecord& record, const std::string& container_path,
+    const std::string& destination);
+Result<void> copy_to_container(const std::string& store_root, const ContainerRecord& record, const std::string& source,
+    const std::string& container_path);
 
 }

@@ -133,12 +133,25 @@ TEST_P(RunTest, CpNeverFollowsTheContainersSymlinksToTheHost)
         EXPECT_EQ(tarred.exit_code, 0) << tarred.err;
         EXPECT_EQ(vmlet({ "exec", "planted", "cat", "/etc/" + marker }).out, "through the link\n");
     }
-    // And a stopped container is a one-line refusal.
-    ASSERT_EQ(vmlet({ "stop", "-t", "1", "planted" }).exit_code, 0);
+    // A stopped process container's files are copied from and to its writable layer, through the
+    // same checks; a stopped VM container's are on its VM's disk: a one-line refusal.
+    ASSERT_EQ(vmlet({ "stop", "-t", "1", "planted" }, { .timeout = std::chrono::seconds(60) }).exit_code, 0);
     auto stopped = vmlet({ "cp", "planted:/data", host.file("after") });
-    EXPECT_EQ(stopped.exit_code, 125);
-    EXPECT_EQ(line_count(stopped.err), 1u) << stopped.err;
-    EXPECT_FALSE(fs::exists(host.file("after")));
+    if (GetParam() == "vm") {
+        EXPECT_EQ(stopped.exit_code, 125);
+        EXPECT_EQ(line_count(stopped.err), 1u) << stopped.err;
+        EXPECT_FALSE(fs::exists(host.file("after")));
+        return;
+    }
+    EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+    EXPECT_EQ(read_text(host.file("after/sub/f")), "inside\n");
+    EXPECT_EQ(fs::read_symlink(host.file("after/rel")), "../../../../../../etc");
+    ASSERT_EQ(vmlet({ "cp", host.file(marker), "planted:/hostetc/" }).exit_code, 0);
+    EXPECT_FALSE(fs::exists("/etc/" + marker));
+    EXPECT_EQ(vmlet({ "cp", "planted:/etc/" + marker, host.file("back") }).exit_code, 0);
+    EXPECT_EQ(read_text(host.file("back")), "planted\n");
+    // Nothing of the copy's stays mounted on the host.
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(s_store->root() + "/containers/"), std::string::npos);
 }
 
 }
