@@ -1,5 +1,6 @@
 #include "containers/runtime/container_stats.h"
 
+#include "containers/runtime/container_processes.h"
 #include "vmm/base/file.h"
 
 #include <unistd.h>
@@ -102,7 +103,13 @@ Result<std::vector<ContainerStats>> sample_container_stats(const std::vector<Con
         // No limit reads as a huge number (v1) or "max", which is no number (v2): the host's memory then.
         auto limit = cgroup_number(record, "memory.limit_in_bytes").value_or(cgroup_number(record, "memory.max").value_or(UINT64_MAX));
         stats.memory_limit = std::min(limit, host_memory());
-        stats.pids = cgroup_number(record, "pids.current").value_or(0);
+        // A VM's cgroup holds its monitor's threads: the container's processes are its guest's.
+        if (record.isolation == Isolation::Vm) {
+            auto processes = container_processes(record);
+            stats.pids = processes.ok() ? processes.value().size() : 0;
+        } else {
+            stats.pids = cgroup_number(record, "pids.current").value_or(0);
+        }
         all.push_back(stats);
     }
     return all;
