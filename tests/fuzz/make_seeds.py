@@ -628,6 +628,8 @@ def agent_spec():
         "exec": b"\1ash\0o70000\0t0:0\0",
         "mounts": b"\0atrue\0Msw 0 /data\0Msr 1 /srv/conf\0Mtw 1048576:1777 /scratch\0",
         "mount_in_exec": b"\1atrue\0o2000\0Msw 0 /data\0",
+        "layer_disk": b"\0atrue\0L\0Msw 0 /data\0",
+        "layer_disk_in_exec": b"\1atrue\0o2000\0L\0",
     }
     for name, data in seeds.items():
         write("fuzz_agent_spec", name, data)
@@ -649,6 +651,20 @@ def agent_messages():
     }
     for name, (actions, control) in seeds.items():
         write("fuzz_agent_messages", name, bytes([actions]) + control)
+
+def guest_processes():
+    # what the agent sends vmlet top: /proc/uptime, then per process its pid and stat, status and
+    # cmdline, each a little-endian u32 count and its bytes
+    def counted(data):
+        return struct.pack("<I", len(data)) + data
+    stat = b"1 (sh) S 0 1 1 34816 1 4194560 200 0 0 0 3 5 0 0 20 0 1 0 1200 2000000 100 18446744073709551615 1 1 0\n"
+    status = b"Name:\tsh\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n"
+    command = b"sh\0-c\0sleep 600 & exec sleep 601\0"
+    kernel_made = b"7 (kworker) S 1 1 1 0 -1 4194560 50 0 0 0 0 0 0 0 20 0 1 0 1500 1000000 50\n"
+    write("fuzz_guest_processes", "two_processes", counted(b"25.31 3.02\n") + struct.pack("<I", 1) + counted(stat) + counted(status)
+          + counted(command) + struct.pack("<I", 7) + counted(kernel_made) + counted(b"Uid:\t0\t0\t0\t0\n") + counted(b""))
+    write("fuzz_guest_processes", "cut_short", counted(b"1.0\n") + struct.pack("<I", 1) + counted(stat))
+
 
 def virtio_fs():
     # header: u8 (bits 0-2 log2 queue size, bit 3 read-only share); requests on queue 1 (0x1000),
@@ -760,5 +776,6 @@ if __name__ == "__main__":
     agent_messages()
     agent_spec()
     virtio_fs()
+    guest_processes()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")
