@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <sstream>
@@ -60,20 +59,7 @@ Result<std::vector<ContainerProcess>> host_processes(const ContainerRecord& reco
 Result<std::vector<ContainerProcess>> vm_processes(const ContainerRecord& record)
 {
     auto stream = TRY(VmTools(record.agent_socket).processes());
-    std::string bytes;
-    char buffer[1 << 16];
-    for (;;) {
-        ssize_t got = ::read(stream.get(), buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return errno_error(fmt::format("cannot read the processes of container {}", record.name));
-        if (got == 0)
-            break;
-        if (bytes.size() + static_cast<size_t>(got) > kMaxGuestList)
-            return make_error("container {} has more processes than vmlet top shows", record.name);
-        bytes.append(buffer, static_cast<size_t>(got));
-    }
+    auto bytes = TRY(read_at_most(stream.get(), kMaxGuestList, fmt::format("the process list of container {}", record.name)));
     auto decoded = TRY(decode_guest_processes(bytes));
     // The guest's clock: its ticks count from its own boot, which a restored template's VM continues.
     ProcClock clock { .ticks_per_second = ticks_per_second(), .uptime = decoded.uptime, .now = std::time(nullptr) };

@@ -61,23 +61,28 @@ Result<std::string> read_to_end(int fd, size_t limit)
     }
 }
 
-Result<std::string> read_small_file(const std::string& path, size_t limit)
+Result<std::string> read_at_most(int fd, size_t limit, std::string_view what)
 {
-    auto fd = TRY(open_file(path, O_RDONLY));
     std::string bytes;
     char buffer[1 << 16];
     for (;;) {
-        ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
+        ssize_t count = ::read(fd, buffer, sizeof buffer);
         if (count < 0 && errno == EINTR)
             continue;
         if (count < 0)
-            return errno_error(fmt::format("cannot read {}", path));
+            return errno_error(fmt::format("cannot read {}", what));
         if (count == 0)
             return bytes;
         bytes.append(buffer, static_cast<size_t>(count));
         if (bytes.size() > limit)
-            return make_error("{} is larger than {} bytes", path, limit);
+            return make_error("{} is larger than {} bytes", what, limit);
     }
+}
+
+Result<std::string> read_small_file(const std::string& path, size_t limit)
+{
+    auto fd = TRY(open_file(path, O_RDONLY));
+    return read_at_most(fd.get(), limit, path);
 }
 
 Result<void> replace_file(const std::string& path, std::string_view bytes)

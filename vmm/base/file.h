@@ -40,6 +40,10 @@ Result<void> write_all(int fd, std::span<const uint8_t> bytes);
 // (a child's pipe) never blocks on a reader that stopped taking its bytes.
 Result<std::string> read_to_end(int fd, size_t limit);
 
+// Reads `fd` to its end, refusing more than `limit` bytes (a peer that sends without end is an
+// error, not a stall); `what` names it in errors.
+Result<std::string> read_at_most(int fd, size_t limit, std::string_view what);
+
 // Reads a whole small file (records, configs), refusing one larger than `limit` bytes.
 Result<std::string> read_small_file(const std::string& path, size_t limit);
 
