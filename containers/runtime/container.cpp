@@ -113,6 +113,8 @@ Result<Container> Container::open_to_start(const std::string& root, std::string_
 // with: its spec, network and sandbox, anew for every start. The image store's lock is held.
 Result<void> Container::prepare(const image::Store& store, const image::ImageRecord& image)
 {
+    if (!m_start_lock) // a restart by the monitor holds it already (a second flock would wait on the first)
+        m_start_lock = TRY(lock_file(directory() + "/" + kStartLockFile));
     const auto& config = *m_record.config;
     ContainerSpec spec;
     spec.args = m_record.command;

@@ -117,6 +117,10 @@ private:
     std::vector<std::string> m_notices;
     // create()'s reservation: the record goes with this object unless a monitor took it over.
     bool m_reserved { false };
+    // Held from prepare() until this object goes (and by its monitor, which inherits it), so that
+    // `cp` into a stopped container never mounts its writable layer while it starts
+    // (container_copy.h).
+    std::optional<UniqueFd> m_start_lock;
 };
 
 }

@@ -204,6 +204,11 @@ Result<UniqueFd> container_root(const ContainerRecord& record)
     return root;
 }
 
+// What a guest's tar may hold: more than its layer disk (10 GiB) and a volume's worth besides,
+// and not without end.
+constexpr uint64_t kMaxGuestTarBytes = uint64_t(64) << 30;
+constexpr uint64_t kMaxGuestTarEntries = 10'000'000;
+
 // A path in a VM container, absolute: docker cp reads a relative one from the container's root.
 std::string in_vm(const std::string& path)
 {
@@ -253,17 +258,21 @@ Result<void> copy_from_vm(const ContainerRecord& record, const std::string& cont
     auto into = open_on(Side {}, plan.directory, O_PATH | O_DIRECTORY);
     if (!into.ok())
         return make_error("the destination directory {} does not exist", plan.directory);
+    // The guest's tar: no more than a guest could hold, and when it should be one entry, nothing
+    // beside it (a sibling in the destination directory, ~/.bashrc say, is not the guest's to write).
+    ExtractLimits contents { .max_bytes = kMaxGuestTarBytes, .max_entries = kMaxGuestTarEntries, .only_under = {} };
+    ExtractLimits one_entry { .max_bytes = kMaxGuestTarBytes, .max_entries = kMaxGuestTarEntries, .only_under = path.name };
     if (plan.archive_name.empty())
-        return extract_tar_beneath(TRY(vm.tar_out(full, ".")).get(), into.value().get());
+        return extract_tar_beneath(TRY(vm.tar_out(full, ".")).get(), into.value().get(), contents);
     if (path.contents_only) {
         // "SRC/." to a new DEST: DEST is made, and the contents go in it.
         if (::mkdirat(into.value().get(), plan.archive_name.c_str(), 0755) < 0 && errno != EEXIST)
             return errno_error(fmt::format("cannot create {}", plan.archive_name));
         auto made = TRY(open_in_root(into.value().get(), plan.archive_name, O_PATH | O_DIRECTORY));
-        return extract_tar_beneath(TRY(vm.tar_out(full, ".")).get(), made.get());
+        return extract_tar_beneath(TRY(vm.tar_out(full, ".")).get(), made.get(), contents);
     }
     if (plan.archive_name == path.name)
-        return extract_tar_beneath(TRY(vm.tar_out(path.parent, path.name)).get(), into.value().get());
+        return extract_tar_beneath(TRY(vm.tar_out(path.parent, path.name)).get(), into.value().get(), one_entry);
     auto staging = fmt::format(".vmlet-cp-{}", random_hex(8));
     if (::mkdirat(into.value().get(), staging.c_str(), 0700) < 0)
         return errno_error(fmt::format("cannot create {}/{}", plan.directory, staging));
@@ -275,7 +284,7 @@ Result<void> copy_from_vm(const ContainerRecord& record, const std::string& cont
     Result<void> copied = staged.ok() ? Result<void> {} : staged.release_error();
     if (copied.ok()) {
         auto stream = vm.tar_out(path.parent, path.name);
-        copied = stream.ok() ? extract_tar_beneath(stream.value().get(), staged.value().get()) : stream.release_error();
+        copied = stream.ok() ? extract_tar_beneath(stream.value().get(), staged.value().get(), one_entry) : stream.release_error();
     }
     if (copied.ok() && ::renameat(staged.value().get(), path.name.c_str(), into.value().get(), plan.archive_name.c_str()) < 0)
         copied = errno_error(fmt::format("cannot copy to {}", destination));
@@ -345,7 +354,14 @@ Result<void> in_stopped_root(const std::string& store_root, const ContainerRecor
         auto lock = TRY(store.lock_shared());
         rootfs.lower_dirs = image::overlay_lower_dirs(store, TRY(image::ImageIndex(store).find(record.image_id)));
     }
-    rootfs.state_dir = TRY(ContainerStore::open(store_root)).directory(record.id);
+    auto containers = TRY(ContainerStore::open(store_root));
+    rootfs.state_dir = containers.directory(record.id);
+    // Its writable layer is mounted here alone: a start waits, and one under way is waited for by nobody.
+    auto lock = TRY(lock_file(rootfs.state_dir + "/" + kStartLockFile, false));
+    if (!lock)
+        return make_error("container {} is starting: copy when it runs or has stopped", record.name);
+    if (TRY(containers.find(record.id)).state == ContainerState::Running)
+        return make_error("container {} started meanwhile: copy again", record.name);
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC) < 0)
         return errno_error("pipe2");

@@ -200,6 +200,8 @@ std::string ContainerStore::stored_name(const std::string& id, const std::string
 
 Result<void> ContainerStore::save(const ContainerRecord& record) const
 {
+    // Read, then written: one at a time with rename().
+    auto lock = TRY(lock_file(directory(record.id) + "/record.lock"));
     auto json = record_json(record);
     json["name"] = stored_name(record.id, record.name);
     return replace_file(directory(record.id) + "/container.json", json.dump(2));
@@ -213,9 +215,12 @@ Result<void> ContainerStore::rename(const ContainerRecord& record, const std::st
     if (new_name == old_name)
         return make_error("container {} is already named {}", old_name, new_name);
     TRY(reserve_name(new_name, record.id));
-    auto json = record_json(TRY(stored(record.id)));
-    json["name"] = new_name;
-    auto saved = replace_file(directory(record.id) + "/container.json", json.dump(2));
+    auto saved = [&]() -> Result<void> {
+        auto lock = TRY(lock_file(directory(record.id) + "/record.lock"));
+        auto json = record_json(TRY(stored(record.id)));
+        json["name"] = new_name;
+        return replace_file(directory(record.id) + "/container.json", json.dump(2));
+    }();
     if (!saved.ok()) {
         ::unlink((m_root + "/names/" + new_name).c_str());
         return saved;

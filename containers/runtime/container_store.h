@@ -87,6 +87,10 @@ private:
     std::string m_root;
 };
 
+// The file in a container's directory whose flock a start holds from preparing it on, and its
+// monitor while it runs (Container), and `cp` into a stopped container while it copies.
+inline constexpr const char* kStartLockFile = "start.lock";
+
 // Whether the record's monitor process still runs: a record that says Running whose monitor is gone
 // (killed with SIGKILL, host rebooted) reads as Exited.
 bool monitor_alive(const ContainerRecord& record);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -66,7 +67,7 @@ std::optional<ContainerProcess> parse_process(const ProcFiles& files, const Proc
     std::string comm;
     // After comm: state(0) ppid(1) pgrp(2) session(3) tty_nr(4) ... utime(11) stime(12) ... starttime(19).
     auto fields = stat_fields(files.stat, comm);
-    if (fields.size() < 20 || clock.ticks_per_second <= 0)
+    if (fields.size() < 20 || clock.ticks_per_second <= 0 || !std::isfinite(clock.uptime))
         return std::nullopt;
     ContainerProcess process;
     process.pid = files.pid;
@@ -111,7 +112,8 @@ Result<GuestProcesses> decode_guest_processes(std::string_view bytes)
     auto uptime = take_file(bytes);
     if (!uptime)
         return make_error("the container's agent sent no uptime");
-    decoded.uptime = std::clamp(std::strtod(uptime->c_str(), nullptr), 0.0, 1e12);
+    auto seconds = std::strtod(uptime->c_str(), nullptr);
+    decoded.uptime = std::isfinite(seconds) ? std::clamp(seconds, 0.0, 1e12) : 0.0; // NaN passes clamp
     while (!bytes.empty()) {
         auto pid = take_u32(bytes);
         ProcFiles files;

@@ -128,13 +128,15 @@ _Noreturn void serve_tools(int peer)
 	case VMLET_AGENT_TOOL_PROCESSES:
 		send_processes(peer);
 	case VMLET_AGENT_TOOL_TAR_OUT: {
-		char *argv[] = { "tar", "-c", "-f", "-", "-C", path, name, NULL };
+		/* "--": a name that starts with '-' is a name. */
+		char *argv[] = { "tar", "-c", "-f", "-", "-C", path, "--", name, NULL };
 		if (dup2(peer, STDOUT_FILENO) < 0)
 			_exit(1);
 		run_tar(busybox, argv);
 	}
 	case VMLET_AGENT_TOOL_TAR_IN: {
-		char *argv[] = { "tar", "-x", "-f", "-", "-C", path, NULL };
+		/* -o: the files are the container's root's, as docker cp's are the caller's, not the host user's ids. */
+		char *argv[] = { "tar", "-x", "-o", "-f", "-", "-C", path, NULL };
 		pid_t tar = fork();
 		if (tar == 0) {
 			if (dup2(peer, STDIN_FILENO) < 0)

@@ -1,6 +1,7 @@
 #include "vmm/base/file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,18 @@ Result<std::string> read_to_end(int fd, size_t limit)
             return bytes;
         bytes.append(buffer, std::min(static_cast<size_t>(count), limit - std::min(limit, bytes.size())));
     }
+}
+
+Result<std::optional<UniqueFd>> lock_file(const std::string& path, bool wait)
+{
+    auto fd = TRY(open_file(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    while (::flock(fd.get(), LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+        if (errno == EWOULDBLOCK && !wait)
+            return std::optional<UniqueFd>();
+        if (errno != EINTR)
+            return errno_error(fmt::format("cannot lock {}", path));
+    }
+    return std::optional(std::move(fd));
 }
 
 Result<std::string> read_at_most(int fd, size_t limit, std::string_view what)

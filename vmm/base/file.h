@@ -5,6 +5,7 @@
 #include "vmm/base/unique_fd.h"
 
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,10 @@ Result<void> write_all(int fd, std::span<const uint8_t> bytes);
 // Reads `fd` to its end, keeping the first `limit` bytes and draining the rest, so that the writer
 // (a child's pipe) never blocks on a reader that stopped taking its bytes.
 Result<std::string> read_to_end(int fd, size_t limit);
+
+// An exclusive flock(2) on the file at `path` (made when missing), held while the descriptor
+// lives. Without `wait`, nullopt when another holds it.
+Result<std::optional<UniqueFd>> lock_file(const std::string& path, bool wait = true);
 
 // Reads `fd` to its end, refusing more than `limit` bytes (a peer that sends without end is an
 // error, not a stall); `what` names it in errors.

@@ -117,6 +117,7 @@ public:
         auto components = TRY(components_of(path));
         if (components.empty())
             return {}; // "." or "./": the destination itself, which exists
+        TRY(check_under(components, path));
         auto parent = TRY(parent_directory(m_destination, components));
         const auto& name = components.back();
         auto mode = static_cast<mode_t>(archive_entry_perm(entry));
@@ -189,11 +190,19 @@ private:
     }
 
     // A hard link's target resolves like any entry, beneath the destination and through no symlink.
+    Result<void> check_under(const std::vector<std::string>& components, const std::string& path) const
+    {
+        if (!m_limits.only_under.empty() && components.front() != m_limits.only_under)
+            return make_error("the tar entry {} is not under {}", path, m_limits.only_under);
+        return {};
+    }
+
     Result<void> link(int parent_fd, const std::string& name, const char* target, const std::string& path)
     {
         auto components = TRY(components_of(target));
         if (components.empty())
             return make_error("the tar entry {} links to the destination itself", path);
+        TRY(check_under(components, path));
         UniqueFd source(open_beneath(m_destination, joined(components, components.size()), O_PATH));
         if (!source.valid())
             return errno_error(fmt::format("the tar entry {} links to {}, which cannot be opened beneath the destination", path, target));

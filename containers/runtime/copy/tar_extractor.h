@@ -3,6 +3,7 @@
 #include "vmm/base/result.h"
 
 #include <cstdint>
+#include <string>
 
 namespace vmlet {
 
@@ -14,10 +15,13 @@ namespace vmlet {
 // (stored as they are: nothing here follows them) and FIFOs are made; what is in the way of an
 // entry, other than a directory for a directory, is replaced, as docker cp does. Files are made
 // with the entry's permission bits, owned by the caller (docker cp's default, without -a).
-// More than `max_bytes` of file data is refused before it is written.
+// More than `max_bytes` of file data is refused before it is written. With `only_under`, every
+// entry and every hard link's target must be that name or below it: a tar that should hold one
+// file or directory (a guest's, of the path asked for) cannot touch its siblings.
 struct ExtractLimits {
     uint64_t max_bytes { UINT64_MAX };
     uint64_t max_entries { UINT64_MAX };
+    std::string only_under {};
 };
 Result<void> extract_tar_beneath(int in_fd, int destination_fd, const ExtractLimits& limits = {});
 

@@ -152,12 +152,7 @@ Result<NetworkStore> NetworkStore::open(const std::string& root)
 
 Result<UniqueFd> NetworkStore::lock() const
 {
-    auto fd = TRY(open_file(m_directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    while (::flock(fd.get(), LOCK_EX) < 0) {
-        if (errno != EINTR)
-            return errno_error("cannot lock the networks");
-    }
-    return fd;
+    return std::move(*TRY(lock_file(m_directory + "/lock")));
 }
 
 std::string NetworkStore::path_of(const std::string& name) const

@@ -256,7 +256,8 @@ Result<void> VmSandbox::kill(int signal)
         return {};
     }
     if (signal == SIGKILL) {
-        m_kill_deadline = std::chrono::steady_clock::now() + kKillGrace;
+        if (!m_kill_deadline) // a second SIGKILL does not put the first one's deadline off
+            m_kill_deadline = std::chrono::steady_clock::now() + kKillGrace;
         return {};
     }
     // An agent that takes no more from vmlet (a hostile or wedged guest) cannot be asked: its VM goes.

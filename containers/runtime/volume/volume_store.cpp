@@ -49,12 +49,7 @@ Result<VolumeStore> VolumeStore::open(const std::string& root)
 
 Result<UniqueFd> VolumeStore::lock() const
 {
-    auto fd = TRY(open_file(m_directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    while (::flock(fd.get(), LOCK_EX) < 0) {
-        if (errno != EINTR)
-            return errno_error("cannot lock the volumes");
-    }
-    return fd;
+    return std::move(*TRY(lock_file(m_directory + "/lock")));
 }
 
 Result<Volume> VolumeStore::read(std::string_view name) const
