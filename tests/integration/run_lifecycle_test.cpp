@@ -160,7 +160,7 @@ TEST_P(RunTest, RenamePortAndRmVolumes)
     for (const auto& [arguments, message] : std::vector<std::pair<std::vector<std::string>, std::string>> {
              { { "port", "second", "81/udp" }, "no public port '81/udp' published for second" },
              { { "rename", "second", "bad name" }, "invalid container name 'bad name'" },
-             { { "create", "--name", "second", "app:1" }, "the container name 'second' is already in use" },
+             { { "create", "--isolation", GetParam(), "--name", "second", "app:1" }, "the container name 'second' is already in use" },
          }) {
         auto refused = vmlet(arguments);
         EXPECT_EQ(refused.exit_code, 125) << message;
@@ -177,7 +177,7 @@ TEST_P(RunTest, RenamePortAndRmVolumes)
     EXPECT_EQ(vmlet({ "volume", "ls", "-q" }).out, "kept-one\n");
     EXPECT_EQ(vmlet({ "volume", "rm", "kept-one" }).exit_code, 0);
     // Its first name was free from the rename on.
-    EXPECT_EQ(vmlet({ "create", "--name", "first", "app:1" }).exit_code, 0);
+    EXPECT_EQ(vmlet({ "create", "--isolation", GetParam(), "--name", "first", "app:1" }, { .timeout = std::chrono::seconds(240) }).exit_code, 0);
     EXPECT_EQ(vmlet({ "rm", "first" }).exit_code, 0);
 }
 
