@@ -2,6 +2,7 @@
 
 #include "containers/cli/human_units.h"
 #include "containers/runtime/volume/volume_store.h"
+#include "vmm/base/text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,18 +11,6 @@
 namespace vmlet {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator)
-{
-    std::vector<std::string_view> parts;
-    for (;;) {
-        auto at = text.find(separator);
-        parts.push_back(text.substr(0, at));
-        if (at == std::string_view::npos)
-            return parts;
-        text.remove_prefix(at + 1);
-    }
-}
 
 Result<uint32_t> parse_mode(std::string_view flag, std::string_view text)
 {

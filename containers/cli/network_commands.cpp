@@ -98,11 +98,7 @@ Every container joins the network "bridge" (made on first use, 10.88.0.0/16) unl
                         } });
     commands.push_back({ inspect, [flags, &global] {
                             return with_record_store<NetworkStore>(global, [&](const NetworkStore& store) -> Result<void> {
-                            auto shown = nlohmann::json::array();
-                            for (const auto& name : flags->names)
-                                shown.push_back(inspect_json(TRY(store.find(name))));
-                            fmt::print("{}\n", shown.dump(4));
-                            return {};
+                            return print_inspected(store, flags->names, [](const auto& record) { return inspect_json(record); });
                             });
                         } });
     commands.push_back({ remove, [flags, &global] {

@@ -85,11 +85,7 @@ VM containers over virtio-fs; what one wrote, the other reads.)");
                         } });
     commands.push_back({ inspect, [flags, &global] {
                             return with_record_store<VolumeStore>(global, [&](const VolumeStore& store) -> Result<void> {
-                                auto shown = nlohmann::json::array();
-                                for (const auto& name : flags->names)
-                                    shown.push_back(inspect_json(TRY(store.find(name))));
-                                fmt::print("{}\n", shown.dump(4));
-                                return {};
+                                return print_inspected(store, flags->names, [](const auto& record) { return inspect_json(record); });
                             });
                         } });
     commands.push_back({ remove, [flags, &global] {
