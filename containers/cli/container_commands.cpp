@@ -6,6 +6,7 @@
 #include "containers/cli/raw_terminal.h"
 #include "containers/runtime/container.h"
 #include "containers/runtime/container_pause.h"
+#include "containers/runtime/signal_name.h"
 #include "vmm/cli/usage_errors.h"
 
 #include <signal.h>
@@ -113,23 +114,6 @@ Result<void> list_containers(const ContainerStore& store, const PsOptions& optio
         fmt::print("{:<14} {:<24} {:<22} {:<16} {:<26} {:<10} {}\n", record.id.substr(0, 12), record.image_name, command_text(record.command),
             time_ago(record.created, now), status_text(record, container_paused(store, record), now), isolation_name(record.isolation), record.name);
     return {};
-}
-
-Result<int> parse_signal(std::string_view text)
-{
-    if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        int number = std::atoi(std::string(text).c_str());
-        if (number > 0 && number < NSIG)
-            return number;
-    }
-    if (text.starts_with("SIG"))
-        text.remove_prefix(3);
-    for (int number = 1; number < NSIG; number++) {
-        const char* abbreviation = ::sigabbrev_np(number);
-        if (abbreviation && text == abbreviation)
-            return number;
-    }
-    return make_error("invalid signal '{}'", text);
 }
 
 Command add_ps(CLI::App& app, const GlobalOptions& global)

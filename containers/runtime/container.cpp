@@ -91,6 +91,34 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
     return container;
 }
 
+Result<Container> Container::create_from_bundle(const std::string& root, const std::string& name, Isolation isolation,
+    const std::string& bundle, ContainerSpec spec)
+{
+    auto containers = TRY(ContainerStore::open(root));
+    ContainerRecord record;
+    record.name = name;
+    record.isolation = isolation;
+    record.created = now_rfc3339();
+    record.security = spec.security;
+    record.bundle = bundle;
+    record.command = spec.args;
+    record.env = spec.env;
+    record.working_dir = spec.working_dir;
+    record.user = spec.user;
+    record.mounts = spec.mounts;
+    record = TRY(containers.create(record));
+    Container container(std::move(containers), std::move(record));
+    container.m_reserved = true;
+    container.m_root = root;
+    container.m_start_lock = TRY(lock_file(container.directory() + "/" + kStartLockFile));
+    spec.rootfs.state_dir = container.directory();
+    auto sandbox = TRY(prepare_bundle_sandbox(isolation, spec));
+    container.m_start = std::move(sandbox.start);
+    container.m_notices = std::move(sandbox.notices);
+    container.m_spec = std::move(spec);
+    return container;
+}
+
 Result<Container> Container::open_to_start(const std::string& root, std::string_view name_or_id)
 {
     auto container = TRY(open(root, name_or_id));
@@ -263,6 +291,15 @@ Result<int> Container::run_attached(const AttachOptions& attach)
     refresh_peer_hosts(m_root, m_store, m_record.network);
     if (!status.ok())
         return status.release_error();
+    return status;
+}
+
+Result<int> Container::run_on(const StdioFds& stdio)
+{
+    if (!m_start)
+        return make_error("container {} was not created by this vmlet", m_record.name);
+    auto status = monitor_container(m_store, m_record, m_spec, stdio, m_start, {});
+    m_reserved = still_a_reservation();
     return status;
 }
 

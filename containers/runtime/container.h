@@ -50,6 +50,10 @@ public:
     // the image store's shared lock, so that `rmi` sees the container and keeps its image. Prepares
     // the sandbox for the isolation (sandbox_factory.h). The image must be in the store.
     static Result<Container> create(const std::string& root, const ContainerConfig& config);
+    // An OCI bundle's container (vmlet-runtime create), named `name` (its OCI id), to run `spec`
+    // (from the bundle's config.json; its root is the bundle's, RootfsSpec::bundle_root).
+    static Result<Container> create_from_bundle(const std::string& root, const std::string& name, Isolation isolation,
+        const std::string& bundle, ContainerSpec spec);
     // An existing container, by name, id or unambiguous id prefix.
     static Result<Container> open(const std::string& root, std::string_view name_or_id);
     // A stopped (or created) container, prepared to run again as it was created (docker start):
@@ -70,6 +74,9 @@ public:
     // Runs a created container in this process until it exits, its output on vmlet's streams and
     // in its log; returns its exit status.
     Result<int> run_attached(const AttachOptions& attach);
+    // Runs a created container in this process until it exits, on `stdio` and nothing else (no
+    // log): vmlet-runtime's container process, whose exit status is the container's.
+    Result<int> run_on(const StdioFds& stdio);
     // Runs a created container under a monitor process of its own (its own session; its output
     // goes to the log only) and returns once it runs or has failed to start.
     Result<DetachedStart> run_detached();

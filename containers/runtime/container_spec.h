@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vmlet {
@@ -30,6 +31,10 @@ struct RootfsSpec {
     // --rm: the writable layer goes with this one run, so a VM container keeps it in the VM's RAM
     // rather than on a disk of its own (vm/layer_disk.h).
     bool ephemeral { false };
+    // An OCI bundle's root.path, which its maker (podman, containerd) has prepared: the root is this
+    // directory itself rather than an overlay of lower_dirs, and its /etc files are left as the
+    // bundle has them (its maker binds its own hosts and resolv.conf as mounts).
+    std::string bundle_root {};
 };
 
 // What to run, already resolved from the image config and the command line by the caller.
@@ -55,6 +60,9 @@ struct ContainerSpec {
     std::string etc_hosts;
     std::string etc_resolv_conf;
     RotationLimits log;             // --log-opt max-size, max-file: the container's log, and a VM's console
+    // Kernel parameters of the container's own namespaces (an OCI bundle's linux.sysctl):
+    // "net.ipv4.ping_group_range" = "0 0", checked by check_sysctl (sysctl_spec.h).
+    std::vector<std::pair<std::string, std::string>> sysctls {};
 };
 
 }

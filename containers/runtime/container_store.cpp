@@ -59,6 +59,8 @@ Json record_json(const ContainerRecord& record)
         { "finished", record.finished }, { "exit_code", record.exit_code }, { "auto_remove", record.auto_remove },
         { "security", security_json(record.security) }, { "mounts", mounts_json(record.mounts) }, { "restart_count", record.restart_count },
     };
+    if (!record.bundle.empty())
+        json["bundle"] = record.bundle;
     if (record.config)
         json["config"] = config_json(*record.config);
     return json;
@@ -97,6 +99,7 @@ Result<ContainerRecord> parse_record(std::string_view text)
     record.mounts = TRY(parse_mounts(object));
     if (object.contains("restart_count") && object["restart_count"].is_number_unsigned())
         record.restart_count = object["restart_count"].get<unsigned>();
+    record.bundle = TRY(string_or_empty(object, "bundle"));
     if (auto config = TRY(object_or_null(object, "config")))
         record.config = TRY(parse_config(*config));
     return record;

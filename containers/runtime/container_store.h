@@ -44,6 +44,7 @@ struct ContainerRecord {
     // before issue 16.
     std::optional<ContainerConfig> config;
     unsigned restart_count { 0 }; // times its monitor restarted it (--restart)
+    std::string bundle;           // vmlet-runtime's containers: the OCI bundle's directory
     // Not stored: read() found it Running with its monitor gone, and shows it Exited (137); what
     // it held on the host is still there (container_reclaim.h).
     bool abandoned { false };

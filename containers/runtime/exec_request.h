@@ -20,6 +20,9 @@ struct ExecRequest {
     std::optional<std::string> user {};        // default: the container's
     bool interactive { false };                // vmlet's stdin goes to the process; /dev/null otherwise
     std::optional<TerminalSize> terminal {};   // -t: the process runs on a terminal of this size
+    // With a terminal: a connected unix socket (an OCI runtime's --console-socket) that gets the
+    // terminal's master side, for its other end to relay, rather than vmlet relaying it.
+    int console_socket { -1 };
 };
 
 // What an exec runs, as docker exec does: the request's command in the container's environment

@@ -20,6 +20,15 @@ struct StdioFds {
     int in { -1 };
     int out { -1 };
     int err { -1 };
+    // With a terminal: a connected unix socket (an OCI runtime's --console-socket) that the
+    // terminal's master side is sent to (SCM_RIGHTS), for its other end to relay, rather than
+    // relayed by the sandbox to `in` and `out`.
+    int console_socket { -1 };
+    // An OCI runtime's create and start: once everything but the command is ready (the terminal
+    // sent, the mounts made), the sandbox writes one byte to `ready` and waits for one on
+    // `start_gate` before it runs the command; EOF there instead ends it unstarted (125).
+    int start_gate { -1 };
+    int ready { -1 };
 };
 
 // A running container, whatever isolates it: ProcessSandbox (namespaces and cgroups on this kernel) or a

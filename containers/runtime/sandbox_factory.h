@@ -40,4 +40,8 @@ Result<std::string> build_vm_template(const image::Store& store, const image::Im
 Result<PreparedSandbox> prepare_sandbox(const SandboxPlan& plan, const image::Store& store, const image::ImageRecord& image,
     const ContainerSpec& spec);
 
+// The same for an OCI bundle's container (vmlet-runtime), whose root is the bundle's directory
+// (RootfsSpec::bundle_root) rather than an image of the store.
+Result<PreparedSandbox> prepare_bundle_sandbox(Isolation isolation, const ContainerSpec& spec);
+
 }

@@ -666,6 +666,35 @@ def guest_processes():
     write("fuzz_guest_processes", "cut_short", counted(b"1.0\n") + struct.pack("<I", 1) + counted(stat))
 
 
+def bundle_config():
+    # a config.json as podman writes one, a ctr one, and an exec's process file
+    import json
+    podman = {
+        "ociVersion": "1.0.2-dev",
+        "process": {"user": {"uid": 0, "gid": 0}, "args": ["sh", "-c", "echo hi"], "env": ["PATH=/bin"], "cwd": "/",
+                    "terminal": True, "consoleSize": {"height": 24, "width": 80},
+                    "capabilities": {"bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]},
+                    "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1048576, "soft": 1048576}], "noNewPrivileges": False},
+        "root": {"path": "/var/lib/containers/x/merged", "readonly": False},
+        "hostname": "c1",
+        "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                   {"destination": "/etc/hosts", "type": "bind", "source": "/run/x/hosts", "options": ["bind", "rprivate"]},
+                   {"destination": "/data", "type": "bind", "source": "../vol", "options": ["rbind", "ro"]},
+                   {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["size=1024", "mode=1777"]}],
+        "annotations": {"io.vmlet.isolation": "process"},
+        "linux": {"sysctl": {"net.ipv4.ping_group_range": "0 0"},
+                  "resources": {"pids": {"limit": 2048}, "memory": {"limit": 1 << 28}, "cpu": {"quota": 50000, "period": 100000}},
+                  "cgroupsPath": "/libpod_parent/libpod-1",
+                  "namespaces": [{"type": "pid"}, {"type": "network", "path": "/run/netns/n"}, {"type": "mount"}],
+                  "seccomp": {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}},
+    }
+    ctr = {"ociVersion": "1.1.0", "process": {"args": ["/bin/true"], "cwd": "/"}, "root": {"path": "rootfs"},
+           "linux": {"namespaces": [{"type": "network"}, {"type": "pid"}]}}
+    write("fuzz_bundle_config", "podman", json.dumps(podman).encode())
+    write("fuzz_bundle_config", "ctr", json.dumps(ctr).encode())
+    write("fuzz_bundle_config", "exec_process", json.dumps(podman["process"]).encode())
+
+
 def virtio_fs():
     # header: u8 (bits 0-2 log2 queue size, bit 3 read-only share); requests on queue 1 (0x1000),
     # FORGETs on queue 0; request bytes from 0x1c00 (past queue 1's used ring), replies at
@@ -777,5 +806,6 @@ if __name__ == "__main__":
     agent_spec()
     virtio_fs()
     guest_processes()
+    bundle_config()
     for directory in sorted(CORPUS.iterdir()):
         print(f"{directory.name}: {len(list(directory.iterdir()))} seeds")

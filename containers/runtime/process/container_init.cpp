@@ -66,6 +66,11 @@ bool run_step(const InitStep& step)
         return ::mkdir(step.target.c_str(), 0755) == 0 || errno == EEXIST;
     case InitStep::Kind::Symlink:
         return ::symlink(step.source.c_str(), step.target.c_str()) == 0;
+    case InitStep::Kind::WriteFile: {
+        int fd = ::open(step.target.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        bool written = fd >= 0 && ::write(fd, step.data.data(), step.data.size()) == static_cast<ssize_t>(step.data.size());
+        return fd >= 0 && ::close(fd) == 0 && written;
+    }
     }
     return false;
 }
@@ -106,6 +111,21 @@ bool reset_signals()
     for (int signal = 1; signal < NSIG; ++signal)
         ::sigaction(signal, &action, nullptr);
     return ::sigprocmask(SIG_SETMASK, &none, nullptr) == 0;
+}
+
+// Created, not started (an OCI runtime's create): says so, and waits for the start.
+void wait_at_start_gate(const InitPlan& plan)
+{
+    check(plan, ::write(plan.ready_fd, "1", 1) == 1, "report the container created");
+    ::close(plan.ready_fd);
+    char go = 0;
+    ssize_t count;
+    do
+        count = ::read(plan.start_gate_fd, &go, 1);
+    while (count < 0 && errno == EINTR);
+    if (count != 1)
+        fail(plan, 125, 0, "the container was deleted before it started");
+    ::close(plan.start_gate_fd);
 }
 
 [[noreturn]] void exec_command(const InitPlan& plan)
@@ -208,6 +228,8 @@ void run_container_init(const InitPlan& plan)
         fail(plan, 125, errno, failed);
 
     check(plan, ::chdir(plan.working_dir.c_str()) == 0, "chdir to the working directory");
+    if (plan.start_gate_fd >= 0)
+        wait_at_start_gate(plan);
     // The parent's descriptors stay out of the container (error_fd, close-on-exec, lives until the exec).
     check(plan, close_other_descriptors({ plan.error_fd }), "close vmlet's descriptors");
     if (const char* failed = restrict_system_calls(plan.security))

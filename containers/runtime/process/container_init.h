@@ -21,6 +21,7 @@ struct InitStep {
         MakeFile,       // an empty file to bind a device or a file over
         MakeDirectory,
         Symlink,        // target -> source
+        WriteFile,      // data written to an existing file: a namespaced sysctl under /proc/sys
     };
     Kind kind { Kind::Mount };
     std::string source;
@@ -54,6 +55,8 @@ struct InitPlan {
     bool tty { false };          // make a terminal of the container's devpts (container_terminal.h)
     TerminalSize terminal_size;
     int console_fd { -1 };       // with tty: where the terminal's master side goes to the parent
+    int ready_fd { -1 };         // StdioFds::ready and ::start_gate (sandbox.h): one byte written
+    int start_gate_fd { -1 };    // once set up, then one read before the exec
 
     uint32_t uid { 0 };
     uint32_t gid { 0 };

@@ -43,8 +43,33 @@ Result<std::string> overlay_mount_options(const RootfsSpec& spec)
     return options;
 }
 
+namespace {
+
+// An OCI bundle's root, bound where an overlay would be, and nodev as the overlay is: the bind
+// first, then a remount that sets the flag on it (mount(2), "Creating a bind mount").
+Result<OverlayRootfs> bind_bundle_root(const RootfsSpec& spec)
+{
+    if (spec.bundle_root.empty() || spec.bundle_root.front() != '/')
+        return make_error("the bundle's root {} is not an absolute path", spec.bundle_root);
+    auto rootfs = spec.state_dir + "/rootfs";
+    std::error_code error;
+    std::filesystem::create_directories(rootfs, error);
+    if (error)
+        return make_error("cannot create {}: {}", rootfs, error.message());
+    if (::mount(spec.bundle_root.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return errno_error(fmt::format("cannot bind the bundle's root {}", spec.bundle_root));
+    auto bound = OverlayRootfs::adopt(rootfs);
+    if (::mount(nullptr, rootfs.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_NODEV, nullptr) < 0)
+        return errno_error(fmt::format("cannot make the bundle's root {} nodev", spec.bundle_root));
+    return bound;
+}
+
+}
+
 Result<OverlayRootfs> OverlayRootfs::mount(const RootfsSpec& spec)
 {
+    if (!spec.bundle_root.empty())
+        return bind_bundle_root(spec);
     auto options = TRY(overlay_mount_options(spec));
     for (const auto& lower : spec.lower_dirs) {
         struct stat st {};

@@ -180,7 +180,9 @@ Result<int> exec_in_process_container(const ContainerRecord& record, const ExecR
     UniqueFd container(pidfd);
     auto plan = TRY(plan_exec(record, request));
     ConsoleSocket console;
-    if (plan.terminal) {
+    if (plan.terminal && request.console_socket >= 0) {
+        plan.console = request.console_socket;
+    } else if (plan.terminal) {
         console = TRY(make_console_socket());
         plan.console = console.child.get();
     }
@@ -189,7 +191,7 @@ Result<int> exec_in_process_container(const ContainerRecord& record, const ExecR
         return errno_error("fork");
     if (child == 0)
         enter_container(container.get(), plan);
-    if (!plan.terminal)
+    if (!console.parent.valid())
         return wait_process(child);
     console.child.reset();
     return relay_terminal_until_exit(child, console.parent.get(), request.interactive);

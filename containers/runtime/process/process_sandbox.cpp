@@ -131,9 +131,20 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
     }
     // With a terminal, the container makes it in its own devpts and sends vmlet the master side.
     ConsoleSocket console;
-    if (spec.terminal) {
+    UniqueFd given_console;
+    if (spec.terminal && stdio.console_socket >= 0) {
+        given_console = TRY(duplicate_above_stdio(stdio.console_socket));
+        plan.console_fd = given_console.get();
+    } else if (spec.terminal) {
         console = TRY(make_console_socket());
         plan.console_fd = console.child.get();
+    }
+    UniqueFd start_gate, ready;
+    if (stdio.start_gate >= 0) {
+        start_gate = TRY(duplicate_above_stdio(stdio.start_gate));
+        ready = TRY(duplicate_above_stdio(stdio.ready));
+        plan.start_gate_fd = start_gate.get();
+        plan.ready_fd = ready.get();
     }
     auto sync = TRY(make_pipe());
     auto report = TRY(make_pipe());
@@ -162,6 +173,9 @@ Result<void> ProcessSandbox::launch(const ContainerSpec& spec, const StdioFds& s
     for (auto& stream : streams)
         stream.reset();
     console.child.reset();
+    given_console.reset();
+    start_gate.reset();
+    ready.reset();
 
     // The child waits for this byte, so that everything it does, setup included, is limited and counted.
     auto added = m_cgroup.add_process(m_pid);

@@ -4,6 +4,7 @@
 #include "containers/runtime/process/masked_paths.h"
 #include "containers/runtime/run_spec.h"
 #include "containers/runtime/rootfs_path.h"
+#include "containers/runtime/sysctl_spec.h"
 #include "containers/runtime/user_lookup.h"
 
 #include <fcntl.h>
@@ -143,7 +144,9 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     plan.command = fmt::format("exec: \"{}\"", plan.command);
     finish_init_plan(plan);
 
-    TRY(write_state_files(spec, plan.hostname));
+    bool own_etc_files = spec.rootfs.bundle_root.empty();
+    if (own_etc_files)
+        TRY(write_state_files(spec, plan.hostname));
     // The working directory is created as Docker does, owned by root (moby SetupWorkingDirectory).
     TRY_CONTEXT(make_directories_in_root(root.get(), working_dir, 0755), "the working directory");
 
@@ -151,6 +154,12 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     auto sys = TRY(host_directory(root.get(), "/sys"));
     auto dev = TRY(host_directory(root.get(), "/dev"));
     plan.steps.push_back(mount_step("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "mount proc on /proc"));
+    // Before the masks make /proc/sys read-only; the container's init is in its namespaces already.
+    for (const auto& [name, value] : spec.sysctls) {
+        auto step = simple_step(InitStep::Kind::WriteFile, {}, TRY(sysctl_file(proc, name)), fmt::format("set sysctl {}", name));
+        step.data = value;
+        plan.steps.push_back(std::move(step));
+    }
     // sysfs shows the new network namespace's devices; where the kernel refuses it, a read-only bind of the
     // host's (without its submounts: /sys/fs/cgroup must stay out of reach).
     auto sysfs = mount_step("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "mount sysfs on /sys");
@@ -164,6 +173,8 @@ Result<InitPlan> prepare_container(const ContainerSpec& spec, const std::string&
     // With --read-only these are read-only too, as Docker's (moby container.NetworkMounts: writable
     // unless ReadonlyRootfs).
     for (const char* name : { "hosts", "hostname", "resolv.conf" }) {
+        if (!own_etc_files)
+            break;
         auto target = TRY(host_file(root.get(), fmt::format("/etc/{}", name)));
         auto source = fmt::format("{}/{}", spec.rootfs.state_dir, name);
         auto what = fmt::format("bind /etc/{}", name);

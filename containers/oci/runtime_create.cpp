@@ -1,0 +1,184 @@
+// vmlet-runtime create: the container's record, and its container process, which waits for
+// `start` on a fifo as runc's init waits on its exec.fifo (runc libcontainer, "exec.fifo").
+
+#include "containers/oci/bundle_config.h"
+#include "containers/oci/console_socket.h"
+#include "containers/oci/runtime_commands.h"
+#include "containers/oci/runtime_files.h"
+#include "containers/runtime/container.h"
+#include "vmm/base/exit_status.h"
+#include "vmm/base/file.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+namespace vmlet::oci {
+
+namespace {
+
+constexpr size_t kMaxConfig = 4 << 20;
+
+Result<void> join_network_namespace(const std::string& path)
+{
+    auto namespace_fd = TRY(open_file(path, O_RDONLY));
+    if (::setns(namespace_fd.get(), CLONE_NEWNET) < 0)
+        return errno_error(fmt::format("cannot join the network namespace {}", path));
+    return {};
+}
+
+// A hard limit above this process's own needs CAP_SYS_RESOURCE, which some hosts withhold even
+// from root (this project's do): there the limit is lowered to the one this process has, where
+// runc fails. podman asks every host for 1048576 open files.
+Result<void> apply_rlimits(const std::vector<ProcessRlimit>& rlimits)
+{
+    for (const auto& limit : rlimits) {
+        rlimit value { .rlim_cur = limit.soft, .rlim_max = limit.hard };
+        rlimit current {};
+        if (::setrlimit(limit.resource, &value) == 0)
+            continue;
+        if (errno != EPERM || ::getrlimit(limit.resource, &current) < 0 || limit.hard <= current.rlim_max)
+            return errno_error(fmt::format("setrlimit {}", limit.resource));
+        value = { .rlim_cur = std::min<rlim_t>(limit.soft, current.rlim_max), .rlim_max = current.rlim_max };
+        if (::setrlimit(limit.resource, &value) < 0)
+            return errno_error(fmt::format("setrlimit {}", limit.resource));
+    }
+    return {};
+}
+
+// What the container process's waiter thread does: reads the fifo until `start` sends
+// kStartByte, which it passes on through the start gate, or `delete` sends kCancelByte, on which
+// it closes the gate unwritten (the sandbox then ends the container unstarted).
+void wait_for_start(const std::string& fifo_path, UniqueFd gate)
+{
+    for (;;) {
+        UniqueFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fifo.valid() && errno == EINTR)
+            continue;
+        char byte = 0;
+        ssize_t count = fifo.valid() ? ::read(fifo.get(), &byte, 1) : -1;
+        if (count == 0 || (count < 0 && errno == EINTR))
+            continue; // a writer that sent nothing
+        if (count == 1 && byte == kStartByte)
+            (void)::write(gate.get(), "1", 1);
+        break;
+    }
+    ::unlink(fifo_path.c_str());
+}
+
+// The container process: in the bundle's network namespace, under its rlimits, it runs the
+// container on the streams `create` was given, gated: the sandbox sets everything up, writes
+// `ready`, and waits for the gate, which a thread of this process opens on `start`. It exits
+// with the container's status.
+[[noreturn]] void run_container_process(Container& container, const BundleConfig& config, const std::string& fifo_path, int ready,
+    const std::string& console_path)
+{
+    auto fail_here = [](const Error& error) {
+        fmt::print(stderr, "vmlet-runtime: {}\n", error.message());
+        ::_exit(kVmletFailure);
+    };
+    ::chdir("/");
+    UniqueFd console;
+    if (!console_path.empty()) {
+        auto connected = connect_console_socket(console_path);
+        if (!connected.ok())
+            fail_here(connected.error());
+        console = connected.release_value();
+    }
+    auto prepared = apply_rlimits(config.rlimits);
+    if (prepared.ok() && !config.network_namespace.empty())
+        prepared = join_network_namespace(config.network_namespace);
+    int gate[2];
+    if (prepared.ok() && ::pipe2(gate, O_CLOEXEC) < 0)
+        prepared = errno_error("pipe2");
+    if (!prepared.ok())
+        fail_here(prepared.error());
+    UniqueFd gate_read(gate[0]);
+    // Started with every signal blocked, which the thread keeps: signals to this process wait
+    // for the monitor's signalfd (container_monitor.h), never end it in the waiter.
+    sigset_t all, old;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &old);
+    std::thread(wait_for_start, fifo_path, UniqueFd(gate[1])).detach();
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    auto status = container.run_on({ .in = STDIN_FILENO, .out = STDOUT_FILENO, .err = STDERR_FILENO, .console_socket = console.get(),
+        .start_gate = gate_read.get(), .ready = ready });
+    if (!status.ok())
+        fail_here(status.error());
+    ::_exit(status.value());
+}
+
+}
+
+Result<int> create_container(const std::string& root, const CreateRequest& request)
+{
+    auto text = TRY_CONTEXT(read_small_file(request.bundle + "/config.json", kMaxConfig), "the bundle's config.json");
+    auto config = TRY(parse_bundle_config(text, request.bundle));
+    if (config.spec.terminal && request.console_socket.empty())
+        return make_error("process.terminal is set: --console-socket is needed");
+    // No network entry: the host's network, as runc shares it; with a path: that namespace, which
+    // the container process joins and the container keeps (neither makes a namespace of its own).
+    config.spec.host_network = !config.new_network_namespace;
+    auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec));
+    auto store = TRY(ContainerStore::open(root));
+    auto fifo_path = start_fifo_path(store, container.record());
+    if (::mkfifo(fifo_path.c_str(), 0600) < 0)
+        return errno_error("cannot make the start fifo");
+
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) < 0)
+        return errno_error("pipe2");
+    UniqueFd ready_read(ready[0]), ready_write(ready[1]);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    pid_t process = ::fork();
+    if (process < 0)
+        return errno_error("cannot start the container process");
+    if (process == 0) {
+        ready_read.reset();
+        container.keep();
+        run_container_process(container, config, fifo_path, ready_write.get(), request.console_socket);
+    }
+    ready_write.reset();
+    auto end_process = [process] {
+        int status = 0;
+        ::kill(process, SIGKILL);
+        ::waitpid(process, &status, 0);
+    };
+    // Ready, or the container process's end (its sandbox failed; it said why on its stderr).
+    UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, process, 0)));
+    pollfd fds[2] = { { ready_read.get(), POLLIN, 0 }, { exited.get(), POLLIN, 0 } };
+    while (::poll(fds, exited.valid() ? 2 : 1, -1) < 0 && errno == EINTR) { }
+    char byte = 0;
+    if (!(fds[0].revents & POLLIN) || ::read(ready_read.get(), &byte, 1) != 1) {
+        end_process();
+        return make_error("the container could not be created: its process exited");
+    }
+    auto record = container.record();
+    record.monitor_pid = process;
+    auto recorded = store.save(record);
+    if (recorded.ok() && !request.pid_file.empty())
+        recorded = replace_file(request.pid_file, fmt::format("{}", process));
+    if (!recorded.ok()) {
+        end_process();
+        return recorded.release_error();
+    }
+    // The container process outlives this one: the caller (conmon, containerd's shim) is its
+    // subreaper and waits for it.
+    container.keep();
+    return 0;
+}
+
+}
