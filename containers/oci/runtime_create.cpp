@@ -124,6 +124,9 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
 
 Result<int> create_container(const std::string& root, const CreateRequest& request)
 {
+    auto existing = TRY(ContainerStore::open(root)).find(request.id);
+    if (existing.ok() && existing.value().name == request.id)
+        return make_error("container with id exists: {}", request.id);
     auto text = TRY_CONTEXT(read_small_file(request.bundle + "/config.json", kMaxConfig), "the bundle's config.json");
     auto config = TRY(parse_bundle_config(text, request.bundle));
     if (config.spec.terminal && request.console_socket.empty())

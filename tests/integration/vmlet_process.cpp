@@ -159,6 +159,11 @@ std::string vmlet_binary()
     return VMLET_BINARY;
 }
 
+std::string vmlet_runtime_binary()
+{
+    return VMLET_RUNTIME_BINARY;
+}
+
 bool kvm_available()
 {
     return ::access("/dev/kvm", R_OK | W_OK) == 0;

@@ -44,6 +44,8 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
 
 // The vmlet binary under test, for a test that runs it in a pipeline of its own.
 std::string vmlet_binary();
+// vmlet-runtime, the OCI runtime built beside it.
+std::string vmlet_runtime_binary();
 
 bool kvm_available();
 // The bundled guest, as installed by scripts/setup.sh.

@@ -228,10 +228,12 @@ void run_container_init(const InitPlan& plan)
         fail(plan, 125, errno, failed);
 
     check(plan, ::chdir(plan.working_dir.c_str()) == 0, "chdir to the working directory");
+    // The parent's descriptors stay out of the container (error_fd, close-on-exec, lives until the
+    // exec). The start gate's are kept for the wait; any other copy of the gate's write end, which
+    // the clone inherited, must go first, or the gate would never see its end.
+    check(plan, close_other_descriptors({ plan.error_fd, plan.ready_fd, plan.start_gate_fd }), "close vmlet's descriptors");
     if (plan.start_gate_fd >= 0)
         wait_at_start_gate(plan);
-    // The parent's descriptors stay out of the container (error_fd, close-on-exec, lives until the exec).
-    check(plan, close_other_descriptors({ plan.error_fd }), "close vmlet's descriptors");
     if (const char* failed = restrict_system_calls(plan.security))
         fail(plan, 125, errno, failed);
     exec_command(plan);
