@@ -3,6 +3,8 @@
 #include "vmm/base/file.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -27,6 +29,38 @@ Result<UniqueFd> connect_console_socket(const std::string& path)
     if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
         return errno_error(fmt::format("cannot connect to --console-socket {}", path));
     return socket;
+}
+
+Result<UniqueFd> send_host_terminal(int console, TerminalSize size)
+{
+    UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master.valid() || ::grantpt(master.get()) < 0 || ::unlockpt(master.get()) < 0)
+        return errno_error("cannot open a pseudo-terminal");
+    char name[64];
+    if (::ptsname_r(master.get(), name, sizeof name) != 0)
+        return errno_error("ptsname");
+    auto terminal = TRY(open_file(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    winsize window {};
+    window.ws_row = size.rows;
+    window.ws_col = size.cols;
+    if ((size.rows || size.cols) && ::ioctl(terminal.get(), TIOCSWINSZ, &window) < 0)
+        return errno_error("cannot size the terminal");
+    char control[CMSG_SPACE(sizeof(int))] {};
+    iovec payload { .iov_base = name, .iov_len = std::strlen(name) };
+    msghdr message {};
+    message.msg_iov = &payload;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    int fd = master.get();
+    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    if (::sendmsg(console, &message, MSG_NOSIGNAL) < 0)
+        return errno_error("cannot send the terminal over --console-socket");
+    return terminal;
 }
 
 }

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -85,6 +86,9 @@ int run_runtime_cli(int argc, char** argv)
         create->bundle = absolute(create->bundle.empty() ? "." : create->bundle);
         if (!create->pid_file.empty())
             create->pid_file = absolute(create->pid_file);
+        // vmlet's own store, as `vmlet` finds it: its VM templates serve both.
+        const char* vm_store = std::getenv("VMLET_ROOT");
+        create->vm_store_root = absolute(vm_store ? vm_store : "/var/lib/vmlet");
         return create_container(global.root, *create);
     }; });
 

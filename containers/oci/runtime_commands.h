@@ -20,6 +20,7 @@ struct CreateRequest {
     std::string bundle;         // absolute; holds config.json
     std::string pid_file;       // may be empty
     std::string console_socket; // with process.terminal: where the terminal's master side goes
+    std::string vm_store_root;  // vmlet's store, where VM templates are kept
 };
 
 struct ExecRequestFlags {

@@ -113,8 +113,19 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
     ::pthread_sigmask(SIG_BLOCK, &all, &old);
     std::thread(wait_for_start, fifo_path, UniqueFd(gate[1])).detach();
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    auto status = container.run_on({ .in = STDIN_FILENO, .out = STDOUT_FILENO, .err = STDERR_FILENO, .console_socket = console.get(),
-        .start_gate = gate_read.get(), .ready = ready });
+    StdioFds stdio { .in = STDIN_FILENO, .out = STDOUT_FILENO, .err = STDERR_FILENO, .console_socket = console.get(),
+        .start_gate = gate_read.get(), .ready = ready };
+    // A VM's terminal is the guest's, relayed: the caller gets a host one, which the relay serves.
+    UniqueFd host_terminal;
+    if (console.valid() && config.isolation == Isolation::Vm) {
+        auto terminal = send_host_terminal(console.get(), config.spec.terminal.value_or(TerminalSize {}));
+        if (!terminal.ok())
+            fail_here(terminal.error());
+        host_terminal = terminal.release_value();
+        stdio.in = stdio.out = stdio.err = host_terminal.get();
+        stdio.console_socket = -1;
+    }
+    auto status = container.run_on(stdio);
     if (!status.ok())
         fail_here(status.error());
     ::_exit(status.value());
@@ -134,7 +145,7 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     // No network entry: the host's network, as runc shares it; with a path: that namespace, which
     // the container process joins and the container keeps (neither makes a namespace of its own).
     config.spec.host_network = !config.new_network_namespace;
-    auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec));
+    auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec, request.vm_store_root));
     auto store = TRY(ContainerStore::open(root));
     auto fifo_path = start_fifo_path(store, container.record());
     if (::mkfifo(fifo_path.c_str(), 0600) < 0)

@@ -10,6 +10,7 @@
 #include "containers/runtime/network/network_setup.h"
 #include "containers/runtime/process/process_exec.h"
 #include "containers/runtime/sandbox_factory.h"
+#include "containers/runtime/user_lookup.h"
 #include "containers/runtime/volume/volume_store.h"
 #include "containers/runtime/vm/vm_exec.h"
 #include "vmm/base/exit_status.h"
@@ -92,7 +93,7 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
 }
 
 Result<Container> Container::create_from_bundle(const std::string& root, const std::string& name, Isolation isolation,
-    const std::string& bundle, ContainerSpec spec)
+    const std::string& bundle, ContainerSpec spec, const std::string& vm_store_root)
 {
     auto containers = TRY(ContainerStore::open(root));
     ContainerRecord record;
@@ -112,7 +113,9 @@ Result<Container> Container::create_from_bundle(const std::string& root, const s
     container.m_root = root;
     container.m_start_lock = TRY(lock_file(container.directory() + "/" + kStartLockFile));
     spec.rootfs.state_dir = container.directory();
-    auto sandbox = TRY(prepare_bundle_sandbox(isolation, spec));
+    // The bundle's root is the container's only layer: a VM's second disk stays blank and unused.
+    spec.rootfs.ephemeral = true;
+    auto sandbox = TRY(prepare_bundle_sandbox(isolation, spec, vm_store_root));
     container.m_start = std::move(sandbox.start);
     container.m_notices = std::move(sandbox.notices);
     container.m_spec = std::move(spec);
@@ -470,6 +473,9 @@ Result<int> Container::exec(const ExecRequest& request)
     case Isolation::Process:
         return exec_in_process_container(m_record, request);
     case Isolation::Vm: {
+        // An OCI bundle names its users by number (and its process files say whom to run).
+        if (!m_record.bundle.empty())
+            return exec_in_vm_container(m_record, request, TRY(resolve_exec_user(request.user.value_or(m_record.user), std::nullopt, std::nullopt)));
         // A VM's files are out of the host's reach: the user is resolved in the image's own layers.
         auto store = TRY(image::Store::open(m_root));
         ExecUser user;

@@ -2,10 +2,12 @@
 
 #include "containers/image/image_config.h"
 #include "containers/runtime/layer_files.h"
+#include "containers/runtime/user_lookup.h"
 #include "containers/runtime/run_spec.h"
 #include "containers/runtime/process/process_sandbox.h"
 #include "containers/runtime/process/process_security.h"
 #include "containers/runtime/vm/image_disk.h"
+#include "containers/runtime/vm/layer_disk.h"
 #include "containers/runtime/vm/vm_sandbox.h"
 #include "containers/runtime/vm/vm_template.h"
 
@@ -92,11 +94,27 @@ Result<PreparedSandbox> prepare_process_sandbox(const ContainerSpec& spec)
 
 }
 
-Result<PreparedSandbox> prepare_bundle_sandbox(Isolation isolation, const ContainerSpec& spec)
+Result<PreparedSandbox> prepare_bundle_sandbox(Isolation isolation, const ContainerSpec& spec, const std::string& vm_store_root)
 {
-    if (isolation == Isolation::Vm)
-        return make_error("vm isolation of an OCI bundle is not built yet: annotate the container {}=process", "io.vmlet.isolation");
-    return prepare_process_sandbox(spec);
+    if (isolation == Isolation::Process)
+        return prepare_process_sandbox(spec);
+    // The bundle's process settings inside the guest (capabilities, seccomp, no_new_privileges)
+    // are not applied: the VM is the boundary, as under `vmlet run --isolation=vm`, and the agent
+    // runs the command as the bundle's numeric user.
+    VmSandboxOptions options;
+    options.disk = TRY(bundle_image_disk(vm_store_root + "/disks"));
+    options.user = TRY(resolve_exec_user(spec.user, std::nullopt, std::nullopt));
+    size_vm(options, spec.limits);
+    PreparedSandbox prepared;
+    std::string why_not;
+    TemplateShape shape { "oci-bundle", options.disk, options.memory_mib, options.cpus, {} };
+    options.template_dir = TRY(VmTemplates(vm_store_root).find_or_build(shape, why_not));
+    if (!options.template_dir)
+        prepared.notices.push_back(fmt::format("no template for this VM ({}): it boots", why_not));
+    prepared.start = [options](const std::string& id, const ContainerSpec& container, const StdioFds& stdio) -> Result<std::unique_ptr<Sandbox>> {
+        return std::unique_ptr<Sandbox>(TRY(VmSandbox::start(id, container, stdio, options)));
+    };
+    return prepared;
 }
 
 Result<PreparedSandbox> prepare_sandbox(const SandboxPlan& plan, const image::Store& store, const image::ImageRecord& image,

@@ -41,7 +41,9 @@ Result<PreparedSandbox> prepare_sandbox(const SandboxPlan& plan, const image::St
     const ContainerSpec& spec);
 
 // The same for an OCI bundle's container (vmlet-runtime), whose root is the bundle's directory
-// (RootfsSpec::bundle_root) rather than an image of the store.
-Result<PreparedSandbox> prepare_bundle_sandbox(Isolation isolation, const ContainerSpec& spec);
+// (RootfsSpec::bundle_root) rather than an image of the store. A VM's comes over virtio-fs; its
+// template, one per VM size, and the blank disk it boots with are kept in `vm_store_root` (vmlet's
+// store), beside the images' own.
+Result<PreparedSandbox> prepare_bundle_sandbox(Isolation isolation, const ContainerSpec& spec, const std::string& vm_store_root);
 
 }

@@ -65,8 +65,14 @@
  *                    template's VM has a blank disk there, never mounted; a container without 'L'
  *                    (`--rm`) has its blank disk too, which the agent leaves alone. When the
  *                    command exits, the agent syncs the file systems before it sends 'X'.
- * 'i', 'n' and 'L' have empty values; 'w', 'u', 'h', 'p', 'o', 't', 'N', 'H', 'R' and 'L' appear at
- * most once, and 'N', 'H', 'R', 'M' and 'L' only in the container's spec (an exec's with them is malformed). Anything
+ *   'B' NAME         the container's root is the export NAME (decimal digits) of the virtio-fs
+ *                    device tagged VMLET_AGENT_VOLUMES_TAG: an OCI bundle's root.path, which the
+ *                    runtime's caller prepared on the host (vmlet-runtime). It is bound as it is,
+ *                    its writes the bundle's (as runc's are), rather than an overlay of /dev/vda
+ *                    (then a blank file system); a template's root, built on that, is left for it.
+ *                    Not with 'L'.
+ * 'i', 'n' and 'L' have empty values; 'w', 'u', 'h', 'p', 'o', 't', 'N', 'H', 'R', 'L' and 'B' appear at
+ * most once, and 'N', 'H', 'R', 'M', 'L' and 'B' only in the container's spec (an exec's with them is malformed). Anything
  * else (an unknown tag, a value out of range, a size of 0 or above VMLET_AGENT_MAX_SPEC) is
  * malformed: the agent writes why on the VM's console and exits 125 without a word on control.
  * The image is /dev/vda: an ext4 file system, read-only; the container's writable layer is a tmpfs,
@@ -179,6 +185,7 @@ enum vmlet_agent_field {
 	VMLET_AGENT_FIELD_RESOLV_CONF = 'R',
 	VMLET_AGENT_FIELD_MOUNT = 'M',
 	VMLET_AGENT_FIELD_LAYER_DISK = 'L',
+	VMLET_AGENT_FIELD_BUNDLE_ROOT = 'B',
 };
 
 #define VMLET_AGENT_ENTROPY_BYTES 32

@@ -72,6 +72,12 @@ static const char *mount_root(const char *layer)
 	snprintf(options, sizeof options, "lowerdir=" IMAGE_DIR ",upperdir=%s/upper,workdir=%s/work", layer, layer);
 	if (mount("overlay", ROOT_DIR, "overlay", 0, options) < 0)
 		return "mount the overlay";
+	return mount_root_filesystems();
+}
+
+/* What every container root has mounted in it, on ROOT_DIR; NULL, or what failed. */
+const char *mount_root_filesystems(void)
+{
 	/* /proc is the command's to mount, from inside its pid namespace (run_command). */
 	/* The VM's one devtmpfs: the devices are the VM's own, and the VM is the boundary. */
 	if (!mount_in_root("devtmpfs", ROOT_DIR "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL))

@@ -15,5 +15,6 @@
 void prepare_layer(void);
 const char *build_root(const char *layer);
 const char *move_layer_to_disk(bool root_built);
+const char *mount_root_filesystems(void);
 int make_cgroup(const char *pids_max, const char **failed);
 bool mount_in_root(const char *source, const char *target, const char *type, unsigned long flags, const char *data);

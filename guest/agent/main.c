@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 		failed = "take the host's clock and randomness";
 	if (!failed && spec.layer_on_disk)
 		failed = move_layer_to_disk(template);
+	else if (!failed && spec.has_bundle_root)
+		failed = mount_bundle_root(&spec, template);
 	else if (!failed && !template)
 		failed = build_root(LAYER_DIR);
 	if (!failed)

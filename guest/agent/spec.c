@@ -260,9 +260,14 @@ static bool decode_spec(char *data, size_t size, bool exec, struct spec *spec)
 			break;
 		}
 		case VMLET_AGENT_FIELD_LAYER_DISK:
-			if (exec || spec->layer_on_disk || length != 0)
+			if (exec || spec->layer_on_disk || spec->has_bundle_root || length != 0)
 				return false;
 			spec->layer_on_disk = true;
+			break;
+		case VMLET_AGENT_FIELD_BUNDLE_ROOT:
+			if (exec || spec->has_bundle_root || spec->layer_on_disk || !parse_number(value, '\0', UINT32_MAX, &spec->bundle_root))
+				return false;
+			spec->has_bundle_root = true;
 			break;
 		case VMLET_AGENT_FIELD_STDIN:
 		case VMLET_AGENT_FIELD_LOOPBACK:

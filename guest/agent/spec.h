@@ -48,6 +48,8 @@ struct spec {
 	const char *etc_hosts;       /* 'H', or NULL */
 	const char *etc_resolv_conf; /* 'R', or NULL */
 	bool layer_on_disk;          /* 'L': the writable layer is /dev/vdb */
+	bool has_bundle_root;        /* 'B': the root is this export of the volumes' device */
+	unsigned long bundle_root;
 	struct spec_mount *mounts;   /* 'M', in order */
 	size_t mount_count;
 };

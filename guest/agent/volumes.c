@@ -35,14 +35,43 @@ static bool make_mount_point(const char *target, char *path, size_t size)
 	return mkdir(path, 0755) == 0 || errno == EEXIST;
 }
 
+/* The device, once: the bundle's root and the volumes both come from it. */
+static const char *mount_volumes_device(void)
+{
+	static bool mounted;
+	if (!mounted && ((mkdir(VOLUMES_DIR, 0700) < 0 && errno != EEXIST)
+			   || mount(VMLET_AGENT_VOLUMES_TAG, VOLUMES_DIR, "virtiofs", MS_NOSUID | MS_NODEV, NULL) < 0))
+		return "mount the volumes (virtio-fs " VMLET_AGENT_VOLUMES_TAG ")";
+	mounted = true;
+	return NULL;
+}
+
+/*
+ * 'B': the export is the root, bound on ROOT_DIR where the image's overlay would be (a template's,
+ * built on its blank image, is detached first), then what every root has mounted in it.
+ */
+const char *mount_bundle_root(const struct spec *spec, bool root_built)
+{
+	const char *failed = mount_volumes_device();
+	if (failed)
+		return failed;
+	if (root_built && umount2(ROOT_DIR, MNT_DETACH) < 0)
+		return "unmount the template's root";
+	char source[64];
+	snprintf(source, sizeof source, VOLUMES_DIR "/%lu", spec->bundle_root);
+	if (mount(source, ROOT_DIR, NULL, MS_BIND, NULL) < 0 || mount(NULL, ROOT_DIR, NULL, MS_BIND | MS_REMOUNT | MS_NODEV, NULL) < 0)
+		return "bind the bundle's root";
+	return mount_root_filesystems();
+}
+
 const char *mount_volumes(const struct spec *spec)
 {
 	bool shares = false;
 	for (size_t i = 0; i < spec->mount_count; ++i)
 		shares |= !spec->mounts[i].tmpfs;
-	if (shares && ((mkdir(VOLUMES_DIR, 0700) < 0 && errno != EEXIST)
-			   || mount(VMLET_AGENT_VOLUMES_TAG, VOLUMES_DIR, "virtiofs", MS_NOSUID | MS_NODEV, NULL) < 0))
-		return "mount the volumes (virtio-fs " VMLET_AGENT_VOLUMES_TAG ")";
+	const char *failed = shares ? mount_volumes_device() : NULL;
+	if (failed)
+		return failed;
 	char target[PATH_MAX + sizeof ROOT_DIR], source[PATH_MAX], data[64];
 	for (size_t i = 0; i < spec->mount_count; ++i) {
 		const struct spec_mount *mount_spec = &spec->mounts[i];

@@ -77,7 +77,7 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
     if (!options.stream_port && !spec.rootfs.ephemeral) // the container's layer outlives the VM, on its disk
         field(fields, VMLET_AGENT_FIELD_LAYER_DISK, "");
     if (!options.stream_port) { // the container's spec: an exec has the container's mounts already
-        auto exports = volume_exports(spec.mounts);
+        auto exports = volume_exports(spec);
         auto share = exports.begin();
         for (const auto& mount : spec.mounts) {
             char access = mount.read_only ? 'r' : 'w';
@@ -86,6 +86,8 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
             else
                 field(fields, VMLET_AGENT_FIELD_MOUNT, fmt::format("s{} {} {}", access, (share++)->name, mount.target));
         }
+        if (!spec.rootfs.bundle_root.empty())
+            field(fields, VMLET_AGENT_FIELD_BUNDLE_ROOT, exports.back().name);
     }
     auto length = static_cast<uint32_t>(fields.size());
     std::string message;

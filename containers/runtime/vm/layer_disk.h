@@ -21,4 +21,9 @@ Result<std::string> container_layer_disk(const std::string& state_directory);
 // the VM's RAM (a tmpfs, which templates have ready), since nothing of it is kept.
 Result<void> blank_layer_disk(const std::string& path);
 
+// The /dev/vda of an OCI bundle's VM (vmlet-runtime), whose root comes over virtio-fs instead
+// (guest/agent/agent_protocol.h, 'B'): an empty ext4 for its template's agent to mount, made once
+// in `directory` as DIR/oci-bundle.ext4. Its path.
+Result<std::string> bundle_image_disk(const std::string& directory);
+
 }

@@ -13,6 +13,7 @@
 #include "containers/runtime/vm/monitor_jail.h"
 #include "containers/runtime/vm/vm_control.h"
 #include "containers/runtime/vm/volume_exports.h"
+#include "containers/runtime/start_gate.h"
 #include "containers/runtime/vm/vsock_ports.h"
 
 #include <fcntl.h>
@@ -133,7 +134,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         // The template's card keeps its MAC (the guest's driver knows it); 'N' gives eth0 the container's.
         std::vector<std::string> argv { monitor_binary(), "restore", *options.template_dir, "--disk", options.disk + ",ro", "--disk", layer, "--vsock", vsock, "--net",
             fmt::format("fd={}", tap->fd.get()), "--api-socket", vm_api_socket_beside(m_socket), "--exit-with-parent" };
-        std::ranges::copy(volume_share_flags(spec.mounts), std::back_inserter(argv));
+        std::ranges::copy(volume_share_flags(spec), std::back_inserter(argv));
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
         std::ranges::copy(in_cgroup, std::back_inserter(argv));
         m_vm_pid = TRY(spawn_process(argv, output));
@@ -146,8 +147,8 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
             "--cpus", std::to_string(options.cpus), "--api-socket", vm_api_socket_beside(m_socket), "--exit-with-parent" };
         if (spec.network)
             argv.insert(argv.end(), { "--net", fmt::format("fd={},mac={}", tap->fd.get(), format_mac(spec.network->mac)) });
-        if (!volume_exports(spec.mounts).empty())
-            std::ranges::copy(volume_share_flags(spec.mounts), std::back_inserter(argv));
+        if (!volume_exports(spec).empty())
+            std::ranges::copy(volume_share_flags(spec), std::back_inserter(argv));
         std::ranges::copy(monitor_jail_flags(), std::back_inserter(argv));
         std::ranges::copy(in_cgroup, std::back_inserter(argv));
         argv.insert(argv.end(), { "--", VMLET_AGENT_PATH });
@@ -156,6 +157,9 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         tap.reset(); // the monitor's alone: the tap goes with the VM
         agent = TRY(accept_agent(control.get(), options));
     }
+    // An OCI runtime's create ends here, with the VM up and its agent waiting: its start sends the spec.
+    if (stdio.start_gate >= 0)
+        TRY(wait_at_start_gate(stdio));
     auto message = encode_agent_spec(spec, options.user,
         { .stdin_attached = attach_stdin, .loopback = options.publish_ports, .stream_port = {}, .terminal = spec.terminal, .host_state = current_host_state() });
     m_session = TRY(AgentSession::start(std::move(agent), message, std::move(streams), stdio));

@@ -246,7 +246,7 @@ Result<void> VmTemplates::build(const TemplateShape& shape, const std::string& d
         "--net", fmt::format("fd={}", tap.fd.get()), "--api-socket", api, "--memory", std::to_string(shape.memory_mib), "--cpus", std::to_string(shape.cpus),
         "--exit-with-parent" };
     // And the volumes' virtio-fs device, without exports: each restore gives it the container's.
-    std::ranges::copy(volume_share_flags({}), std::back_inserter(argv));
+    std::ranges::copy(volume_share_flags(ContainerSpec {}), std::back_inserter(argv));
     std::ranges::copy(monitor_jail_flags(scratch.work()), std::back_inserter(argv));
     argv.insert(argv.end(), { "--", VMLET_AGENT_PATH, VMLET_AGENT_TEMPLATE_FLAG });
     argv.insert(argv.end(), shape.warm_files.begin(), shape.warm_files.end());

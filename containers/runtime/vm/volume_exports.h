@@ -1,6 +1,6 @@
 #pragma once
 
-#include "containers/runtime/mount_spec.h"
+#include "containers/runtime/container_spec.h"
 
 #include <string>
 #include <vector>
@@ -12,12 +12,15 @@ namespace vmlet {
 // monitor is given (--share HOST_DIR:TAG,name=NAME[,ro]) and the agent binds on its target ('M').
 struct VolumeExport {
     std::string name;
-    const MountSpec* mount;
+    std::string host_path;
+    bool read_only { false };
 };
-std::vector<VolumeExport> volume_exports(const std::vector<MountSpec>& mounts);
+// The spec's binds and volumes in order, then an OCI bundle's root (RootfsSpec::bundle_root, the
+// agent's 'B'), read-only when the bundle asks for that (root.readonly).
+std::vector<VolumeExport> volume_exports(const ContainerSpec& spec);
 
 // The monitor's --share flags for them; with none, the device alone (a template's, or a container's
 // without volumes: every container VM has it, so that a template's restore can take exports).
-std::vector<std::string> volume_share_flags(const std::vector<MountSpec>& mounts);
+std::vector<std::string> volume_share_flags(const ContainerSpec& spec);
 
 }

@@ -1,0 +1,170 @@
+// podman 4.3 from Debian running its containers with vmlet-runtime, configured as the README tells
+// users to (containers.conf: [engine.runtimes] and runtime_supports_json). podman keeps its
+// storage, state and networks under this test's directories, and this test process has a network
+// namespace of its own (own_network_namespace.h): the CNI bridge, its firewall rules and its
+// ip_forward stay there, never on the machine's own network.
+
+#include "tests/integration/oci/oci_bundle.h"
+#include "tests/integration/vmlet_process.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace vmlet::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kImage = "localhost/vmlet-oci-test:1";
+constexpr const char* kProcess = "io.vmlet.isolation=process";
+
+std::string read_text(const std::string& path)
+{
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+class PodmanRuntimeTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (::geteuid() != 0)
+            GTEST_SKIP() << "podman runs its containers as root here";
+        ASSERT_TRUE(std::filesystem::exists("/usr/bin/podman")) << "scripts/setup.sh installs podman";
+        std::ofstream(m_home.file("containers.conf")) << fmt::format(R"([containers]
+netns = "none"
+
+[engine]
+runtime = "vmlet-runtime"
+runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "vmlet-runtime"]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+network_config_dir = "{}"
+
+[engine.runtimes]
+vmlet-runtime = ["{}"]
+)",
+            m_home.file("networks"), vmlet_runtime_binary());
+        OciBundle bundle({ "true" }, "process");
+        auto imported = podman({ "import", "--quiet", bundle.rootfs_tar(), kImage });
+        ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    }
+
+    void TearDown() override
+    {
+        if (::geteuid() != 0)
+            return;
+        podman({ "rm", "--all", "--force", "--time", "0" });
+        podman({ "network", "prune", "--force" });
+        podman({ "system", "reset", "--force" });
+    }
+
+    ProcessResult podman(std::vector<std::string> arguments, ProcessOptions options = {})
+    {
+        std::vector<std::string> global { "--root", m_home.file("storage"), "--runroot", m_home.file("run"), "--tmpdir", m_home.file("tmp") };
+        arguments.insert(arguments.begin(), global.begin(), global.end());
+        options.binary = "/usr/bin/podman";
+        options.timeout = 120s;
+        options.environment["CONTAINERS_CONF"] = m_home.file("containers.conf");
+        return run_vmlet(arguments, options);
+    }
+
+    TemporaryDirectory m_home;
+};
+
+TEST_F(PodmanRuntimeTest, RunGivesTheOutputAndTheExitStatus)
+{
+    auto run = podman({ "run", "--rm", "--annotation", kProcess, kImage, "sh", "-c", "echo hello; echo to-err >&2; exit 5" });
+    EXPECT_EQ(run.exit_code, 5) << run.err;
+    EXPECT_EQ(run.out, "hello\n");
+    EXPECT_NE(run.err.find("to-err"), std::string::npos);
+    EXPECT_EQ(podman({ "ps", "--all", "--quiet" }).out, ""); // --rm
+}
+
+TEST_F(PodmanRuntimeTest, InteractiveAndTerminal)
+{
+    auto interactive = podman({ "run", "--rm", "-i", "--annotation", kProcess, kImage, "cat" }, { .input = "piped\n" });
+    EXPECT_EQ(interactive.exit_code, 0) << interactive.err;
+    EXPECT_EQ(interactive.out, "piped\n");
+    // -t: the terminal's master side reached conmon over the console socket at create.
+    auto terminal = podman({ "run", "--rm", "-t", "--annotation", kProcess, kImage, "sh", "-c", "tty; exit 3" });
+    EXPECT_EQ(terminal.exit_code, 3) << terminal.err;
+    EXPECT_TRUE(terminal.out.starts_with("/dev/pts/")) << terminal.out;
+}
+
+TEST_F(PodmanRuntimeTest, ExecPauseStopAndRemove)
+{
+    auto run = podman({ "run", "-d", "--name", "life", "--annotation", kProcess, kImage, "sh", "-c",
+        "trap 'exit 7' TERM; while :; do sleep 0.1; done" });
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(podman({ "inspect", "--format", "{{.OCIRuntime}}", "life" }).out, "vmlet-runtime\n");
+    auto exec = podman({ "exec", "life", "sh", "-c", "echo in-exec; exit 6" });
+    EXPECT_EQ(exec.exit_code, 6) << exec.err;
+    EXPECT_EQ(exec.out, "in-exec\n");
+
+    ASSERT_EQ(podman({ "pause", "life" }).exit_code, 0);
+    EXPECT_EQ(podman({ "inspect", "--format", "{{.State.Status}}", "life" }).out, "paused\n");
+    ASSERT_EQ(podman({ "unpause", "life" }).exit_code, 0);
+    EXPECT_EQ(podman({ "inspect", "--format", "{{.State.Status}}", "life" }).out, "running\n");
+
+    auto stop = podman({ "stop", "--time", "20", "life" });
+    EXPECT_EQ(stop.exit_code, 0) << stop.err;
+    EXPECT_EQ(podman({ "inspect", "--format", "{{.State.ExitCode}}", "life" }).out, "7\n");
+    EXPECT_EQ(podman({ "rm", "life" }).exit_code, 0);
+    EXPECT_EQ(podman({ "ps", "--all", "--quiet" }).out, "");
+}
+
+TEST_F(PodmanRuntimeTest, VolumesAreTheHostsBytes)
+{
+    TemporaryDirectory shared;
+    std::ofstream(shared.file("in")) << "from the host\n";
+    auto run = podman({ "run", "--rm", "-v", shared.path() + ":/data", "--annotation", kProcess, kImage, "sh", "-c",
+        "cat /data/in; echo from the container > /data/out" });
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "from the host\n");
+    EXPECT_EQ(read_text(shared.file("out")), "from the container\n");
+}
+
+TEST_F(PodmanRuntimeTest, PublishedPortsReachTheContainer)
+{
+    ASSERT_EQ(podman({ "network", "create", "--subnet", "10.91.7.0/24", "vmletoci" }).exit_code, 0);
+    auto run = podman({ "run", "-d", "--name", "web", "--network", "vmletoci", "-p", "127.0.0.1:18089:8080", "--annotation", kProcess, kImage,
+        "sh", "-c", "echo hello-web > /reply; while :; do nc -l -p 8080 < /reply; done" });
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    std::string reply;
+    for (int tries = 0; tries < 100 && reply.empty(); ++tries) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(18089);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        timeval timeout { .tv_sec = 5, .tv_usec = 0 };
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+            char buffer[64];
+            ssize_t got = ::read(fd, buffer, sizeof buffer);
+            if (got > 0)
+                reply.assign(buffer, static_cast<size_t>(got));
+        }
+        ::close(fd);
+        if (reply.empty())
+            std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(reply, "hello-web\n");
+}
+
+}
+}
