@@ -29,6 +29,7 @@ struct GlobalFlags {
     std::string log;
     std::string log_format { "text" };
     bool systemd_cgroup { false };
+    std::string vm_store;
 };
 
 void report(const GlobalFlags& global, const std::string& message)
@@ -67,6 +68,11 @@ int run_runtime_cli(int argc, char** argv)
     app.add_option("--log", global.log, "Where errors are written too");
     app.add_option("--log-format", global.log_format, "text or json")->check(CLI::IsMember({ "text", "json" }));
     app.add_flag("--systemd-cgroup", global.systemd_cgroup, "linux.cgroupsPath is systemd's slice:prefix:name");
+    // vmlet's own store, as `vmlet` finds it: VM templates serve both. A flag too, since podman's
+    // conmon gives the runtime no environment of the caller's (podman --runtime-flag vm-store=DIR).
+    const char* vmlet_root = std::getenv("VMLET_ROOT");
+    global.vm_store = vmlet_root ? vmlet_root : "/var/lib/vmlet";
+    app.add_option("--vm-store", global.vm_store, "vmlet's store, where VM templates are kept (or VMLET_ROOT)")->capture_default_str();
     bool debug = false;
     app.add_flag("--debug", debug, "Accepted, as runc's");
     app.fallthrough();
@@ -86,9 +92,7 @@ int run_runtime_cli(int argc, char** argv)
         create->bundle = absolute(create->bundle.empty() ? "." : create->bundle);
         if (!create->pid_file.empty())
             create->pid_file = absolute(create->pid_file);
-        // vmlet's own store, as `vmlet` finds it: its VM templates serve both.
-        const char* vm_store = std::getenv("VMLET_ROOT");
-        create->vm_store_root = absolute(vm_store ? vm_store : "/var/lib/vmlet");
+        create->vm_store_root = absolute(global.vm_store);
         return create_container(global.root, *create);
     }; });
 

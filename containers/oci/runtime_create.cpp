@@ -5,6 +5,7 @@
 #include "containers/oci/console_socket.h"
 #include "containers/oci/runtime_commands.h"
 #include "containers/oci/runtime_files.h"
+#include "containers/oci/vm_file_binds.h"
 #include "containers/runtime/container.h"
 #include "vmm/base/exit_status.h"
 #include "vmm/base/file.h"
@@ -85,8 +86,11 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
 [[noreturn]] void run_container_process(Container& container, const BundleConfig& config, const std::string& fifo_path, int ready,
     const std::string& console_path)
 {
-    auto fail_here = [](const Error& error) {
-        fmt::print(stderr, "vmlet-runtime: {}\n", error.message());
+    // Told to `create` too, while it waits, which makes it its error.
+    auto fail_here = [ready](const Error& error) {
+        auto message = error.message();
+        fmt::print(stderr, "vmlet-runtime: {}\n", message);
+        (void)::write(ready, message.data(), message.size());
         ::_exit(kVmletFailure);
     };
     ::chdir("/");
@@ -145,6 +149,8 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     // No network entry: the host's network, as runc shares it; with a path: that namespace, which
     // the container process joins and the container keeps (neither makes a namespace of its own).
     config.spec.host_network = !config.new_network_namespace;
+    if (config.isolation == Isolation::Vm)
+        TRY(adapt_file_binds_for_vm(config.spec));
     auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec, request.vm_store_root));
     auto store = TRY(ContainerStore::open(root));
     auto fifo_path = start_fifo_path(store, container.record());
@@ -175,9 +181,14 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, process, 0)));
     pollfd fds[2] = { { ready_read.get(), POLLIN, 0 }, { exited.get(), POLLIN, 0 } };
     while (::poll(fds, exited.valid() ? 2 : 1, -1) < 0 && errno == EINTR) { }
-    char byte = 0;
-    if (!(fds[0].revents & POLLIN) || ::read(ready_read.get(), &byte, 1) != 1) {
+    char said[1024];
+    // What it said before it exited, if it did, is in the pipe already: read without waiting.
+    ::fcntl(ready_read.get(), F_SETFL, O_NONBLOCK);
+    ssize_t count = ::read(ready_read.get(), said, sizeof said);
+    if (count != 1 || said[0] != '1') {
         end_process();
+        if (count > 0)
+            return make_error("{}", std::string_view(said, static_cast<size_t>(count)));
         return make_error("the container could not be created: its process exited");
     }
     auto record = container.record();

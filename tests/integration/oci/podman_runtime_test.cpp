@@ -1,13 +1,10 @@
-// podman 4.3 from Debian running its containers with vmlet-runtime, configured as the README tells
-// users to (containers.conf: [engine.runtimes] and runtime_supports_json). podman keeps its
-// storage, state and networks under this test's directories, and this test process has a network
-// namespace of its own (own_network_namespace.h): the CNI bridge, its firewall rules and its
-// ip_forward stay there, never on the machine's own network.
+// podman running its containers with vmlet-runtime (podman_driver.h), in process isolation.
 
 #include "tests/integration/oci/oci_bundle.h"
+#include "tests/integration/oci/podman_driver.h"
+#include "tests/integration/oci/runtime_driver.h"
 #include "tests/integration/vmlet_process.h"
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -26,63 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kImage = "localhost/vmlet-oci-test:1";
-constexpr const char* kProcess = "io.vmlet.isolation=process";
-
-std::string read_text(const std::string& path)
-{
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-class PodmanRuntimeTest : public ::testing::Test {
-protected:
-    void SetUp() override
-    {
-        if (::geteuid() != 0)
-            GTEST_SKIP() << "podman runs its containers as root here";
-        ASSERT_TRUE(std::filesystem::exists("/usr/bin/podman")) << "scripts/setup.sh installs podman";
-        std::ofstream(m_home.file("containers.conf")) << fmt::format(R"([containers]
-netns = "none"
-
-[engine]
-runtime = "vmlet-runtime"
-runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "vmlet-runtime"]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-network_config_dir = "{}"
-
-[engine.runtimes]
-vmlet-runtime = ["{}"]
-)",
-            m_home.file("networks"), vmlet_runtime_binary());
-        OciBundle bundle({ "true" }, "process");
-        auto imported = podman({ "import", "--quiet", bundle.rootfs_tar(), kImage });
-        ASSERT_EQ(imported.exit_code, 0) << imported.err;
-    }
-
-    void TearDown() override
-    {
-        if (::geteuid() != 0)
-            return;
-        podman({ "rm", "--all", "--force", "--time", "0" });
-        podman({ "network", "prune", "--force" });
-        podman({ "system", "reset", "--force" });
-    }
-
-    ProcessResult podman(std::vector<std::string> arguments, ProcessOptions options = {})
-    {
-        std::vector<std::string> global { "--root", m_home.file("storage"), "--runroot", m_home.file("run"), "--tmpdir", m_home.file("tmp") };
-        arguments.insert(arguments.begin(), global.begin(), global.end());
-        options.binary = "/usr/bin/podman";
-        options.timeout = 120s;
-        options.environment["CONTAINERS_CONF"] = m_home.file("containers.conf");
-        return run_vmlet(arguments, options);
-    }
-
-    TemporaryDirectory m_home;
+class PodmanRuntimeTest : public PodmanDriver {
 };
 
 TEST_F(PodmanRuntimeTest, RunGivesTheOutputAndTheExitStatus)

@@ -1,23 +1,19 @@
-// vmlet-runtime driven directly, as conmon and containerd's shim drive runc: the OCI runtime spec's
-// lifecycle (runtime.md "Lifecycle" and "Operations"), its state, and runc's errors. This test
-// process is a subreaper (PR_SET_CHILD_SUBREAPER), as conmon and the shim are, so the container
-// process that `create` leaves becomes its child and its exit status can be read.
+// vmlet-runtime driven directly, as conmon and containerd's shim drive runc (runtime_driver.h): the
+// OCI runtime spec's lifecycle (runtime.md "Lifecycle" and "Operations"), its state, and runc's
+// errors, in process isolation.
 
 #include "tests/integration/oci/oci_bundle.h"
+#include "tests/integration/oci/runtime_driver.h"
 #include "tests/integration/vmlet_process.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace vmlet::test {
@@ -26,112 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-std::string read_text(const std::string& path)
-{
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-// Waits for a child of this process (a subreaper) to exit; nullopt after `timeout`.
-std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout)
-{
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-}
-
-class RuntimeLifecycleTest : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
-
-    void SetUp() override
-    {
-        if (::geteuid() != 0)
-            GTEST_SKIP() << "containers need root (namespaces, cgroups)";
-    }
-
-    void TearDown() override
-    {
-        // Whatever a failed test left: the runtime's own delete takes it down.
-        if (::geteuid() == 0)
-            for (const auto& id : m_ids)
-                runtime({ "delete", "--force", id });
-    }
-
-    ProcessResult runtime(std::vector<std::string> arguments, ProcessOptions options = {})
-    {
-        arguments.insert(arguments.begin(), { "--root", m_root.path() });
-        options.binary = vmlet_runtime_binary();
-        options.timeout = 60s;
-        return run_vmlet(arguments, options);
-    }
-
-    // `create`, with the container's streams on files of this test: the container process keeps
-    // them, so the call cannot be read through pipes. Returns create's exit status.
-    int create(const std::string& id, const OciBundle& bundle, const std::string& input = {}, std::vector<std::string> extra = {})
-    {
-        m_ids.push_back(id);
-        std::ofstream(m_files.file("in")) << input;
-        std::vector<std::string> arguments { vmlet_runtime_binary(), "--root", m_root.path() };
-        arguments.insert(arguments.end(), extra.begin(), extra.end());
-        for (auto word : { std::string("create"), std::string("--bundle"), bundle.path(), std::string("--pid-file"), pid_file(), id })
-            arguments.push_back(word);
-        pid_t child = ::fork();
-        if (child == 0) {
-            ::dup2(::open(m_files.file("in").c_str(), O_RDONLY), 0);
-            ::dup2(::open(out_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
-            ::dup2(::open(err_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-            std::vector<char*> argv;
-            for (auto& word : arguments)
-                argv.push_back(word.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        auto status = wait_exit(child, 60s);
-        EXPECT_TRUE(status.has_value()) << "create did not return";
-        return status.value_or(-1);
-    }
-
-    Json state(const std::string& id)
-    {
-        auto result = runtime({ "state", id });
-        EXPECT_EQ(result.exit_code, 0) << result.err;
-        return Json::parse(result.out, nullptr, false);
-    }
-
-    pid_t container_process()
-    {
-        auto text = read_text(pid_file());
-        EXPECT_FALSE(text.empty()) << "no pid file; create said: " << read_text(err_path());
-        return text.empty() ? 0 : static_cast<pid_t>(std::stoi(text));
-    }
-    std::string pid_file() const { return m_files.file("pid"); }
-    std::string out_path() const { return m_files.file("out"); }
-    std::string err_path() const { return m_files.file("err"); }
-
-    // Until the container's output holds `text`.
-    bool output_shows(const std::string& text)
-    {
-        for (int tries = 0; tries < 500; ++tries) {
-            if (read_text(out_path()).find(text) != std::string::npos)
-                return true;
-            std::this_thread::sleep_for(20ms);
-        }
-        return false;
-    }
-
-    TemporaryDirectory m_root;
-    TemporaryDirectory m_files;
-    std::vector<std::string> m_ids;
+class RuntimeLifecycleTest : public RuntimeDriver {
 };
 
 TEST_F(RuntimeLifecycleTest, CreateStartKillDeleteWalkTheSpecsStates)
