@@ -22,6 +22,7 @@ packages=(
   docker-registry skopeo curl           # tests: a registry on loopback, what pushes to it, a client for -p
   nftables                              # tests: nft lists the firewall tables a network leaves, or not
   podman runc                           # tests: they make archives with podman save (runc: --no-install-recommends would pick crun, which refuses hybrid cgroups)
+  containerd                            # tests: ctr runs containers with vmlet-runtime as runc (a daemon of the tests' own, not the system's)
   e2fsprogs                             # mkfs.ext4 -d: each image as a disk for --isolation=vm
   chromium                              # tests: vmlet compare's HTML report rendered headless, checked from a screenshot
 )
@@ -33,6 +34,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   "${as_root[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# containerd's package enables its daemon (and starts it where systemd runs); the tests start their
+# own, so one installed here is left disabled and stopped. One installed before is the user's.
+if [[ " ${missing[*]} " == *" containerd "* ]] && command -v systemctl >/dev/null; then
+  "${as_root[@]}" systemctl --quiet disable containerd
+  if [ -d /run/systemd/system ]; then "${as_root[@]}" systemctl stop containerd; fi
 fi
 
 echo "setup: building vmlet"

@@ -57,6 +57,27 @@ Result<std::optional<uint64_t>> limit_field(const Json& object, const char* fiel
     return value > 0 ? std::optional<uint64_t>(static_cast<uint64_t>(value)) : std::nullopt;
 }
 
+// tmpfs(5)'s size=: bytes, or with a k, m or g suffix (containerd writes "65536k"). A share of
+// RAM ("50%") is the guest's or the host's, so neither: refused.
+Result<uint64_t> tmpfs_size(const std::string& text, const std::string& destination)
+{
+    auto digits = text;
+    uint64_t unit = 1;
+    if (!digits.empty()) {
+        switch (digits.back()) {
+        case 'k': case 'K': unit = uint64_t(1) << 10; break;
+        case 'm': case 'M': unit = uint64_t(1) << 20; break;
+        case 'g': case 'G': unit = uint64_t(1) << 30; break;
+        default: break;
+        }
+        if (unit != 1)
+            digits.pop_back();
+    }
+    if (digits.empty() || digits.size() > 12 || !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; }))
+        return make_error("tmpfs on {}: size {} is not a number of bytes (with k, m or g)", destination, text);
+    return std::stoull(digits) * unit;
+}
+
 bool non_empty(const Json& object, const char* field)
 {
     auto found = object.find(field);
@@ -204,10 +225,7 @@ Result<void> add_mounts(const Json& config, const std::string& bundle, Container
             mount.kind = MountSpec::Kind::Tmpfs;
             for (const auto& option : options) {
                 if (option.starts_with("size=")) {
-                    auto size = option.substr(5);
-                    if (size.empty() || size.size() > 19 || !std::ranges::all_of(size, [](char c) { return c >= '0' && c <= '9'; }))
-                        return make_error("tmpfs on {}: size {} is not a number of bytes", destination, size);
-                    mount.tmpfs_size = std::stoull(size);
+                    mount.tmpfs_size = TRY(tmpfs_size(option.substr(5), destination));
                 } else if (option.starts_with("mode=")) {
                     auto mode = option.substr(5);
                     if (mode.empty() || mode.size() > 4 || !std::ranges::all_of(mode, [](char c) { return c >= '0' && c <= '7'; }))

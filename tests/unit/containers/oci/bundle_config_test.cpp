@@ -37,7 +37,7 @@ Json podman_config()
         { "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup" },
         { "destination": "/etc/hosts", "type": "bind", "source": "/run/x/hosts", "options": [ "bind", "rprivate" ] },
         { "destination": "/data/", "type": "bind", "source": "vol", "options": [ "rbind", "ro" ] },
-        { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": [ "size=65536", "mode=1777" ] }
+        { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": [ "size=65536k", "mode=1777" ] }
       ],
       "annotations": { "io.vmlet.isolation": "process", "org.opencontainers.image.stopSignal": "15" },
       "linux": {
@@ -104,7 +104,7 @@ TEST(BundleConfig, PodmansConfigBecomesTheContainerSpec)
     EXPECT_EQ(spec.mounts[1].host_path, "/bundles/b1/vol"); // relative: under the bundle
     EXPECT_TRUE(spec.mounts[1].read_only);
     EXPECT_EQ(spec.mounts[2].kind, MountSpec::Kind::Tmpfs);
-    EXPECT_EQ(spec.mounts[2].tmpfs_size, std::optional<uint64_t>(65536));
+    EXPECT_EQ(spec.mounts[2].tmpfs_size, std::optional<uint64_t>(65536 * 1024)); // containerd's "65536k"
     EXPECT_EQ(spec.mounts[2].tmpfs_mode, std::optional<uint32_t>(01777));
 }
 
@@ -155,6 +155,7 @@ TEST(BundleConfig, WhatIsNotSupportedIsRefusedByName)
         { [](Json& c) { c["process"]["rlimits"].push_back({ { "type", "RLIMIT_BOGUS" }, { "soft", 1 }, { "hard", 1 } }); }, "RLIMIT_BOGUS" },
         { [](Json& c) { c["process"]["rlimits"][0]["soft"] = 2000000; }, "soft at most hard" },
         { [](Json& c) { c["process"]["cwd"] = "relative"; }, "process.cwd" },
+        { [](Json& c) { c["mounts"][5]["options"] = { "size=50%" }; }, "size 50%" },
         { [](Json& c) { c["process"]["args"] = Json::array(); }, "process.args" },
         { [](Json& c) { c["process"]["terminal"] = "yes"; }, "process.terminal" },
         { [](Json& c) { c["process"]["user"]["uid"] = -1; }, "process.user.uid" },
