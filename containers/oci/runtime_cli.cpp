@@ -93,6 +93,7 @@ int run_runtime_cli(int argc, char** argv)
         if (!create->pid_file.empty())
             create->pid_file = absolute(create->pid_file);
         create->vm_store_root = absolute(global.vm_store);
+        create->systemd_cgroup = global.systemd_cgroup;
         return create_container(global.root, *create);
     }; });
 

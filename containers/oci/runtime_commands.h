@@ -21,6 +21,7 @@ struct CreateRequest {
     std::string pid_file;       // may be empty
     std::string console_socket; // with process.terminal: where the terminal's master side goes
     std::string vm_store_root;  // vmlet's store, where VM templates are kept
+    bool systemd_cgroup { false }; // linux.cgroupsPath is systemd's SLICE:PREFIX:NAME
 };
 
 struct ExecRequestFlags {

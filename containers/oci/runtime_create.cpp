@@ -2,6 +2,7 @@
 // `start` on a fifo as runc's init waits on its exec.fifo (runc libcontainer, "exec.fifo").
 
 #include "containers/oci/bundle_config.h"
+#include "containers/oci/cgroups_path.h"
 #include "containers/oci/console_socket.h"
 #include "containers/oci/runtime_commands.h"
 #include "containers/oci/runtime_files.h"
@@ -14,6 +15,8 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <fmt/ranges.h>
+
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -59,6 +62,12 @@ Result<void> apply_rlimits(const std::vector<ProcessRlimit>& rlimits)
     return {};
 }
 
+// Where the container process finds its start fifo and records the cgroups it joined.
+struct ContainerFiles {
+    std::string fifo;
+    std::string cgroups;
+};
+
 // What the container process's waiter thread does: reads the fifo until `start` sends
 // kStartByte, which it passes on through the start gate, or `delete` sends kCancelByte, on which
 // it closes the gate unwritten (the sandbox then ends the container unstarted).
@@ -83,8 +92,8 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
 // container on the streams `create` was given, gated: the sandbox sets everything up, writes
 // `ready`, and waits for the gate, which a thread of this process opens on `start`. It exits
 // with the container's status.
-[[noreturn]] void run_container_process(Container& container, const BundleConfig& config, const std::string& fifo_path, int ready,
-    const std::string& console_path)
+[[noreturn]] void run_container_process(Container& container, const BundleConfig& config, const ContainerFiles& files, int ready,
+    const CreateRequest& request)
 {
     // Told to `create` too, while it waits, which makes it its error.
     auto fail_here = [ready](const Error& error) {
@@ -95,8 +104,8 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
     };
     ::chdir("/");
     UniqueFd console;
-    if (!console_path.empty()) {
-        auto connected = connect_console_socket(console_path);
+    if (!request.console_socket.empty()) {
+        auto connected = connect_console_socket(request.console_socket);
         if (!connected.ok())
             fail_here(connected.error());
         console = connected.release_value();
@@ -104,6 +113,10 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
     auto prepared = apply_rlimits(config.rlimits);
     if (prepared.ok() && !config.network_namespace.empty())
         prepared = join_network_namespace(config.network_namespace);
+    if (prepared.ok()) {
+        auto joined = join_cgroups_path(config.cgroups_path, request.systemd_cgroup);
+        prepared = joined.ok() ? replace_file(files.cgroups, fmt::format("{}", fmt::join(joined.value(), "\n"))) : joined.release_error();
+    }
     int gate[2];
     if (prepared.ok() && ::pipe2(gate, O_CLOEXEC) < 0)
         prepared = errno_error("pipe2");
@@ -115,7 +128,7 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
     sigset_t all, old;
     ::sigfillset(&all);
     ::pthread_sigmask(SIG_BLOCK, &all, &old);
-    std::thread(wait_for_start, fifo_path, UniqueFd(gate[1])).detach();
+    std::thread(wait_for_start, files.fifo, UniqueFd(gate[1])).detach();
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     StdioFds stdio { .in = STDIN_FILENO, .out = STDOUT_FILENO, .err = STDERR_FILENO, .console_socket = console.get(),
         .start_gate = gate_read.get(), .ready = ready };
@@ -153,8 +166,8 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
         TRY(adapt_file_binds_for_vm(config.spec));
     auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec, request.vm_store_root));
     auto store = TRY(ContainerStore::open(root));
-    auto fifo_path = start_fifo_path(store, container.record());
-    if (::mkfifo(fifo_path.c_str(), 0600) < 0)
+    ContainerFiles files { .fifo = start_fifo_path(store, container.record()), .cgroups = cgroups_path_file(store, container.record()) };
+    if (::mkfifo(files.fifo.c_str(), 0600) < 0)
         return errno_error("cannot make the start fifo");
 
     int ready[2];
@@ -169,7 +182,7 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     if (process == 0) {
         ready_read.reset();
         container.keep();
-        run_container_process(container, config, fifo_path, ready_write.get(), request.console_socket);
+        run_container_process(container, config, files, ready_write.get(), request);
     }
     ready_write.reset();
     auto end_process = [process] {

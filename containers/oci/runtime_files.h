@@ -17,4 +17,11 @@ inline std::string start_fifo_path(const ContainerStore& store, const ContainerR
     return store.directory(record.id) + "/start.fifo";
 }
 
+// The cgroups the container process joined for linux.cgroupsPath (cgroups_path.h), one per line,
+// which `delete` removes once it has gone.
+inline std::string cgroups_path_file(const ContainerStore& store, const ContainerRecord& record)
+{
+    return store.directory(record.id) + "/cgroups-path";
+}
+
 }

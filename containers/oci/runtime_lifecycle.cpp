@@ -1,6 +1,7 @@
 // vmlet-runtime start, state, kill, delete, pause, resume, ps and list: runtime.md "Operations"
 // over the container's record, in runc's words where its callers match on them.
 
+#include "containers/oci/cgroups_path.h"
 #include "containers/oci/oci_state.h"
 #include "containers/oci/runtime_commands.h"
 #include "containers/oci/runtime_files.h"
@@ -163,8 +164,16 @@ Result<int> delete_container(const std::string& root, const std::string& id, boo
     auto rootfs = found.value().store.directory(found.value().record.id) + "/rootfs";
     if (::umount2(rootfs.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
         return errno_error(fmt::format("cannot unmount {}", rootfs));
+    auto joined = read_small_file(cgroups_path_file(found.value().store, found.value().record), 1 << 16);
     auto container = TRY(Container::open(root, found.value().record.id));
     TRY(container.remove(true));
+    if (joined.ok()) {
+        std::vector<std::string> directories;
+        for (auto line : split(joined.value(), '\n'))
+            if (!line.empty())
+                directories.emplace_back(line);
+        remove_cgroups_path(directories);
+    }
     return 0;
 }
 

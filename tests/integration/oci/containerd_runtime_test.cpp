@@ -31,6 +31,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 constexpr const char* kImage = "localhost/vmlet-ctr-test:1";
+constexpr const char* kNamespace = "vmlet-test";
 constexpr const char* kProcess = "io.vmlet.isolation=process";
 
 // The directories of the cgroups named `leaves` that are below a vmlet/ cgroup, in each hierarchy.
@@ -117,11 +118,19 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
         for (int tries = 0; tries < 50 && !processes_naming(m_home.path()).empty(); ++tries)
             std::this_thread::sleep_for(100ms);
         EXPECT_EQ(processes_naming(m_home.path()), std::vector<std::string> {});
+        // containerd's cgroupsPath is /NAMESPACE/ID: the runtime removes the container's, as runc
+        // does, and the namespace's parent goes here, once empty.
+        for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup")) {
+            for (const auto& id : m_ids)
+                EXPECT_FALSE(fs::exists(hierarchy.path() / kNamespace / id)) << hierarchy.path();
+            std::error_code ignored;
+            fs::remove(hierarchy.path() / kNamespace, ignored);
+        }
     }
 
     ProcessResult ctr(std::vector<std::string> arguments, ProcessOptions options = {})
     {
-        arguments.insert(arguments.begin(), { "--address", socket(), "--namespace", "vmlet-test" });
+        arguments.insert(arguments.begin(), { "--address", socket(), "--namespace", kNamespace });
         options.binary = "/usr/bin/ctr";
         options.timeout = 60s;
         return run_vmlet(arguments, options);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,12 @@ TEST_F(PodmanRuntimeTest, ExecPauseStopAndRemove)
     auto exec = podman({ "exec", "life", "sh", "-c", "echo in-exec; exit 6" });
     EXPECT_EQ(exec.exit_code, 6) << exec.err;
     EXPECT_EQ(exec.out, "in-exec\n");
+
+    // linux.cgroupsPath holds the container process, so podman's stats are the container's.
+    auto stats = podman({ "stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", "life" });
+    EXPECT_EQ(stats.exit_code, 0) << stats.err;
+    EXPECT_GE(std::atoi(stats.out.c_str()), 2) << stats.out; // the container process and the shell at least
+    EXPECT_FALSE(stats.out.find(" 0B") != std::string::npos) << stats.out;
 
     ASSERT_EQ(podman({ "pause", "life" }).exit_code, 0);
     EXPECT_EQ(podman({ "inspect", "--format", "{{.State.Status}}", "life" }).out, "paused\n");

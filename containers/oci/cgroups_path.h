@@ -1,0 +1,26 @@
+#pragma once
+
+#include "vmm/base/result.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vmlet::oci {
+
+// linux.cgroupsPath (config-linux.md "Control groups"), on a cgroup v1 host: the calling process
+// (the container process) joins a cgroup at that path in each hierarchy of the memory, pids, cpu,
+// cpuacct, devices, freezer and blkio controllers, made when missing, so that what the caller reads
+// from the pid-file's process (containerd's task metrics, podman's stats) is the container's: its
+// sandbox's own cgroup, with the limits, is made below it (vmlet/<id>). An absolute path starts at
+// each hierarchy's root, a relative one at this process's cgroup; with --systemd-cgroup,
+// "SLICE:PREFIX:NAME" is SLICE/PREFIX-NAME.scope, made directly (systemd is not asked, as on a host
+// whose manager is cgroupfs). Returns the directories joined; none on a cgroup v2 host, where a
+// cgroup with processes cannot hold the sandbox's below it (cgroup-v2.rst, "no internal process").
+Result<std::vector<std::string>> join_cgroups_path(std::string_view path, bool systemd);
+
+// The cgroups join_cgroups_path made, once their processes are gone: each one's vmlet/ child
+// (the sandbox's parent) and then itself. Idempotent.
+void remove_cgroups_path(const std::vector<std::string>& directories);
+
+}
