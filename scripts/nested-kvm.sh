@@ -23,7 +23,9 @@ while [ $# -gt 0 ]; do
 done
 
 # Kernel modules to load, in dependency order (modules.dep of Debian's 6.1 kernel): virtio and 9p
-# for the host's files, KVM, taps, overlayfs, and bridges, veths and nftables for vmlet's networks.
+# for the host's files, KVM, taps, overlayfs, and bridges, veths and nftables for vmlet's networks;
+# tc's ingress, u32 and mirred for vmlet-runtime's VMs on podman's networks, and the xtables
+# matches of podman's CNI plugins (iptables-nft).
 modules=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
   drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
   net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p virt/lib/irqbypass drivers/crypto/ccp/ccp
@@ -31,7 +33,10 @@ modules=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
   net/llc/llc net/802/stp net/bridge/bridge drivers/net/veth net/netfilter/nfnetlink crypto/crc32c_generic lib/libcrc32c
   net/netfilter/nf_tables net/ipv4/netfilter/nf_defrag_ipv4 net/ipv6/netfilter/nf_defrag_ipv6
   net/netfilter/nf_conntrack net/netfilter/nf_nat net/netfilter/nft_chain_nat net/netfilter/nft_masq
-  net/netfilter/nft_ct)
+  net/netfilter/nft_ct
+  net/sched/sch_ingress net/sched/cls_u32 net/sched/act_mirred
+  net/netfilter/x_tables net/netfilter/nft_compat net/netfilter/xt_comment net/netfilter/xt_mark net/netfilter/xt_addrtype
+  net/netfilter/xt_multiport net/netfilter/xt_tcpudp net/netfilter/xt_conntrack net/netfilter/xt_nat net/netfilter/xt_MASQUERADE)
 
 kernel_package() {
   apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1

@@ -8,6 +8,7 @@
 #include "containers/oci/runtime_files.h"
 #include "containers/oci/vm_file_binds.h"
 #include "containers/runtime/container.h"
+#include "containers/runtime/network/links.h"
 #include "vmm/base/exit_status.h"
 #include "vmm/base/file.h"
 
@@ -46,6 +47,16 @@ Result<void> join_network_namespace(const std::string& path)
 // A hard limit above this process's own needs CAP_SYS_RESOURCE, which some hosts withhold even
 // from root (this project's do): there the limit is lowered to the one this process has, where
 // runc fails. podman asks every host for 1048576 open files.
+// The interface podman or a CNI plugin put in the namespace, which the VM's card takes over
+// (the VM's tap, made in that namespace by the container process, is joined to it): none when the
+// namespace has loopback only.
+Result<std::optional<NetworkAttachment>> vm_network_of(const std::string& path)
+{
+    auto namespace_fd = TRY(open_file(path, O_RDONLY | O_CLOEXEC));
+    auto socket = TRY(RouteSocket::open_in_namespace_of(namespace_fd.get()));
+    return TRY_CONTEXT(socket.namespace_interface(), fmt::format("the network namespace {}", path));
+}
+
 Result<void> apply_rlimits(const std::vector<ProcessRlimit>& rlimits)
 {
     for (const auto& limit : rlimits) {
@@ -162,8 +173,11 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     // No network entry: the host's network, as runc shares it; with a path: that namespace, which
     // the container process joins and the container keeps (neither makes a namespace of its own).
     config.spec.host_network = !config.new_network_namespace;
-    if (config.isolation == Isolation::Vm)
+    if (config.isolation == Isolation::Vm) {
         TRY(adapt_file_binds_for_vm(config.spec));
+        if (!config.network_namespace.empty())
+            config.spec.network = TRY(vm_network_of(config.network_namespace));
+    }
     auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec, request.vm_store_root));
     auto store = TRY(ContainerStore::open(root));
     ContainerFiles files { .fifo = start_fifo_path(store, container.record()), .cgroups = cgroups_path_file(store, container.record()) };

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 struct nl_sock;
@@ -20,7 +21,8 @@ class RouteSocket {
 public:
     // A socket of this process's network namespace.
     static Result<RouteSocket> open();
-    // A socket of the network namespace of the process `pidfd` names (setns(2) on a pidfd, Linux 5.8).
+    // A socket of the network namespace of the process `pidfd` names (setns(2) on a pidfd, Linux
+    // 5.8), or of the namespace file `pidfd` is (/run/netns/NAME, /proc/PID/ns/net).
     static Result<RouteSocket> open_in_namespace_of(int pidfd);
 
     // A bridge (Documentation/networking/bridge.rst) with `address`/`prefix_length` as its own
@@ -37,6 +39,16 @@ public:
     // The container's side: `name` gets the attachment's MAC, MTU, address, and a default route
     // through its gateway, and is brought up.
     Result<void> configure(const std::string& name, const NetworkAttachment& attachment);
+
+    // The one interface besides loopback that this namespace's maker gave it, as an attachment to
+    // redirect from (NetworkAttachment::redirect_from): its MAC, first IPv4 address and prefix,
+    // MTU, and the default route's gateway. nullopt with loopback only; an error with more than
+    // one, or one without an IPv4 address (link_redirect.cpp).
+    Result<std::optional<NetworkAttachment>> namespace_interface();
+    // Every frame that arrives on `tap` leaves by `interface` and the other way round: an ingress
+    // qdisc on each with a match-all u32 filter whose action is a mirred egress redirect to the
+    // other (tc-mirred(8)); `tap` is brought up with `mtu` first.
+    Result<void> redirect_both_ways(const std::string& tap, const std::string& interface, uint32_t mtu);
 
 private:
     struct Free {

@@ -20,6 +20,11 @@ struct NetworkAttachment {
     uint8_t prefix_length { 0 };        // of the network's subnet
     uint32_t gateway { 0 };             // the bridge's address: the container's default route
     uint32_t mtu { 1500 };
+    // Instead of a bridge: the interface that the maker of the sandbox's network namespace put
+    // there (podman's or a CNI plugin's veth end), which a VM's tap exchanges every frame with
+    // (tc redirects, as Kata Containers joins them); the fields above are that interface's, which
+    // the guest's card takes, so the container keeps the address it was given.
+    std::string redirect_from {};
 };
 
 // "10.88.0.5" from a host-order IPv4 address, and back (nullopt for anything but four decimal octets).

@@ -115,8 +115,12 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
     std::optional<ContainerTap> tap;
     if (spec.network || options.template_dir)
         tap = TRY(ContainerTap::create());
-    if (spec.network)
+    if (spec.network && !spec.network->redirect_from.empty()) {
+        auto routes = TRY(RouteSocket::open());
+        TRY_CONTEXT(routes.redirect_both_ways(tap->name, spec.network->redirect_from, spec.network->mtu), "the network namespace's interface");
+    } else if (spec.network) {
         TRY_CONTEXT(join_bridge(tap->name, spec.network->bridge, spec.network->mtu), fmt::format("network {}", spec.network->network));
+    }
     if (tap)
         output.inherited_fds.push_back(tap->fd.get());
     // The second disk, the container's writable layer: its own when its files outlive this run,

@@ -4,12 +4,41 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace vmlet::test {
+
+std::string read_published_port(uint16_t port, std::chrono::seconds patience)
+{
+    auto deadline = std::chrono::steady_clock::now() + patience;
+    std::string reply;
+    while (reply.empty() && std::chrono::steady_clock::now() < deadline) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        timeval timeout { .tv_sec = 5, .tv_usec = 0 };
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+            char buffer[64];
+            ssize_t got = ::read(fd, buffer, sizeof buffer);
+            if (got > 0)
+                reply.assign(buffer, static_cast<size_t>(got));
+        }
+        ::close(fd);
+        if (reply.empty())
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return reply;
+}
 
 void PodmanDriver::SetUp()
 {
@@ -47,7 +76,7 @@ void PodmanDriver::TearDown()
 ProcessResult PodmanDriver::podman(std::vector<std::string> arguments, ProcessOptions options)
 {
     std::vector<std::string> global { "--root", m_home.file("storage"), "--runroot", m_home.file("run"), "--tmpdir", m_home.file("tmp"),
-        "--runtime-flag", "vm-store=" + m_vm_store.path() };
+        "--runtime-flag", "vm-store=" + m_vm_store.path(), "--runtime-flag", "root=" + m_home.file("runtime") };
     arguments.insert(arguments.begin(), global.begin(), global.end());
     options.binary = "/usr/bin/podman";
     // A VM container's first create builds its template: minutes under nested KVM.

@@ -7,9 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -92,25 +89,7 @@ TEST_F(PodmanRuntimeTest, PublishedPortsReachTheContainer)
     auto run = podman({ "run", "-d", "--name", "web", "--network", "vmletoci", "-p", "127.0.0.1:18089:8080", "--annotation", kProcess, kImage,
         "sh", "-c", "echo hello-web > /reply; while :; do nc -l -p 8080 < /reply; done" });
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    std::string reply;
-    for (int tries = 0; tries < 100 && reply.empty(); ++tries) {
-        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address {};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(18089);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        timeval timeout { .tv_sec = 5, .tv_usec = 0 };
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-            char buffer[64];
-            ssize_t got = ::read(fd, buffer, sizeof buffer);
-            if (got > 0)
-                reply.assign(buffer, static_cast<size_t>(got));
-        }
-        ::close(fd);
-        if (reply.empty())
-            std::this_thread::sleep_for(100ms);
-    }
+    auto reply = read_published_port(18089, std::chrono::seconds(10));
     EXPECT_EQ(reply, "hello-web\n");
 }
 

@@ -7,6 +7,7 @@
 #include "tests/integration/oci/runtime_driver.h"
 #include "tests/integration/vmlet_process.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <sys/utsname.h>
@@ -107,6 +108,25 @@ TEST_F(PodmanVmTest, RunExecAndTerminalInAVm)
     auto terminal = podman({ "run", "--rm", "-t", kImage, "sh", "-c", "tty; exit 3" });
     EXPECT_EQ(terminal.exit_code, 3) << terminal.err;
     EXPECT_TRUE(terminal.out.starts_with("/dev/pts/")) << terminal.out;
+}
+
+// podman's bridge network (CNI) in VM isolation: the VM's card takes over the veth that podman
+// put in the container's namespace, so the guest has podman's address and -p reaches it.
+TEST_F(PodmanVmTest, ThePodmanNetworksAddressAndPublishedPortsReachTheVm)
+{
+    ASSERT_EQ(podman({ "network", "create", "--subnet", "10.91.8.0/24", "vmletocivm" }).exit_code, 0);
+    auto run = podman({ "run", "-d", "--name", "web", "--network", "vmletocivm", "-p", "127.0.0.1:18090:8080", kImage, "sh", "-c",
+        "echo hello-vm > /reply; while :; do nc -l -p 8080 < /reply; done" });
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(read_published_port(18090, std::chrono::seconds(120)), "hello-vm\n");
+    auto given = podman({ "inspect", "--format", "{{.NetworkSettings.Networks.vmletocivm.IPAddress}}", "web" });
+    ASSERT_EQ(given.exit_code, 0) << given.err;
+    auto seen = podman({ "exec", "web", "ip", "-4", "-o", "addr", "show", "eth0" });
+    EXPECT_EQ(seen.exit_code, 0) << seen.err;
+    auto address = given.out.substr(0, given.out.find('\n'));
+    EXPECT_NE(seen.out.find(fmt::format(" {}/24", address)), std::string::npos) << seen.out << " vs " << address;
+    auto kernel = podman({ "exec", "web", "uname", "-r" });
+    EXPECT_NE(kernel.out, host_kernel() + "\n");
 }
 
 }
