@@ -16,6 +16,9 @@ mount -t cgroup2 cgroup2 /host/sys/fs/cgroup || echo "nested-kvm: cannot mount c
 # Scratch space in the VM's own memory, as TMPDIR: test files (disk images, AF_UNIX sockets, which
 # 9p cannot hold) stay off the host's filesystem and off 9p's slow path.
 mkdir -p /host/dev/shm && mount -t tmpfs -o size=2g,mode=1777 tmpfs /host/dev/shm
+# /run in the VM's memory too: runtimes keep sockets and fifos there (containerd's shims in
+# /run/containerd/s whatever their daemon's state directory; vmlet-runtime's default --root).
+mount -t tmpfs -o mode=0755 tmpfs /host/run
 # Pseudo-terminals, for tests that give vmlet a terminal (run -t).
 mkdir -p /host/dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
 [ -e /dev/kvm ] || echo "nested-kvm: the VM has no /dev/kvm"

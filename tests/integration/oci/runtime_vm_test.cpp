@@ -2,6 +2,7 @@
 // bundle's over virtio-fs. Driven directly and by podman; labelled "kvm". The workload sees the
 // guest's kernel, never the host's.
 
+#include "tests/integration/oci/containerd_driver.h"
 #include "tests/integration/oci/oci_bundle.h"
 #include "tests/integration/oci/podman_driver.h"
 #include "tests/integration/oci/runtime_driver.h"
@@ -127,6 +128,26 @@ TEST_F(PodmanVmTest, ThePodmanNetworksAddressAndPublishedPortsReachTheVm)
     EXPECT_NE(seen.out.find(fmt::format(" {}/24", address)), std::string::npos) << seen.out << " vs " << address;
     auto kernel = podman({ "exec", "web", "uname", "-r" });
     EXPECT_NE(kernel.out, host_kernel() + "\n");
+}
+
+class ContainerdVmTest : public ContainerdDriver {
+protected:
+    void SetUp() override
+    {
+        if (!kvm_available())
+            GTEST_SKIP() << "no /dev/kvm: vm isolation runs under scripts/test.sh's nested KVM";
+        ContainerdDriver::SetUp();
+    }
+};
+
+// `ctr run --runc-binary vmlet-runtime` with no annotation: the workload sees the guest's kernel.
+TEST_F(ContainerdVmTest, CtrRunsTheImageInAVm)
+{
+    auto ran = run("--rm", "vm", { "sh", "-c", "uname -r; exit 5" }, "");
+    EXPECT_EQ(ran.exit_code, 5) << ran.err << read_text(log_path());
+    auto kernel = ran.out.substr(0, ran.out.find('\n'));
+    EXPECT_FALSE(kernel.empty());
+    EXPECT_NE(kernel, host_kernel());
 }
 
 }
