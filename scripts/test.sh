@@ -8,14 +8,15 @@ cd "$(dirname "$0")/.."
 # guest reaches its init there in about 32 s, where the nested VM boots it in about 2 s. So there,
 # too, the kvm tests go to the nested VM; and then a short smoke set runs on PVM's /dev/kvm itself,
 # so that the path users on such a host take is never untested: a boot, a VM container (restored
-# from its image's template, built first) and a restore.
+# from its image's template, built first), a restore, and podman running a container in a VM
+# through vmlet-runtime.
 if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then
   ctest --test-dir build --output-on-failure
   exec scripts/fuzz.sh -t 10
 fi
 pvm_smoke=""
 if [ -w /dev/kvm ] && [ -d /sys/module/kvm_pvm ]; then
-  pvm_smoke='^(RealGuest\.ExitStatusOfTheGuestCommandBecomesVmletsOwn|Vm/RunTest\.DefaultCommandOfTheImage/.*|Snapshot\.ARestoredVmGoesOnWithItsMemoryAndReturnsItsCommandsStatus)$'
+  pvm_smoke='^(RealGuest\.ExitStatusOfTheGuestCommandBecomesVmletsOwn|Vm/RunTest\.DefaultCommandOfTheImage/.*|Snapshot\.ARestoredVmGoesOnWithItsMemoryAndReturnsItsCommandsStatus|PodmanVmTest\.RunExecAndTerminalInAVm)$'
 fi
 echo "test: no usable /dev/kvm on this host (none, or PVM's): the kvm-labelled tests run in a nested-KVM VM (slow)"
 ctest --test-dir build --output-on-failure -LE kvm

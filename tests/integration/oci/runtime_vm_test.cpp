@@ -102,6 +102,9 @@ TEST_F(PodmanVmTest, RunExecAndTerminalInAVm)
     auto exec = podman({ "exec", "vm", "sh", "-c", "echo in-vm; exit 6" });
     EXPECT_EQ(exec.exit_code, 6) << exec.err;
     EXPECT_EQ(exec.out, "in-vm\n");
+    ASSERT_EQ(podman({ "pause", "vm" }).exit_code, 0); // the VM's vCPUs stop
+    EXPECT_EQ(podman({ "inspect", "--format", "{{.State.Status}}", "vm" }).out, "paused\n");
+    ASSERT_EQ(podman({ "unpause", "vm" }).exit_code, 0);
     EXPECT_EQ(podman({ "stop", "--time", "60", "vm" }).exit_code, 0);
     EXPECT_EQ(podman({ "inspect", "--format", "{{.State.ExitCode}}", "vm" }).out, "7\n");
 
