@@ -93,6 +93,10 @@ int run_runtime_cli(int argc, char** argv)
         if (!create->pid_file.empty())
             create->pid_file = absolute(create->pid_file);
         create->vm_store_root = absolute(global.vm_store);
+        // A VM's sockets go in TMPDIR (vm_sandbox.h), which conmon does not pass on: the runtime's
+        // own state directory, in memory as /run is, serves then.
+        if (!std::getenv("TMPDIR"))
+            ::setenv("TMPDIR", absolute(global.root).c_str(), 1);
         create->systemd_cgroup = global.systemd_cgroup;
         return create_container(global.root, *create);
     }; });

@@ -60,10 +60,16 @@ Result<int> exec_in_container(const std::string& root, const ExecRequestFlags& f
     auto request = TRY(exec_request_of(flags));
     if (request.terminal && flags.console_socket.empty())
         return make_error("a terminal needs --console-socket");
-    UniqueFd console;
+    UniqueFd console, host_terminal;
     if (request.terminal) {
         console = TRY(connect_console_socket(flags.console_socket));
         request.console_socket = console.get();
+    }
+    // A VM's exec relays the guest's terminal to its streams: they become a host one, whose
+    // master side the caller gets.
+    if (request.terminal && record.value().isolation == Isolation::Vm) {
+        host_terminal = TRY(send_host_terminal(console.get(), *request.terminal));
+        request.console_socket = -1;
     }
     auto container = TRY(Container::open(root, record.value().id));
 
@@ -73,6 +79,9 @@ Result<int> exec_in_container(const std::string& root, const ExecRequestFlags& f
     if (process < 0)
         return errno_error("cannot start the exec's process");
     if (process == 0) {
+        if (host_terminal.valid())
+            for (int stream : { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO })
+                ::dup2(host_terminal.get(), stream);
         auto exit_status = container.exec(request);
         if (!exit_status.ok()) {
             fmt::print(stderr, "vmlet-runtime: {}\n", exit_status.error().message());
@@ -81,6 +90,7 @@ Result<int> exec_in_container(const std::string& root, const ExecRequestFlags& f
         ::_exit(exit_status.value());
     }
     console.reset();
+    host_terminal.reset();
     if (!flags.pid_file.empty()) {
         auto written = replace_file(flags.pid_file, fmt::format("{}", process));
         if (!written.ok()) {

@@ -48,12 +48,14 @@ void PodmanDriver::SetUp()
     std::ofstream(m_home.file("containers.conf")) << fmt::format(R"([containers]
 netns = "none"
 
+[network]
+network_config_dir = "{}"
+
 [engine]
 runtime = "vmlet-runtime"
 runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "vmlet-runtime"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-network_config_dir = "{}"
 
 [engine.runtimes]
 vmlet-runtime = ["{}"]
@@ -76,7 +78,7 @@ void PodmanDriver::TearDown()
 ProcessResult PodmanDriver::podman(std::vector<std::string> arguments, ProcessOptions options)
 {
     std::vector<std::string> global { "--root", m_home.file("storage"), "--runroot", m_home.file("run"), "--tmpdir", m_home.file("tmp"),
-        "--runtime-flag", "vm-store=" + m_vm_store.path(), "--runtime-flag", "root=" + m_home.file("runtime") };
+        "--runtime-flag", "vm-store=" + m_vm_store.path() };
     arguments.insert(arguments.begin(), global.begin(), global.end());
     options.binary = "/usr/bin/podman";
     // A VM container's first create builds its template: minutes under nested KVM.

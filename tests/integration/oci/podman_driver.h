@@ -16,8 +16,8 @@ namespace vmlet::test {
 // storage, state and networks under this test's directories, and this test process has a network
 // namespace of its own (own_network_namespace.h): the CNI bridge, its firewall rules and its
 // ip_forward stay there, never on the machine's own network. VM templates are built in a store of
-// the test's (vmlet-runtime's --vm-store, through podman's --runtime-flag), and the runtime keeps
-// its state there too (--root: the default, /run, is 9p under scripts/nested-kvm.sh, without fifos).
+// the test's (vmlet-runtime's --vm-store, through podman's --runtime-flag). The runtime keeps its
+// state in its default --root, /run/vmlet-runtime: podman's cleanup calls it without the flags.
 // What a server published on 127.0.0.1:`port` sends first, tried until it answers or `patience`
 // runs out (empty then).
 std::string read_published_port(uint16_t port, std::chrono::seconds patience);

@@ -102,6 +102,9 @@ TEST_F(PodmanVmTest, RunExecAndTerminalInAVm)
     auto exec = podman({ "exec", "vm", "sh", "-c", "echo in-vm; exit 6" });
     EXPECT_EQ(exec.exit_code, 6) << exec.err;
     EXPECT_EQ(exec.out, "in-vm\n");
+    auto exec_terminal = podman({ "exec", "-t", "vm", "sh", "-c", "tty; exit 2" });
+    EXPECT_EQ(exec_terminal.exit_code, 2) << exec_terminal.err;
+    EXPECT_TRUE(exec_terminal.out.starts_with("/dev/pts/")) << exec_terminal.out;
     ASSERT_EQ(podman({ "pause", "vm" }).exit_code, 0); // the VM's vCPUs stop
     EXPECT_EQ(podman({ "inspect", "--format", "{{.State.Status}}", "vm" }).out, "paused\n");
     ASSERT_EQ(podman({ "unpause", "vm" }).exit_code, 0);
