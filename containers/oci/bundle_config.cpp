@@ -75,7 +75,29 @@ Result<uint64_t> tmpfs_size(const std::string& text, const std::string& destinat
     }
     if (digits.empty() || digits.size() > 12 || !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; }))
         return make_error("tmpfs on {}: size {} is not a number of bytes (with k, m or g)", destination, text);
-    return std::stoull(digits) * unit;
+    uint64_t count = std::stoull(digits);
+    if (count > std::numeric_limits<uint64_t>::max() / unit)
+        return make_error("tmpfs on {}: size {} is too large", destination, text);
+    return count * unit;
+}
+
+// A config is a few levels deep; the seccomp profile is written back out (dump), which recurses
+// once per level: a hostile depth is refused first, walked without recursion.
+constexpr size_t kMaxDepth = 32;
+
+bool deeper_than(const Json& document, size_t limit)
+{
+    std::vector<std::pair<const Json*, size_t>> pending { { &document, 1 } };
+    while (!pending.empty()) {
+        auto [value, depth] = pending.back();
+        pending.pop_back();
+        if (depth > limit)
+            return true;
+        if (value->is_structured())
+            for (const auto& child : *value)
+                pending.emplace_back(&child, depth + 1);
+    }
+    return false;
 }
 
 bool non_empty(const Json& object, const char* field)
@@ -299,6 +321,8 @@ Result<BundleProcess> parse_bundle_process(std::string_view json)
 Result<BundleConfig> parse_bundle_config(std::string_view json, const std::string& bundle)
 {
     auto object = TRY(parse_object(json, "config.json"));
+    if (deeper_than(object, kMaxDepth))
+        return make_error("config.json is nested more than {} levels deep", kMaxDepth);
     auto version = TRY(required_string(object, "ociVersion"));
     if (!version.starts_with("1."))
         return make_error("ociVersion {}: this runtime implements the runtime spec 1.x", version);

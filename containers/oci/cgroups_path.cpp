@@ -80,9 +80,10 @@ Result<std::vector<std::string>> join_cgroups_path(std::string_view given, bool 
     return joined;
 }
 
-void remove_cgroups_path(const std::vector<std::string>& directories)
+void remove_cgroups_path(const std::vector<std::string>& directories, const std::string& sandbox_id)
 {
     for (const auto& directory : directories) {
+        ::rmdir((directory + "/vmlet/" + sandbox_id).c_str());
         ::rmdir((directory + "/vmlet").c_str());
         ::rmdir(directory.c_str());
     }

@@ -19,8 +19,8 @@ namespace vmlet::oci {
 // cgroup with processes cannot hold the sandbox's below it (cgroup-v2.rst, "no internal process").
 Result<std::vector<std::string>> join_cgroups_path(std::string_view path, bool systemd);
 
-// The cgroups join_cgroups_path made, once their processes are gone: each one's vmlet/ child
-// (the sandbox's parent) and then itself. Idempotent.
-void remove_cgroups_path(const std::vector<std::string>& directories);
+// The cgroups join_cgroups_path made, once their processes are gone: in each, the sandbox's own
+// (vmlet/ID, left when its container process was killed), vmlet/, and then itself. Idempotent.
+void remove_cgroups_path(const std::vector<std::string>& directories, const std::string& sandbox_id);
 
 }

@@ -39,7 +39,11 @@ Result<UniqueFd> send_host_terminal(int console, TerminalSize size)
     char name[64];
     if (::ptsname_r(master.get(), name, sizeof name) != 0)
         return errno_error("ptsname");
-    auto terminal = TRY(open_file(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    // The peer by the master itself (TIOCGPTPEER, Linux 4.13), not by its name: /dev/ptmx may be
+    // another devpts instance than the one mounted on /dev/pts (ioctl_tty(2)).
+    UniqueFd terminal(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!terminal.valid())
+        return errno_error("cannot open the pseudo-terminal's peer");
     winsize window {};
     window.ws_row = size.rows;
     window.ws_col = size.cols;

@@ -38,7 +38,7 @@ void report(const GlobalFlags& global, const std::string& message)
     if (global.log.empty())
         return;
     std::string line = global.log_format == "json"
-        ? nlohmann::json { { "level", "error" }, { "msg", message }, { "time", now_rfc3339() } }.dump() + "\n"
+        ? nlohmann::json { { "level", "error" }, { "msg", message }, { "time", now_rfc3339() } }.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
         : fmt::format("time=\"{}\" level=error msg=\"{}\"\n", now_rfc3339(), message);
     int fd = ::open(global.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd >= 0) {

@@ -11,6 +11,7 @@
 #include "containers/runtime/network/links.h"
 #include "vmm/base/exit_status.h"
 #include "vmm/base/file.h"
+#include "vmm/base/text.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -50,6 +51,18 @@ Result<void> join_network_namespace(const std::string& path)
 // The interface podman or a CNI plugin put in the namespace, which the VM's card takes over
 // (the VM's tap, made in that namespace by the container process, is joined to it): none when the
 // namespace has loopback only.
+// A namespace path naming the runtime's own network namespace (the host's) is not the
+// container's: its sysctls and its interface are the host's (runc refuses it too).
+Result<void> check_not_host_network(const std::string& path)
+{
+    struct stat given {}, own {};
+    if (::stat(path.c_str(), &given) < 0)
+        return errno_error(fmt::format("the network namespace {}", path));
+    if (::stat("/proc/self/ns/net", &own) == 0 && given.st_dev == own.st_dev && given.st_ino == own.st_ino)
+        return make_error("linux.namespaces: the network namespace {} is the host's", path);
+    return {};
+}
+
 Result<std::optional<NetworkAttachment>> vm_network_of(const std::string& path)
 {
     auto namespace_fd = TRY(open_file(path, O_RDONLY | O_CLOEXEC));
@@ -121,7 +134,9 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
             fail_here(connected.error());
         console = connected.release_value();
     }
-    auto prepared = apply_rlimits(config.rlimits);
+    // A process container's first process inherits them from here; a VM's monitor must not be
+    // bound by them (its guest RAM, its descriptors), and the guest agent applies none.
+    auto prepared = config.isolation == Isolation::Process ? apply_rlimits(config.rlimits) : Result<void>();
     if (prepared.ok() && !config.network_namespace.empty())
         prepared = join_network_namespace(config.network_namespace);
     if (prepared.ok()) {
@@ -173,6 +188,8 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     // No network entry: the host's network, as runc shares it; with a path: that namespace, which
     // the container process joins and the container keeps (neither makes a namespace of its own).
     config.spec.host_network = !config.new_network_namespace;
+    if (!config.network_namespace.empty())
+        TRY(check_not_host_network(config.network_namespace));
     if (config.isolation == Isolation::Vm) {
         TRY(adapt_file_binds_for_vm(config.spec));
         if (!config.network_namespace.empty())
@@ -199,10 +216,19 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
         run_container_process(container, config, files, ready_write.get(), request);
     }
     ready_write.reset();
-    auto end_process = [process] {
+    // On any failure from here: the container process ends, and the cgroups it joined go (its
+    // directory, with the bundle's root unbound, goes with the reservation).
+    auto end_process = [&] {
         int status = 0;
         ::kill(process, SIGKILL);
         ::waitpid(process, &status, 0);
+        auto joined = read_small_file(files.cgroups, 1 << 16);
+        auto lines = joined.ok() ? joined.release_value() : std::string();
+        std::vector<std::string> directories;
+        for (auto line : split(lines, '\n'))
+            if (!line.empty())
+                directories.emplace_back(line);
+        remove_cgroups_path(directories, container.record().id);
     };
     // Ready, or the container process's end (its sandbox failed; it said why on its stderr).
     UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, process, 0)));

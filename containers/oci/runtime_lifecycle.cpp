@@ -116,7 +116,7 @@ Result<int> start_container(const std::string& root, const std::string& id)
 Result<int> print_state(const std::string& root, const std::string& id)
 {
     auto found = TRY(find_container(root, id));
-    fmt::print("{}\n", oci_state_json(found.store, found.record).dump(2));
+    fmt::print("{}\n", oci_state_json(found.store, found.record).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return 0;
 }
 
@@ -137,8 +137,17 @@ Result<int> kill_container(const std::string& root, const std::string& id, const
             TRY(unpause_container(found.store, found.record));
         [[fallthrough]];
     case OciStatus::Running:
-        // --all reaches every process: a pid namespace's init takes its namespace with it.
-        TRY(signal_container(found.record, all ? SIGKILL : signal));
+        // --all reaches every process: for SIGKILL, a pid namespace's init takes its namespace
+        // with it; another signal goes to each process of a process container's cgroup (a VM's
+        // workload gets it through its agent, its other processes not).
+        if (all && signal != SIGKILL && found.record.isolation == Isolation::Process && !found.record.cgroups.empty()) {
+            auto procs = TRY(read_small_file(found.record.cgroups.front() + "/cgroup.procs", 1 << 20));
+            for (auto line : split(procs, '\n'))
+                if (!line.empty())
+                    ::kill(std::atoi(std::string(line).c_str()), signal);
+            return 0;
+        }
+        TRY(signal_container(found.record, signal));
         return 0;
     case OciStatus::Stopped:
         return make_error("container not running");
@@ -172,7 +181,7 @@ Result<int> delete_container(const std::string& root, const std::string& id, boo
         for (auto line : split(joined.value(), '\n'))
             if (!line.empty())
                 directories.emplace_back(line);
-        remove_cgroups_path(directories);
+        remove_cgroups_path(directories, found.value().record.id);
     }
     return 0;
 }
@@ -222,7 +231,7 @@ Result<int> list_containers(const std::string& root, const std::string& format, 
         auto list = nlohmann::json::array();
         for (const auto& record : records)
             list.push_back(oci_state_json(store, record));
-        fmt::print("{}\n", list.dump());
+        fmt::print("{}\n", list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return 0;
     }
     if (!quiet)

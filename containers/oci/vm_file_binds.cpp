@@ -32,6 +32,13 @@ Result<void> adapt_file_binds_for_vm(ContainerSpec& spec)
         }
     }
     spec.mounts = std::move(kept);
+    // The monitor's --share takes HOST_DIR:TAG,OPTIONS (vm/volume_exports.h): a ',' in a path
+    // would be read as an option.
+    for (const auto& mount : spec.mounts)
+        if (mount.host_path.find(',') != std::string::npos)
+            return make_error("bind mount source {}: a VM container's directories cannot have ',' in their path", mount.host_path);
+    if (spec.rootfs.bundle_root.find(',') != std::string::npos)
+        return make_error("root.path {}: a VM container's root cannot have ',' in its path", spec.rootfs.bundle_root);
     return {};
 }
 

@@ -9,7 +9,8 @@ namespace vmlet::oci {
 // podman binds into every container are given another way. /etc/hosts and /etc/resolv.conf go by
 // content (the guest agent writes them into the root before the command runs); /etc/hostname is
 // the config's hostname, which the agent sets; /run/.containerenv, podman's marker that this is a
-// container, is left out. Any other file bind is refused in one line.
+// container, is left out. Any other file bind is refused in one line, as is a shared directory
+// (a bind's, the root) whose path has a ',', which the monitor's --share would misread.
 Result<void> adapt_file_binds_for_vm(ContainerSpec& spec);
 
 }

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -281,10 +282,12 @@ Result<ContainerRecord> ContainerStore::find(std::string_view name_or_id) const
 Result<void> ContainerStore::remove(const ContainerRecord& record, bool anonymous_volumes) const
 {
     auto name = stored_name(record.id, record.name);
-    std::error_code error;
-    fs::remove_all(directory(record.id), error);
-    if (error)
-        return make_error("cannot remove container {}: {}", name, error.message());
+    // A process container's root may still be mounted there when its monitor was killed (an OCI
+    // bundle's root, bound): unmounted, and the removal never crosses into a mount in any case.
+    auto rootfs = directory(record.id) + "/rootfs";
+    if (::umount2(rootfs.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        return errno_error(fmt::format("cannot unmount {}", rootfs));
+    TRY_CONTEXT(remove_tree_on_one_file_system(directory(record.id)), fmt::format("container {}", name));
     if (::unlink((m_root + "/names/" + name).c_str()) < 0 && errno != ENOENT)
         return errno_error(fmt::format("cannot release the name {}", name));
     // --rm and rm -v take its anonymous volumes with it, as Docker's do; named ones are kept.

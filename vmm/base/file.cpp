@@ -1,12 +1,14 @@
 #include "vmm/base/file.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace vmlet {
 
@@ -114,6 +116,30 @@ Result<void> replace_file(const std::string& path, std::string_view bytes)
         ::unlink(temporary.c_str());
         return errno_error(fmt::format("cannot replace {}", path), error);
     }
+    return {};
+}
+
+namespace {
+
+int remove_entry(const char* path, const struct stat*, int type, struct FTW*)
+{
+    return (type == FTW_DP ? ::rmdir(path) : ::unlink(path)) < 0 ? errno : 0;
+}
+
+}
+
+Result<void> remove_tree_on_one_file_system(const std::string& path)
+{
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) < 0)
+        return errno == ENOENT ? Result<void>() : errno_error(fmt::format("cannot remove {}", path));
+    // Depth first, links not followed, and nothing on another device visited: a mount point's
+    // own directory is left, and so its parent's rmdir fails with ENOTEMPTY.
+    int failed = ::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    if (failed > 0)
+        return Error(fmt::format("cannot remove {}: {}", path, std::strerror(failed)), failed);
+    if (failed < 0)
+        return errno_error(fmt::format("cannot remove {}", path));
     return {};
 }
 

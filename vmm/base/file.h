@@ -56,4 +56,9 @@ Result<std::string> read_small_file(const std::string& path, size_t limit);
 // mix: the bytes go to a temporary file beside it, which rename(2) then moves over it.
 Result<void> replace_file(const std::string& path, std::string_view bytes);
 
+// Removes the directory tree at `path` (missing: nothing to do) without ever crossing into another
+// mounted file system (nftw(3), FTW_MOUNT): a mount left inside, such as an OCI bundle's root bound
+// into a container's directory, makes the removal fail rather than be emptied through.
+Result<void> remove_tree_on_one_file_system(const std::string& path);
+
 }

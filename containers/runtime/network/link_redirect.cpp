@@ -158,4 +158,21 @@ Result<void> RouteSocket::redirect_both_ways(const std::string& tap, const std::
     return {};
 }
 
+Result<void> RouteSocket::remove_ingress(const std::string& interface)
+{
+    auto index = index_of(interface);
+    if (!index.ok())
+        return {};
+    std::unique_ptr<rtnl_qdisc, Deleter<rtnl_qdisc, free_qdisc>> qdisc(rtnl_qdisc_alloc());
+    if (!qdisc)
+        return make_error("out of memory");
+    auto* qdisc_tc = reinterpret_cast<rtnl_tc*>(qdisc.get());
+    rtnl_tc_set_ifindex(qdisc_tc, index.value());
+    rtnl_tc_set_parent(qdisc_tc, TC_H_INGRESS);
+    rtnl_tc_set_handle(qdisc_tc, TC_HANDLE(0xffff, 0));
+    if (int code = rtnl_qdisc_delete(m_socket.get(), qdisc.get()); code < 0 && code != -NLE_OBJ_NOTFOUND && code != -NLE_NODEV)
+        return netlink_failure(fmt::format("cannot remove {}'s ingress qdisc", interface), code);
+    return {};
+}
+
 }

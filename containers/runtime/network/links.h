@@ -49,6 +49,9 @@ public:
     // qdisc on each with a match-all u32 filter whose action is a mirred egress redirect to the
     // other (tc-mirred(8)); `tap` is brought up with `mtu` first.
     Result<void> redirect_both_ways(const std::string& tap, const std::string& interface, uint32_t mtu);
+    // Takes `interface`'s ingress qdisc away, and its filters with it: the redirect's end (the
+    // tap went with its VM). One already gone is no error.
+    Result<void> remove_ingress(const std::string& interface);
 
 private:
     struct Free {

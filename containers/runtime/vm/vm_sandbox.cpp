@@ -117,6 +117,7 @@ Result<void> VmSandbox::launch(const ContainerSpec& spec, const StdioFds& stdio,
         tap = TRY(ContainerTap::create());
     if (spec.network && !spec.network->redirect_from.empty()) {
         auto routes = TRY(RouteSocket::open());
+        m_redirected = spec.network->redirect_from;
         TRY_CONTEXT(routes.redirect_both_ways(tap->name, spec.network->redirect_from, spec.network->mtu), "the network namespace's interface");
     } else if (spec.network) {
         TRY_CONTEXT(join_bridge(tap->name, spec.network->bridge, spec.network->mtu), fmt::format("network {}", spec.network->network));
@@ -334,6 +335,12 @@ Result<void> VmSandbox::destroy()
     m_console.reset(); // the VM is gone: its end of the console's pipe with it
     if (m_cgroup)
         (void)m_cgroup->remove();
+    if (!m_redirected.empty()) {
+        auto routes = RouteSocket::open();
+        if (routes.ok())
+            (void)routes.value().remove_ingress(m_redirected);
+        m_redirected.clear();
+    }
     if (!m_socket_dir.empty()) {
         std::error_code error;
         std::filesystem::remove_all(m_socket_dir, error);

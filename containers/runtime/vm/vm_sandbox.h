@@ -86,6 +86,9 @@ private:
     std::optional<int> m_exit_status;
     std::optional<int> m_start_failure;
     bool m_layer_on_disk { false }; // layer_disk.h: SIGKILL goes through the agent, which syncs it
+    // The namespace's interface the tap was joined to (NetworkAttachment::redirect_from), whose
+    // redirect goes with the VM, so that the namespace can serve another.
+    std::string m_redirected;
     std::optional<std::chrono::steady_clock::time_point> m_kill_deadline;
 };
 

@@ -169,5 +169,30 @@ TEST_F(RuntimeLifecycleTest, ABundleAskingForWhatIsNotSupportedIsRefusedAndLeave
     EXPECT_FALSE(std::filesystem::exists(m_root.path() + "/names/refused"));
 }
 
+// A create that fails after its container process bound the bundle's root (here: the pid file
+// cannot be written) takes its directory away without ever reaching into that root.
+TEST_F(RuntimeLifecycleTest, AFailedCreateLeavesTheBundleAsItWas)
+{
+    OciBundle bundle({ "true" }, "process");
+    auto failed = runtime({ "create", "--bundle", bundle.path(), "--pid-file", m_files.file("missing/pid"), "late" });
+    EXPECT_EQ(failed.exit_code, 1);
+    EXPECT_NE(failed.err.find("pid"), std::string::npos) << failed.err;
+    EXPECT_TRUE(std::filesystem::exists(bundle.rootfs() + "/bin/busybox"));
+    EXPECT_TRUE(std::filesystem::exists(bundle.rootfs() + "/etc/passwd"));
+    EXPECT_EQ(runtime({ "state", "late" }).exit_code, 1);
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(m_root.path()), std::string::npos);
+}
+
+TEST_F(RuntimeLifecycleTest, TheHostsNetworkNamespaceIsNotTheContainers)
+{
+    OciBundle bundle({ "true" }, "process");
+    bundle.config()["linux"]["namespaces"] = { { { "type", "network" }, { "path", "/proc/self/ns/net" } } };
+    bundle.config()["linux"]["sysctl"] = { { "net.ipv4.ip_forward", "1" } };
+    bundle.save();
+    auto refused = runtime({ "create", "--bundle", bundle.path(), "hostnet" });
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("is the host's"), std::string::npos) << refused.err;
+}
+
 }
 }
