@@ -56,11 +56,12 @@ runtime = "vmlet-runtime"
 runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "vmlet-runtime"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+conmon_env_vars = ["TMPDIR={}"]
 
 [engine.runtimes]
 vmlet-runtime = ["{}"]
 )",
-        m_home.file("networks"), vmlet_runtime_binary());
+        m_home.file("networks"), m_home.path(), vmlet_runtime_binary());
     OciBundle bundle({ "true" }, "process");
     auto imported = podman({ "import", "--quiet", bundle.rootfs_tar(), kImage });
     ASSERT_EQ(imported.exit_code, 0) << imported.err;

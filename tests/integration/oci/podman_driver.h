@@ -18,6 +18,8 @@ namespace vmlet::test {
 // ip_forward stay there, never on the machine's own network. VM templates are built in a store of
 // the test's (vmlet-runtime's --vm-store, through podman's --runtime-flag). The runtime keeps its
 // state in its default --root, /run/vmlet-runtime: podman's cleanup calls it without the flags.
+// conmon gets the test's directory as TMPDIR (conmon_env_vars): it makes its console socket there,
+// and in /tmp, 9p under scripts/nested-kvm.sh, a unix socket cannot be made.
 // What a server published on 127.0.0.1:`port` sends first, tried until it answers or `patience`
 // runs out (empty then).
 std::string read_published_port(uint16_t port, std::chrono::seconds patience);
