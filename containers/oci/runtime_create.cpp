@@ -219,9 +219,18 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     // On any failure from here: the container process ends, and the cgroups it joined go (its
     // directory, with the bundle's root unbound, goes with the reservation).
     auto end_process = [&] {
+        // Told to cancel, as `delete` tells a created container, its sandbox takes down what it
+        // made (its cgroup, the root's bind); killed only when it does not answer.
+        UniqueFd fifo(::open(files.fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+        bool told = fifo.valid() && ::write(fifo.get(), &kCancelByte, 1) == 1;
+        fifo.reset();
         int status = 0;
-        ::kill(process, SIGKILL);
-        ::waitpid(process, &status, 0);
+        for (int waited = 0; told && waited < 3000 && ::waitpid(process, &status, WNOHANG) == 0; ++waited)
+            ::usleep(10'000);
+        if (::waitpid(process, &status, WNOHANG) == 0) {
+            ::kill(process, SIGKILL);
+            ::waitpid(process, &status, 0);
+        }
         auto joined = read_small_file(files.cgroups, 1 << 16);
         auto lines = joined.ok() ? joined.release_value() : std::string();
         std::vector<std::string> directories;

@@ -119,16 +119,8 @@ void RunTest::TearDown()
         start = end + 1;
     }
     // Nor a cgroup (process_sandbox: vmlet/<id> below vmlet's own cgroup, in each hierarchy).
-    std::error_code error;
-    for (auto entry = fs::recursive_directory_iterator("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, error);
-         entry != fs::recursive_directory_iterator(); entry.increment(error)) {
-        if (entry.depth() > 6 || error) {
-            entry.disable_recursion_pending();
-            continue;
-        }
-        if (entry->is_directory() && entry->path().parent_path().filename() == "vmlet")
-            ADD_FAILURE() << "cgroup left behind: " << entry->path();
-    }
+    for (const auto& cgroup : vmlet_cgroups())
+        ADD_FAILURE() << "cgroup left behind: " << cgroup;
     // Nor a VM container's sockets (vm_sandbox.cpp: TMPDIR/vmlet-<16 hex digits>).
     for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
         auto name = entry.path().filename().string();

@@ -159,6 +159,23 @@ std::string vmlet_binary()
     return VMLET_BINARY;
 }
 
+std::vector<std::string> vmlet_cgroups()
+{
+    namespace fs = std::filesystem;
+    std::vector<std::string> found;
+    std::error_code error;
+    for (auto entry = fs::recursive_directory_iterator("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, error);
+         entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+        if (entry.depth() > 6 || error) {
+            entry.disable_recursion_pending();
+            continue;
+        }
+        if (entry->is_directory() && entry->path().parent_path().filename() == "vmlet")
+            found.push_back(entry->path().string());
+    }
+    return found;
+}
+
 std::string vmlet_runtime_binary()
 {
     return VMLET_RUNTIME_BINARY;

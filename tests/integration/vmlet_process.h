@@ -44,6 +44,10 @@ ProcessResult run_vmlet(const std::vector<std::string>& arguments, const Process
 
 // The vmlet binary under test, for a test that runs it in a pipeline of its own.
 std::string vmlet_binary();
+// Every container cgroup on the host: a directory below a vmlet/ one, in any hierarchy (the
+// sandboxes' own, vmlet/<id>), for the tests that check none is left behind.
+std::vector<std::string> vmlet_cgroups();
+
 // vmlet-runtime, the OCI runtime built beside it.
 std::string vmlet_runtime_binary();
 

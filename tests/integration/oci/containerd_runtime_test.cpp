@@ -27,20 +27,13 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 
-// The directories of the cgroups named `leaves` that are below a vmlet/ cgroup, in each hierarchy.
-std::vector<fs::path> vmlet_cgroups(const std::set<std::string>& leaves)
+// The container cgroups (vmlet_cgroups()) named `leaves`.
+std::vector<std::string> vmlet_cgroups_of(const std::set<std::string>& leaves)
 {
-    std::vector<fs::path> found;
-    std::error_code error;
-    for (auto entry = fs::recursive_directory_iterator("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, error);
-         entry != fs::recursive_directory_iterator(); entry.increment(error)) {
-        if (entry.depth() > 6 || error) {
-            entry.disable_recursion_pending();
-            continue;
-        }
-        if (entry->is_directory() && entry->path().parent_path().filename() == "vmlet" && leaves.contains(entry->path().filename()))
-            found.push_back(entry->path());
-    }
+    std::vector<std::string> found;
+    for (auto& cgroup : vmlet_cgroups())
+        if (leaves.contains(fs::path(cgroup).filename().string()))
+            found.push_back(std::move(cgroup));
     return found;
 }
 
@@ -94,7 +87,7 @@ TEST_F(ContainerdRuntimeTest, ADetachedTaskTakesExecPsKillAndDelete)
     EXPECT_NE(deleted.err.find("exit code 7"), std::string::npos) << deleted.err;
     EXPECT_EQ(ctr({ "containers", "delete", "life" }).exit_code, 0);
     EXPECT_EQ(ctr({ "tasks", "ls", "--quiet" }).out, "");
-    EXPECT_EQ(vmlet_cgroups(cgroups), std::vector<fs::path> {});
+    EXPECT_EQ(vmlet_cgroups_of(cgroups), std::vector<std::string> {});
 }
 
 }

@@ -47,9 +47,14 @@ void RuntimeDriver::SetUp()
 
 void RuntimeDriver::TearDown()
 {
-    if (::geteuid() == 0)
-        for (const auto& id : m_ids)
-            runtime({ "delete", "--force", id });
+    if (::geteuid() != 0)
+        return;
+    for (const auto& id : m_ids)
+        runtime({ "delete", "--force", id });
+    // Nothing of a container is left on the host: no cgroup, no mount of its root.
+    for (const auto& cgroup : vmlet_cgroups())
+        ADD_FAILURE() << "cgroup left behind: " << cgroup;
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(m_root.path()), std::string::npos);
 }
 
 ProcessResult RuntimeDriver::runtime(std::vector<std::string> arguments, ProcessOptions options)
