@@ -19,6 +19,7 @@ packages=(
   linux-source-6.1 flex bison bc libelf-dev libssl-dev  # the guest kernel and what builds it
   busybox-static cpio                   # the guest's user space and initramfs
   qemu-system-x86                       # the reference VMM that scripts/bench/ compares against
+  runsc                                 # scripts/bench/oci.sh: gVisor, the sandboxed runtime vmlet-runtime is measured against
   docker-registry skopeo curl           # tests: a registry on loopback, what pushes to it, a client for -p
   nftables                              # tests: nft lists the firewall tables a network leaves, or not
   podman runc                           # tests: they make archives with podman save (runc: --no-install-recommends would pick crun, which refuses hybrid cgroups)

@@ -92,7 +92,9 @@ def main():
         skipped["vmlet-vm"] = "no /dev/kvm on this host"
     commands["vmlet-process"] = podman + vmlet + RUN + ["--annotation", "io.vmlet.isolation=process", IMAGE, "true"]
     if args.runsc:
-        commands["runsc"] = podman + ["--runtime", args.runsc] + RUN + [IMAGE, "true"]
+        # gVisor refuses to run in the host's network namespace, which podman's --network none
+        # leaves the container in; its own --network=none gives it none.
+        commands["runsc"] = podman + ["--runtime", args.runsc, "--runtime-flag", "network=none"] + RUN + [IMAGE, "true"]
     else:
         skipped["runsc"] = "runsc is not installed (not on PATH)"
 
