@@ -19,6 +19,7 @@ mkdir -p /host/dev/shm && mount -t tmpfs -o size=2g,mode=1777 tmpfs /host/dev/sh
 # /run in the VM's memory too: runtimes keep sockets and fifos there (containerd's shims in
 # /run/containerd/s whatever their daemon's state directory; vmlet-runtime's default --root).
 mount -t tmpfs -o mode=0755 tmpfs /host/run
+mkdir -p -m 1777 /host/run/lock   # the tests' host lock (tests/support/host_lock.cpp), as Debian's /run/lock
 # Pseudo-terminals, for tests that give vmlet a terminal (run -t).
 mkdir -p /host/dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
 [ -e /dev/kvm ] || echo "nested-kvm: the VM has no /dev/kvm"

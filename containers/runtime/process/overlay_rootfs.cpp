@@ -1,6 +1,7 @@
 #include "containers/runtime/process/overlay_rootfs.h"
 
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,7 +60,13 @@ Result<OverlayRootfs> bind_bundle_root(const RootfsSpec& spec)
     if (::mount(spec.bundle_root.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         return errno_error(fmt::format("cannot bind the bundle's root {}", spec.bundle_root));
     auto bound = OverlayRootfs::adopt(rootfs);
-    if (::mount(nullptr, rootfs.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_NODEV, nullptr) < 0)
+    // A bind remount sets the flags it is given: those the bundle's root has (ro, nosuid,
+    // noexec; statfs(2)'s ST_* are MS_*'s values) are given again, with nodev.
+    struct statfs current {};
+    if (::statfs(rootfs.c_str(), &current) < 0)
+        return errno_error(fmt::format("cannot read the flags of the bundle's root {}", spec.bundle_root));
+    constexpr unsigned long kept = MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
+    if (::mount(nullptr, rootfs.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_NODEV | (current.f_flags & kept), nullptr) < 0)
         return errno_error(fmt::format("cannot make the bundle's root {} nodev", spec.bundle_root));
     return bound;
 }
