@@ -10,6 +10,8 @@
 #include <array>
 #include <filesystem>
 
+#include <fmt/ranges.h>
+
 namespace vmlet::oci {
 
 namespace {
@@ -36,11 +38,11 @@ bool plain(std::string_view path)
 
 }
 
-Result<std::vector<std::string>> join_cgroups_path(std::string_view given, bool systemd)
+Result<void> join_cgroups_path(std::string_view given, bool systemd, const std::string& record)
 {
     std::vector<std::string> joined;
     if (given.empty())
-        return joined;
+        return replace_file(record, "");
     auto path = systemd ? TRY(systemd_path(given)) : std::string(given);
     if (!plain(path))
         return make_error("linux.cgroupsPath {} has '.' or '..' parts", given);
@@ -77,12 +79,21 @@ Result<std::vector<std::string>> join_cgroups_path(std::string_view given, bool 
         if (std::find(joined.begin(), joined.end(), directory) == joined.end())
             joined.push_back(directory);
     }
-    return joined;
+    return replace_file(record, fmt::format("{}", fmt::join(joined, "\n")));
 }
 
-void remove_cgroups_path(const std::vector<std::string>& directories, const std::string& sandbox_id)
+std::string recorded_cgroups_path(const std::string& record)
 {
-    for (const auto& directory : directories) {
+    auto listed = read_small_file(record, kMaxProcFile);
+    return listed.ok() ? listed.release_value() : std::string();
+}
+
+void remove_cgroups_path(std::string_view listed, const std::string& sandbox_id)
+{
+    for (auto line : split(listed, '\n')) {
+        if (line.empty())
+            continue;
+        std::string directory(line);
         ::rmdir((directory + "/vmlet/" + sandbox_id).c_str());
         ::rmdir((directory + "/vmlet").c_str());
         ::rmdir(directory.c_str());

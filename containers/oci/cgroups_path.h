@@ -15,12 +15,17 @@ namespace vmlet::oci {
 // sandbox's own cgroup, with the limits, is made below it (vmlet/<id>). An absolute path starts at
 // each hierarchy's root, a relative one at this process's cgroup; with --systemd-cgroup,
 // "SLICE:PREFIX:NAME" is SLICE/PREFIX-NAME.scope, made directly (systemd is not asked, as on a host
-// whose manager is cgroupfs). Returns the directories joined; none on a cgroup v2 host, where a
-// cgroup with processes cannot hold the sandbox's below it (cgroup-v2.rst, "no internal process").
-Result<std::vector<std::string>> join_cgroups_path(std::string_view path, bool systemd);
+// whose manager is cgroupfs). The directories joined are listed in `record` (one per line), for
+// remove_cgroups_path; none on a cgroup v2 host, where a cgroup with processes cannot hold the
+// sandbox's below it (cgroup-v2.rst, "no internal process").
+Result<void> join_cgroups_path(std::string_view path, bool systemd, const std::string& record);
 
-// The cgroups join_cgroups_path made, once their processes are gone: in each, the sandbox's own
-// (vmlet/ID, left when its container process was killed), vmlet/, and then itself. Idempotent.
-void remove_cgroups_path(const std::vector<std::string>& directories, const std::string& sandbox_id);
+// What `record` lists (empty when it is missing): read before the container's directory goes.
+std::string recorded_cgroups_path(const std::string& record);
+
+// The cgroups `listed` names (recorded_cgroups_path), once their processes are gone: in each, the
+// sandbox's own (vmlet/ID, left when its container process was killed), vmlet/, and then itself.
+// Idempotent.
+void remove_cgroups_path(std::string_view listed, const std::string& sandbox_id);
 
 }

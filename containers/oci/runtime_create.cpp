@@ -17,8 +17,6 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <fmt/ranges.h>
-
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -139,10 +137,8 @@ void wait_for_start(const std::string& fifo_path, UniqueFd gate)
     auto prepared = config.isolation == Isolation::Process ? apply_rlimits(config.rlimits) : Result<void>();
     if (prepared.ok() && !config.network_namespace.empty())
         prepared = join_network_namespace(config.network_namespace);
-    if (prepared.ok()) {
-        auto joined = join_cgroups_path(config.cgroups_path, request.systemd_cgroup);
-        prepared = joined.ok() ? replace_file(files.cgroups, fmt::format("{}", fmt::join(joined.value(), "\n"))) : joined.release_error();
-    }
+    if (prepared.ok())
+        prepared = join_cgroups_path(config.cgroups_path, request.systemd_cgroup, files.cgroups);
     int gate[2];
     if (prepared.ok() && ::pipe2(gate, O_CLOEXEC) < 0)
         prepared = errno_error("pipe2");
@@ -221,9 +217,7 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
     auto end_process = [&] {
         // Told to cancel, as `delete` tells a created container, its sandbox takes down what it
         // made (its cgroup, the root's bind); killed only when it does not answer.
-        UniqueFd fifo(::open(files.fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-        bool told = fifo.valid() && ::write(fifo.get(), &kCancelByte, 1) == 1;
-        fifo.reset();
+        bool told = send_to_start_fifo(files.fifo, kCancelByte);
         int status = 0;
         for (int waited = 0; told && waited < 3000 && ::waitpid(process, &status, WNOHANG) == 0; ++waited)
             ::usleep(10'000);
@@ -231,13 +225,7 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
             ::kill(process, SIGKILL);
             ::waitpid(process, &status, 0);
         }
-        auto joined = read_small_file(files.cgroups, 1 << 16);
-        auto lines = joined.ok() ? joined.release_value() : std::string();
-        std::vector<std::string> directories;
-        for (auto line : split(lines, '\n'))
-            if (!line.empty())
-                directories.emplace_back(line);
-        remove_cgroups_path(directories, container.record().id);
+        remove_cgroups_path(recorded_cgroups_path(files.cgroups), container.record().id);
     };
     // Ready, or the container process's end (its sandbox failed; it said why on its stderr).
     UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, process, 0)));

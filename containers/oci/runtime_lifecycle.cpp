@@ -13,7 +13,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -63,12 +62,17 @@ Result<std::optional<ContainerRecord>> wait_for_record(const Found& found, std::
     }
 }
 
-// Sends a created container's process `byte` on its start fifo (runtime_files.h); false when
-// nothing reads it any more.
-bool send_to_created(const Found& found, char byte)
+// The host pids in the container's (first) cgroup: a process container's processes, a VM's monitor.
+Result<std::vector<pid_t>> cgroup_pids(const ContainerRecord& record)
 {
-    UniqueFd fifo(::open(start_fifo_path(found.store, found.record).c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-    return fifo.valid() && ::write(fifo.get(), &byte, 1) == 1;
+    std::vector<pid_t> pids;
+    if (record.cgroups.empty())
+        return pids;
+    auto procs = TRY(read_small_file(record.cgroups.front() + "/cgroup.procs", 1 << 20));
+    for (auto line : split(procs, '\n'))
+        if (!line.empty())
+            pids.push_back(std::atoi(std::string(line).c_str()));
+    return pids;
 }
 
 // A created container, ended before it ran: its sandbox takes down what it set up, and its
@@ -76,7 +80,7 @@ bool send_to_created(const Found& found, char byte)
 Result<void> end_created(const Found& found)
 {
     auto gone = [](const ContainerRecord& record) { return !monitor_alive(record); };
-    if (send_to_created(found, kCancelByte) && wait_for_record(found, kKillTimeout, gone).ok())
+    if (send_to_start_fifo(start_fifo_path(found.store, found.record), kCancelByte) && wait_for_record(found, kKillTimeout, gone).ok())
         return {};
     if (::kill(found.record.monitor_pid, SIGKILL) < 0 && errno != ESRCH)
         return errno_error("cannot kill the container process");
@@ -104,7 +108,7 @@ Result<int> start_container(const std::string& root, const std::string& id)
     case OciStatus::Stopped:
         return make_error("cannot start a container that has stopped");
     }
-    if (!send_to_created(found, kStartByte))
+    if (!send_to_start_fifo(start_fifo_path(found.store, found.record), kStartByte))
         return make_error("cannot start a container that has stopped");
     auto started = TRY(wait_for_record(found, kStartTimeout,
         [](const ContainerRecord& record) { return record.state != ContainerState::Created || !monitor_alive(record); }));
@@ -141,10 +145,8 @@ Result<int> kill_container(const std::string& root, const std::string& id, const
         // with it; another signal goes to each process of a process container's cgroup (a VM's
         // workload gets it through its agent, its other processes not).
         if (all && signal != SIGKILL && found.record.isolation == Isolation::Process && !found.record.cgroups.empty()) {
-            auto procs = TRY(read_small_file(found.record.cgroups.front() + "/cgroup.procs", 1 << 20));
-            for (auto line : split(procs, '\n'))
-                if (!line.empty())
-                    ::kill(std::atoi(std::string(line).c_str()), signal);
+            for (pid_t pid : TRY(cgroup_pids(found.record)))
+                ::kill(pid, signal);
             return 0;
         }
         TRY(signal_container(found.record, signal));
@@ -168,21 +170,12 @@ Result<int> delete_container(const std::string& root, const std::string& id, boo
     } else if (status == OciStatus::Paused) {
         TRY(unpause_container(found.value().store, found.value().record));
     }
-    // A container process killed above left its bundle's root bound here: unbound before the
-    // directory goes, so that removing it never reaches into the bundle.
-    auto rootfs = found.value().store.directory(found.value().record.id) + "/rootfs";
-    if (::umount2(rootfs.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-        return errno_error(fmt::format("cannot unmount {}", rootfs));
-    auto joined = read_small_file(cgroups_path_file(found.value().store, found.value().record), 1 << 16);
+    // The record of the cgroups it joined goes with its directory: read first. (A root its killed
+    // process left bound there is unbound by the store's removal, which never crosses a mount.)
+    auto cgroups = recorded_cgroups_path(cgroups_path_file(found.value().store, found.value().record));
     auto container = TRY(Container::open(root, found.value().record.id));
     TRY(container.remove(true));
-    if (joined.ok()) {
-        std::vector<std::string> directories;
-        for (auto line : split(joined.value(), '\n'))
-            if (!line.empty())
-                directories.emplace_back(line);
-        remove_cgroups_path(directories, found.value().record.id);
-    }
+    remove_cgroups_path(cgroups, found.value().record.id);
     return 0;
 }
 
@@ -206,13 +199,7 @@ Result<int> print_processes(const std::string& root, const std::string& id, cons
     auto status = oci_status(found.store, found.record);
     if (status != OciStatus::Running && status != OciStatus::Paused)
         return make_error("container not running");
-    std::vector<int> pids;
-    if (!found.record.cgroups.empty()) {
-        auto procs = TRY(read_small_file(found.record.cgroups.front() + "/cgroup.procs", 1 << 20));
-        for (const auto& line : split(procs, '\n'))
-            if (!line.empty())
-                pids.push_back(std::atoi(std::string(line).c_str()));
-    }
+    auto pids = TRY(cgroup_pids(found.record));
     if (format == "json") {
         fmt::print("{}\n", nlohmann::json(pids).dump());
         return 0;
