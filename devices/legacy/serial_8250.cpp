@@ -19,6 +19,7 @@ constexpr uint8_t kFcrFifoEnable = 0x01;
 constexpr uint8_t kLcrDivisorLatch = 0x80;
 constexpr uint8_t kLsrDataReady = 0x01;
 constexpr uint8_t kLsrTransmitEmpty = 0x20 | 0x40; // THRE and TEMT: bytes leave at once
+constexpr uint8_t kMcrOut2 = 0x08;
 constexpr uint8_t kMcrLoopback = 0x10;
 constexpr uint8_t kMsrCarrierDsrCts = 0xb0;
 
@@ -79,9 +80,14 @@ size_t Serial8250::push_input(std::span<const uint8_t> bytes)
 size_t Serial8250::input_space()
 {
     std::scoped_lock guard(m_lock);
-    // Until the guest enables the receive interrupt its driver is not listening: Linux drains the
-    // receiver while it starts the port (serial8250_do_startup), so earlier input would be lost.
-    if (!(m_interrupt_enable & kIerReceivedData))
+    // Until the guest's driver has opened the port it is not listening: Linux reads RBR and drops
+    // the byte when it probes the port (autoconfig) and twice more when it starts it
+    // (serial8250_do_startup). The probe tests IER by writing 0x0f, the receive interrupt
+    // included, but leaves MCR as reset left it; only startup also raises OUT2, the line a PC
+    // wires as the UART's interrupt gate. So input waits for both, and for the end of loopback,
+    // in which a 16550 takes nothing from the wire (PC16550D, MCR bit 4).
+    bool listening = (m_interrupt_enable & kIerReceivedData) && (m_modem_control & kMcrOut2) && !(m_modem_control & kMcrLoopback);
+    if (!listening)
         return 0;
     return kInputCapacity - m_input.size();
 }

@@ -27,8 +27,8 @@ public:
     void read(uint64_t offset, std::span<uint8_t> data) override;
     void write(uint64_t offset, std::span<const uint8_t> data) override;
 
-    // ConsoleSink: input waits in a 1 KiB receive buffer; there is no room while the guest has the
-    // receive interrupt off.
+    // ConsoleSink: input waits in a 1 KiB receive buffer; there is no room until the guest's
+    // driver has opened the port (the receive interrupt and OUT2 both on).
     size_t push_input(std::span<const uint8_t> bytes) override;
     size_t input_space() override;
 
@@ -56,7 +56,7 @@ private:
     bool m_line_asserted { false };
     uint8_t m_interrupt_enable { 0 };
     uint8_t m_line_control { 0x03 }; // 8N1
-    uint8_t m_modem_control { 0x08 }; // OUT2
+    uint8_t m_modem_control { 0 }; // a master reset clears every MCR bit (PC16550D, reset configuration)
     uint8_t m_fifo_control { 0 };
     uint8_t m_scratch { 0 };
     uint8_t m_divisor_low { 0x0c };  // 9600 baud

@@ -1,6 +1,7 @@
 // Boots the bundled guest (scripts/setup.sh builds and installs it) on real KVM.
 #include "tests/integration/real_guest.h"
 #include "boot/mptable.h"
+#include "vmm/base/host.h"
 #include "vmm/vm/kernel_cmdline.h"
 
 #include <fmt/format.h>
@@ -112,6 +113,11 @@ TEST_F(RealGuest, DistroBzImageBootsThroughThe64BitProtocol)
     auto kernel = find_distro_kernel();
     if (!kernel)
         GTEST_SKIP() << "no distro kernel (bzImage) on this host";
+    // A stock kernel has neither guest/kernel/patches nor a configuration free of hypercall-based
+    // features, and on a PVM host it hangs before its first line (nothing in 300 s, 2026-12-08);
+    // the nested run boots it.
+    if (is_pvm_host())
+        GTEST_SKIP() << "a distro kernel does not boot on a PVM host";
     auto result = boot({ "--memory", "512", "--kernel", *kernel, "--", "sh", "-c", "echo kernel=$(uname -r); exit 5" });
     EXPECT_EQ(result.exit_code, 5) << result.out << result.err;
     EXPECT_TRUE(std::regex_search(result.out, std::regex("kernel=[0-9]+\\.[0-9]+\\.[0-9]+-"))) << result.out;

@@ -38,8 +38,8 @@ void wait_for_stop(StopState& stop, int signal_fd, ConsoleSink& sink, bool wait_
         // While the guest has not drained the console's receive buffer, leave standard input unread.
         // The virtio console takes input as soon as its driver probes, long before a tty is open
         // to read it (the kernel opens /dev/console for init), and hvc drops what arrives then;
-        // so it waits for init's start mark. (The UART needs no such wait: its receive interrupt,
-        // which input_space() waits for, is only enabled when the tty is opened.)
+        // so it waits for init's start mark. (The UART needs no such wait: its receive interrupt
+        // and OUT2, which input_space() waits for, are only both on once the tty is opened.)
         bool input_blocked = console && (sink.input_space() == 0 || (wait_for_init && !stop.init_reached_at()));
         int console_fd = console && !input_blocked ? console->fd() : -1;
         std::vector<pollfd> fds { { stop.wake_fd(), POLLIN, 0 }, { signal_fd, POLLIN, 0 }, { console_fd, POLLIN, 0 } };
