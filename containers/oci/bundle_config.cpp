@@ -239,6 +239,13 @@ Result<void> add_mounts(const Json& config, const std::string& bundle, Container
         MountSpec mount;
         mount.target = destination;
         mount.read_only = has("ro");
+        // The last of a pair wins, as in mount(8)'s option lists.
+        for (const auto& option : options) {
+            if (option == "noexec" || option == "exec")
+                mount.no_exec = option == "noexec";
+            else if (option == "nosuid" || option == "suid")
+                mount.no_suid = option == "nosuid";
+        }
         if (type == "bind" || has("bind") || has("rbind")) {
             mount.kind = MountSpec::Kind::Bind;
             auto source = TRY(string_or_empty(entry, "source"));
@@ -382,9 +389,14 @@ Result<BundleConfig> parse_bundle_config(std::string_view json, const std::strin
     }
 
     if (auto annotations = TRY(object_or_null(object, "annotations"))) {
-        auto isolation = TRY(string_or_empty(*annotations, std::string(kIsolationAnnotation).c_str()));
-        if (!isolation.empty())
-            config.isolation = TRY(parse_isolation(isolation));
+        // "Values MUST be strings" (config.md "Annotations").
+        for (const auto& [key, value] : annotations->items()) {
+            if (!value.is_string())
+                return make_error("annotations: the value of {} is not a string", key);
+            config.annotations.emplace(key, value.get<std::string>());
+        }
+        if (auto isolation = config.annotations.find(std::string(kIsolationAnnotation)); isolation != config.annotations.end())
+            config.isolation = TRY(parse_isolation(isolation->second));
     }
     return config;
 }

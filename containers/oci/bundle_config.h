@@ -5,6 +5,7 @@
 #include "vmm/base/result.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,7 @@ struct BundleConfig {
     std::string network_namespace;
     bool new_network_namespace { false };
     std::string cgroups_path; // linux.cgroupsPath, as given
+    std::map<std::string, std::string> annotations; // all of them, io.vmlet.isolation included
 };
 
 // `bundle` is the bundle's directory (absolute): a relative root.path or bind source is under it.

@@ -41,10 +41,10 @@ nlohmann::json oci_state_json(const ContainerStore& store, const ContainerRecord
         { "status", std::string(oci_status_name(status)) },
         { "pid", status == OciStatus::Stopped ? 0 : record.monitor_pid },
         { "bundle", record.bundle },
-        { "rootfs", store.directory(record.id) + "/rootfs" },
+        { "rootfs", record.bundle_root },
         { "created", record.created },
         { "owner", "" },
-        { "annotations", nlohmann::json::object() },
+        { "annotations", record.annotations },
     };
     return state;
 }

@@ -19,8 +19,9 @@ std::string_view oci_status_name(OciStatus status);
 OciStatus oci_status(const ContainerStore& store, const ContainerRecord& record);
 
 // `vmlet-runtime state`'s JSON: the spec's ociVersion, id, status, pid (while created or running:
-// the container process, the one the --pid-file named), bundle and annotations, and runc's
-// rootfs, created and owner, which go-runc (containerd's shim) reads too.
+// the container process, the one the --pid-file named), bundle and config.json's annotations,
+// and runc's rootfs (root.path, absolute), created and owner, which go-runc (containerd's shim)
+// reads too.
 nlohmann::json oci_state_json(const ContainerStore& store, const ContainerRecord& record);
 
 }

@@ -191,7 +191,7 @@ Result<int> create_container(const std::string& root, const CreateRequest& reque
         if (!config.network_namespace.empty())
             config.spec.network = TRY(vm_network_of(config.network_namespace));
     }
-    auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec, request.vm_store_root));
+    auto container = TRY(Container::create_from_bundle(root, request.id, config.isolation, request.bundle, config.spec, config.annotations, request.vm_store_root));
     auto store = TRY(ContainerStore::open(root));
     ContainerFiles files { .fifo = start_fifo_path(store, container.record()), .cgroups = cgroups_path_file(store, container.record()) };
     if (::mkfifo(files.fifo.c_str(), 0600) < 0)

@@ -93,7 +93,7 @@ Result<Container> Container::create(const std::string& root, const ContainerConf
 }
 
 Result<Container> Container::create_from_bundle(const std::string& root, const std::string& name, Isolation isolation,
-    const std::string& bundle, ContainerSpec spec, const std::string& vm_store_root)
+    const std::string& bundle, ContainerSpec spec, std::map<std::string, std::string> annotations, const std::string& vm_store_root)
 {
     auto containers = TRY(ContainerStore::open(root));
     ContainerRecord record;
@@ -102,6 +102,8 @@ Result<Container> Container::create_from_bundle(const std::string& root, const s
     record.created = now_rfc3339();
     record.security = spec.security;
     record.bundle = bundle;
+    record.bundle_root = spec.rootfs.bundle_root;
+    record.annotations = std::move(annotations);
     record.command = spec.args;
     record.env = spec.env;
     record.working_dir = spec.working_dir;

@@ -51,10 +51,11 @@ public:
     // the sandbox for the isolation (sandbox_factory.h). The image must be in the store.
     static Result<Container> create(const std::string& root, const ContainerConfig& config);
     // An OCI bundle's container (vmlet-runtime create), named `name` (its OCI id), to run `spec`
-    // (from the bundle's config.json; its root is the bundle's, RootfsSpec::bundle_root). A VM's
-    // template is kept in `vm_store_root` (prepare_bundle_sandbox).
+    // (from the bundle's config.json; its root is the bundle's, RootfsSpec::bundle_root), keeping
+    // the config's annotations in its record. A VM's template is kept in `vm_store_root`
+    // (prepare_bundle_sandbox).
     static Result<Container> create_from_bundle(const std::string& root, const std::string& name, Isolation isolation,
-        const std::string& bundle, ContainerSpec spec, const std::string& vm_store_root);
+        const std::string& bundle, ContainerSpec spec, std::map<std::string, std::string> annotations, const std::string& vm_store_root);
     // An existing container, by name, id or unambiguous id prefix.
     static Result<Container> open(const std::string& root, std::string_view name_or_id);
     // A stopped (or created) container, prepared to run again as it was created (docker start):

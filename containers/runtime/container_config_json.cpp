@@ -125,6 +125,10 @@ Json mounts_json(const std::vector<MountSpec>& mounts)
     for (const auto& mount : mounts) {
         Json json { { "type", std::find_if(std::begin(mount_kinds), std::end(mount_kinds), [&](const auto& entry) { return entry.first == mount.kind; })->second },
             { "source", mount.source }, { "host_path", mount.host_path }, { "target", mount.target }, { "read_only", mount.read_only } };
+        if (mount.no_exec)
+            json["no_exec"] = true;
+        if (mount.no_suid)
+            json["no_suid"] = true;
         if (mount.tmpfs_size)
             json["tmpfs_size"] = *mount.tmpfs_size;
         if (mount.tmpfs_mode)
@@ -154,6 +158,8 @@ Result<std::vector<MountSpec>> parse_mounts(const Json& record)
         mount.host_path = TRY(string_or_empty(json, "host_path"));
         mount.target = TRY(required_string(json, "target"));
         mount.read_only = json.value("read_only", false);
+        mount.no_exec = json.value("no_exec", false);
+        mount.no_suid = json.value("no_suid", false);
         if (json.contains("tmpfs_size") && json["tmpfs_size"].is_number_unsigned())
             mount.tmpfs_size = json["tmpfs_size"].get<uint64_t>();
         if (json.contains("tmpfs_mode") && json["tmpfs_mode"].is_number_unsigned())

@@ -62,6 +62,10 @@ Json record_json(const ContainerRecord& record)
     };
     if (!record.bundle.empty())
         json["bundle"] = record.bundle;
+    if (!record.bundle_root.empty())
+        json["bundle_root"] = record.bundle_root;
+    if (!record.annotations.empty())
+        json["annotations"] = record.annotations;
     if (record.config)
         json["config"] = config_json(*record.config);
     return json;
@@ -101,6 +105,14 @@ Result<ContainerRecord> parse_record(std::string_view text)
     if (object.contains("restart_count") && object["restart_count"].is_number_unsigned())
         record.restart_count = object["restart_count"].get<unsigned>();
     record.bundle = TRY(string_or_empty(object, "bundle"));
+    record.bundle_root = TRY(string_or_empty(object, "bundle_root"));
+    if (auto annotations = TRY(object_or_null(object, "annotations"))) {
+        for (const auto& [key, value] : annotations->items()) {
+            if (!value.is_string())
+                return make_error("the container record's annotation {} is not a string", key);
+            record.annotations.emplace(key, value.get<std::string>());
+        }
+    }
     if (auto config = TRY(object_or_null(object, "config")))
         record.config = TRY(parse_config(*config));
     return record;

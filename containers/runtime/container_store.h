@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,7 +45,11 @@ struct ContainerRecord {
     // before issue 16.
     std::optional<ContainerConfig> config;
     unsigned restart_count { 0 }; // times its monitor restarted it (--restart)
-    std::string bundle;           // vmlet-runtime's containers: the OCI bundle's directory
+    // vmlet-runtime's containers: the OCI bundle's directory, its root (root.path, absolute) and
+    // config.json's annotations, as `vmlet-runtime state` shows them (runtime spec, runtime.md "State").
+    std::string bundle;
+    std::string bundle_root;
+    std::map<std::string, std::string> annotations;
     // Not stored: read() found it Running with its monitor gone, and shows it Exited (137); what
     // it held on the host is still there (container_reclaim.h).
     bool abandoned { false };

@@ -19,6 +19,10 @@ struct MountSpec {
     std::string host_path;
     std::string target; // absolute, in the container
     bool read_only { false };
+    // An OCI mount's noexec and nosuid options (podman run -v ...:noexec,nosuid). Every mount is
+    // nodev already, and a tmpfs always nosuid.
+    bool no_exec { false };
+    bool no_suid { false };
     // tmpfs: size= in bytes (none: half of RAM, as tmpfs(5)) and mode= (none: 1777, Docker's).
     std::optional<uint64_t> tmpfs_size;
     std::optional<uint32_t> tmpfs_mode;

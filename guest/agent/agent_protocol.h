@@ -52,7 +52,8 @@
  *                    place); /etc is made when the image lacks it.
  *   'M' KIND ACCESS ' ' SOURCE ' ' TARGET   one of the container's mounts (-v, --mount, --tmpfs),
  *                    at most VMLET_AGENT_MAX_MOUNTS, mounted over its root in the spec's order
- *                    before the command runs. ACCESS is 'r' (read-only) or 'w'. KIND 's': SOURCE is
+ *                    before the command runs. ACCESS is 'r' (read-only) or 'w', then 'x' for noexec,
+ *                    then 's' for nosuid, each when asked. KIND 's': SOURCE is
  *                    the name (decimal digits) of an export of the virtio-fs device tagged
  *                    VMLET_AGENT_VOLUMES_TAG (the host's directory or volume), bound on TARGET;
  *                    KIND 't': a tmpfs, SOURCE is SIZE:MODE (bytes, 0 for tmpfs's default; octal

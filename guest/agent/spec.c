@@ -120,11 +120,18 @@ static bool plain_target(const char *path)
 /* 'M' KIND ACCESS SOURCE TARGET (agent_protocol.h). The field stays as it is: decode_spec walks on by its length. */
 static bool parse_mount(const char *value, struct spec_mount *mount)
 {
-	if ((value[0] != 's' && value[0] != 't') || (value[1] != 'r' && value[1] != 'w') || value[2] != ' ')
+	if ((value[0] != 's' && value[0] != 't') || (value[1] != 'r' && value[1] != 'w'))
 		return false;
 	mount->tmpfs = value[0] == 't';
 	mount->read_only = value[1] == 'r';
-	const char *source = value + 3, *space = strchr(source, ' ');
+	const char *option = value + 2;
+	mount->no_exec = *option == 'x';
+	option += mount->no_exec;
+	mount->no_suid = *option == 's';
+	option += mount->no_suid;
+	if (*option != ' ')
+		return false;
+	const char *source = option + 1, *space = strchr(source, ' ');
 	if (!space)
 		return false;
 	mount->target = space + 1;

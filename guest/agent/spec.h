@@ -15,6 +15,8 @@
 struct spec_mount {
 	bool tmpfs;              /* 't'; else 's', an export of the volumes device */
 	bool read_only;
+	bool no_exec;            /* ACCESS's 'x' */
+	bool no_suid;            /* ACCESS's 's' */
 	unsigned long export_name; /* 's': the export's name, a number */
 	unsigned long size;      /* 't': bytes, 0 for tmpfs's default */
 	unsigned long mode;      /* 't' */

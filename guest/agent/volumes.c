@@ -77,17 +77,18 @@ const char *mount_volumes(const struct spec *spec)
 		const struct spec_mount *mount_spec = &spec->mounts[i];
 		if (!make_mount_point(mount_spec->target, target, sizeof target))
 			return "make a mount point";
-		unsigned long read_only = mount_spec->read_only ? MS_RDONLY : 0;
+		unsigned long flags = (mount_spec->read_only ? MS_RDONLY : 0) | (mount_spec->no_exec ? MS_NOEXEC : 0)
+				      | (mount_spec->no_suid ? MS_NOSUID : 0);
 		if (mount_spec->tmpfs) {
 			int length = mount_spec->size ? snprintf(data, sizeof data, "mode=%lo,size=%lu", mount_spec->mode, mount_spec->size)
 						      : snprintf(data, sizeof data, "mode=%lo", mount_spec->mode);
-			if (length < 0 || (size_t)length >= sizeof data || mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | read_only, data) < 0)
+			if (length < 0 || (size_t)length >= sizeof data || mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | flags, data) < 0)
 				return "mount a tmpfs";
 			continue;
 		}
 		snprintf(source, sizeof source, VOLUMES_DIR "/%lu", mount_spec->export_name);
 		if (mount(source, target, NULL, MS_BIND, NULL) < 0
-			|| mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | read_only, NULL) < 0)
+			|| mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | flags, NULL) < 0)
 			return "bind a volume";
 	}
 	return NULL;

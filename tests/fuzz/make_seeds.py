@@ -628,6 +628,7 @@ def agent_spec():
         "exec": b"\1ash\0o70000\0t0:0\0",
         "mounts": b"\0atrue\0Msw 0 /data\0Msr 1 /srv/conf\0Mtw 1048576:1777 /scratch\0",
         "mount_in_exec": b"\1atrue\0o2000\0Msw 0 /data\0",
+        "mount_options": b"\0atrue\0Mswxs 0 /data\0Mtrx 0:755 /t\0Msws 1 /v\0Msrsx 2 /out_of_order\0",
         "layer_disk": b"\0atrue\0L\0Msw 0 /data\0",
         "layer_disk_in_exec": b"\1atrue\0o2000\0L\0",
     }

@@ -69,6 +69,11 @@ Result<std::string> host_file(int root_fd, std::string_view path)
     return host_path_of(fd.get());
 }
 
+unsigned long mount_flags(const MountSpec& mount)
+{
+    return (mount.read_only ? MS_RDONLY : 0) | (mount.no_exec ? MS_NOEXEC : 0) | (mount.no_suid ? MS_NOSUID : 0);
+}
+
 // -v, --mount and --tmpfs, mounted over the root once /proc, /sys, /dev and /etc's files are in place.
 // Each mount point is made in the container's own layer, resolved in its root (rootfs_path.h);
 // Container::create has refused targets that one of these mounts would hide (check_mount_targets).
@@ -81,16 +86,17 @@ Result<void> add_volume_steps(std::vector<InitStep>& steps, int root_fd, const s
             auto data = fmt::format("mode={:o}", mount.tmpfs_mode.value_or(01777));
             if (mount.tmpfs_size)
                 data += fmt::format(",size={}", *mount.tmpfs_size);
-            steps.push_back(mount_step("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (mount.read_only ? MS_RDONLY : 0), data, what));
+            steps.push_back(mount_step("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | mount_flags(mount), data, what));
             continue;
         }
         struct stat status {};
         if (::stat(mount.host_path.c_str(), &status) < 0)
             return errno_error(fmt::format("bind source {}", mount.host_path));
         auto target = S_ISDIR(status.st_mode) ? TRY(host_directory(root_fd, mount.target)) : TRY(host_file(root_fd, mount.target));
-        // nodev as every mount of the container but its /dev's nodes (issue 13); ro when asked.
+        // nodev as every mount of the container but its /dev's nodes (issue 13); ro, noexec and
+        // nosuid when asked.
         auto step = simple_step(InitStep::Kind::Bind, mount.host_path, target, what);
-        step.flags = MS_NODEV | (mount.read_only ? MS_RDONLY : 0);
+        step.flags = MS_NODEV | mount_flags(mount);
         steps.push_back(std::move(step));
     }
     return {};

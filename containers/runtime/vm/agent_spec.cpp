@@ -80,7 +80,7 @@ std::string encode_agent_spec(const ContainerSpec& spec, const ExecUser& user, c
         auto exports = volume_exports(spec);
         auto share = exports.begin();
         for (const auto& mount : spec.mounts) {
-            char access = mount.read_only ? 'r' : 'w';
+            auto access = fmt::format("{}{}{}", mount.read_only ? 'r' : 'w', mount.no_exec ? "x" : "", mount.no_suid ? "s" : "");
             if (mount.kind == MountSpec::Kind::Tmpfs)
                 field(fields, VMLET_AGENT_FIELD_MOUNT, fmt::format("t{} {}:{:o} {}", access, mount.tmpfs_size.value_or(0), mount.tmpfs_mode.value_or(01777), mount.target));
             else

@@ -51,9 +51,39 @@ OciBundle::OciBundle(std::vector<std::string> args, const std::string& isolation
     save();
 }
 
+void OciBundle::add_bind(const std::string& source, const std::string& destination, std::vector<std::string> options)
+{
+    m_config["mounts"].push_back({ { "destination", destination }, { "type", "bind" }, { "source", source }, { "options", std::move(options) } });
+}
+
 void OciBundle::save() const
 {
     write_text(m_directory.file("config.json"), m_config.dump(2));
+}
+
+void bind_runnable_twice(OciBundle& bundle, const std::string& directory)
+{
+    write_text(directory + "/run", "#!/bin/sh\necho ran\n");
+    std::filesystem::permissions(directory + "/run", std::filesystem::perms(0755));
+    bundle.add_bind(directory, "/noexec", { "rbind", "noexec", "nosuid" });
+    bundle.add_bind(directory, "/exec", { "rbind" });
+    bundle.save();
+}
+
+void expect_mount_options_held(const std::string& output)
+{
+    // 126: the shell found the file and could not execute it.
+    EXPECT_NE(output.find("refused=126\nran\n"), std::string::npos) << output;
+    auto options_of = [&](const std::string& target) {
+        auto line = output.find("\n" + target + " ");
+        return line == std::string::npos ? std::string() : output.substr(line, output.find('\n', line + 1) - line);
+    };
+    auto no_exec = options_of("/noexec"), exec = options_of("/exec");
+    EXPECT_NE(no_exec.find("noexec"), std::string::npos) << output;
+    EXPECT_NE(no_exec.find("nosuid"), std::string::npos) << output;
+    EXPECT_FALSE(exec.empty()) << output;
+    EXPECT_EQ(exec.find("noexec"), std::string::npos) << output;
+    EXPECT_EQ(exec.find("nosuid"), std::string::npos) << output;
 }
 
 std::string OciBundle::rootfs_tar() const

@@ -36,6 +36,8 @@ TEST_F(RuntimeLifecycleTest, CreateStartKillDeleteWalkTheSpecsStates)
     EXPECT_EQ(created["status"], "created");
     EXPECT_EQ(created["pid"], process);
     EXPECT_EQ(created["bundle"], bundle.path());
+    EXPECT_EQ(created["rootfs"], bundle.rootfs());
+    EXPECT_EQ(created["annotations"], bundle.config()["annotations"]);
     EXPECT_EQ(::kill(process, 0), 0);
     // Created is not started: nothing of the command has run.
     std::this_thread::sleep_for(300ms);
@@ -102,6 +104,18 @@ TEST_F(RuntimeLifecycleTest, ACreatedContainerIsDeletedWithoutRunningAndLeavesNo
     auto mounts = read_text("/proc/self/mountinfo");
     EXPECT_EQ(mounts.find(m_root.path()), std::string::npos) << mounts;
     EXPECT_EQ(runtime({ "state", "never" }).exit_code, 1);
+}
+
+TEST_F(RuntimeLifecycleTest, TheMountsNoexecAndNosuidHold)
+{
+    TemporaryDirectory shared;
+    OciBundle bundle({ "sh", "-c", kMountOptionsProbe }, "process");
+    bind_runnable_twice(bundle, shared.path());
+    ASSERT_EQ(create("options", bundle), 0) << read_text(err_path());
+    ASSERT_EQ(runtime({ "start", "options" }).exit_code, 0);
+    EXPECT_EQ(wait_exit(container_process(), 30s), std::optional<int>(0));
+    expect_mount_options_held(read_text(out_path()));
+    EXPECT_EQ(runtime({ "delete", "options" }).exit_code, 0);
 }
 
 TEST_F(RuntimeLifecycleTest, ExecPsPauseAndForcedDelete)

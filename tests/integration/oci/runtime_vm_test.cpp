@@ -68,6 +68,18 @@ TEST_F(RuntimeVmTest, TheContainerRunsOnTheGuestsKernelOverTheBundlesRoot)
     EXPECT_TRUE(std::filesystem::exists(bundle.rootfs() + "/bin/busybox"));
 }
 
+TEST_F(RuntimeVmTest, TheMountsNoexecAndNosuidHoldInTheGuest)
+{
+    TemporaryDirectory shared;
+    OciBundle bundle({ "sh", "-c", kMountOptionsProbe }, "vm");
+    bind_runnable_twice(bundle, shared.path());
+    ASSERT_EQ(create("vm-options", bundle), 0) << read_text(err_path());
+    ASSERT_EQ(runtime({ "start", "vm-options" }).exit_code, 0);
+    EXPECT_EQ(wait_exit(container_process(), 60s), std::optional<int>(0));
+    expect_mount_options_held(read_text(out_path()));
+    EXPECT_EQ(runtime({ "delete", "vm-options" }).exit_code, 0);
+}
+
 TEST_F(RuntimeVmTest, ACreatedVmIsDeletedUnstarted)
 {
     OciBundle bundle({ "sh", "-c", "echo ran > /proof" }, "vm");

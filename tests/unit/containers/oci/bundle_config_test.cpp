@@ -36,7 +36,7 @@ Json podman_config()
         { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "mode=755" ] },
         { "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup" },
         { "destination": "/etc/hosts", "type": "bind", "source": "/run/x/hosts", "options": [ "bind", "rprivate" ] },
-        { "destination": "/data/", "type": "bind", "source": "vol", "options": [ "rbind", "ro" ] },
+        { "destination": "/data/", "type": "bind", "source": "vol", "options": [ "rbind", "ro", "noexec", "exec", "noexec", "nosuid" ] },
         { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": [ "size=65536k", "mode=1777" ] }
       ],
       "annotations": { "io.vmlet.isolation": "process", "org.opencontainers.image.stopSignal": "15" },
@@ -84,6 +84,7 @@ TEST(BundleConfig, PodmansConfigBecomesTheContainerSpec)
     EXPECT_EQ(spec.limits.pids_max, std::optional<uint64_t>(2048));
     EXPECT_EQ(spec.limits.cpus, std::optional<double>(1.5));
     EXPECT_EQ(config.isolation, Isolation::Process);
+    EXPECT_EQ(config.annotations, (std::map<std::string, std::string> { { "io.vmlet.isolation", "process" }, { "org.opencontainers.image.stopSignal", "15" } }));
     EXPECT_EQ(config.network_namespace, "/run/netns/cni-1");
     EXPECT_FALSE(config.new_network_namespace);
     EXPECT_EQ(config.cgroups_path, "/libpod_parent/libpod-abc");
@@ -103,6 +104,9 @@ TEST(BundleConfig, PodmansConfigBecomesTheContainerSpec)
     EXPECT_EQ(spec.mounts[1].target, "/data");
     EXPECT_EQ(spec.mounts[1].host_path, "/bundles/b1/vol"); // relative: under the bundle
     EXPECT_TRUE(spec.mounts[1].read_only);
+    EXPECT_TRUE(spec.mounts[1].no_exec); // the last of noexec and exec
+    EXPECT_TRUE(spec.mounts[1].no_suid);
+    EXPECT_FALSE(spec.mounts[0].no_exec || spec.mounts[0].no_suid);
     EXPECT_EQ(spec.mounts[2].kind, MountSpec::Kind::Tmpfs);
     EXPECT_EQ(spec.mounts[2].tmpfs_size, std::optional<uint64_t>(65536 * 1024)); // containerd's "65536k"
     EXPECT_EQ(spec.mounts[2].tmpfs_mode, std::optional<uint32_t>(01777));
@@ -156,6 +160,7 @@ TEST(BundleConfig, WhatIsNotSupportedIsRefusedByName)
         { [](Json& c) { c["process"]["rlimits"][0]["soft"] = 2000000; }, "soft at most hard" },
         { [](Json& c) { c["process"]["cwd"] = "relative"; }, "process.cwd" },
         { [](Json& c) { c["mounts"][5]["options"] = { "size=50%" }; }, "size 50%" },
+        { [](Json& c) { c["annotations"]["org.example.count"] = 3; }, "the value of org.example.count is not a string" },
         { [](Json& c) { c["process"]["args"] = Json::array(); }, "process.args" },
         { [](Json& c) { c["process"]["terminal"] = "yes"; }, "process.terminal" },
         { [](Json& c) { c["process"]["user"]["uid"] = -1; }, "process.user.uid" },

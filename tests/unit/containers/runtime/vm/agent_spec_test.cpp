@@ -85,18 +85,19 @@ TEST(AgentSpec, HomeFromTheEnvironmentWinsAndDefaultsAreOmitted)
             field(VMLET_AGENT_FIELD_WORKDIR, "/"), field(VMLET_AGENT_FIELD_USER, "0:0") }));
 }
 
-// Binds and volumes are the volumes device's exports in their order; tmpfs carry size and mode.
+// Binds and volumes are the volumes device's exports in their order; tmpfs carry size and mode;
+// noexec and nosuid follow the access letter.
 // An exec's spec has none: the container's mounts are there already.
 TEST(AgentSpec, MountsAreTheContainersOnly)
 {
     ContainerSpec spec;
     spec.args = { "true" };
-    spec.mounts = { { .kind = MountSpec::Kind::Bind, .source = "/h", .host_path = "/h", .target = "/data", .read_only = false, .tmpfs_size = {}, .tmpfs_mode = {} },
-        { .kind = MountSpec::Kind::Tmpfs, .source = {}, .host_path = {}, .target = "/t", .read_only = true, .tmpfs_size = 4096, .tmpfs_mode = 0700 },
+    spec.mounts = { { .kind = MountSpec::Kind::Bind, .source = "/h", .host_path = "/h", .target = "/data", .read_only = false, .no_exec = true, .no_suid = true, .tmpfs_size = {}, .tmpfs_mode = {} },
+        { .kind = MountSpec::Kind::Tmpfs, .source = {}, .host_path = {}, .target = "/t", .read_only = true, .no_exec = true, .tmpfs_size = 4096, .tmpfs_mode = 0700 },
         { .kind = MountSpec::Kind::Volume, .source = "v", .host_path = "/root/volumes/v/_data", .target = "/v", .read_only = true, .tmpfs_size = {}, .tmpfs_mode = {} } };
     auto fields = fields_of(encode_agent_spec(spec, ExecUser {}, {}));
     EXPECT_EQ(std::vector<std::string>(fields.end() - 3, fields.end()),
-        (std::vector<std::string> { field(VMLET_AGENT_FIELD_MOUNT, "sw 0 /data"), field(VMLET_AGENT_FIELD_MOUNT, "tr 4096:700 /t"),
+        (std::vector<std::string> { field(VMLET_AGENT_FIELD_MOUNT, "swxs 0 /data"), field(VMLET_AGENT_FIELD_MOUNT, "trx 4096:700 /t"),
             field(VMLET_AGENT_FIELD_MOUNT, "sr 1 /v") }));
     auto exec = fields_of(encode_agent_spec(spec, ExecUser {}, { .stream_port = 2000 }));
     EXPECT_TRUE(std::ranges::none_of(exec, [](const std::string& value) { return value.front() == VMLET_AGENT_FIELD_MOUNT; }));
