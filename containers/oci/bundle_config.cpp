@@ -238,10 +238,11 @@ Result<void> add_mounts(const Json& config, const std::string& bundle, Container
             continue;
         MountSpec mount;
         mount.target = destination;
-        mount.read_only = has("ro");
         // The last of a pair wins, as in mount(8)'s option lists.
         for (const auto& option : options) {
-            if (option == "noexec" || option == "exec")
+            if (option == "ro" || option == "rw")
+                mount.read_only = option == "ro";
+            else if (option == "noexec" || option == "exec")
                 mount.no_exec = option == "noexec";
             else if (option == "nosuid" || option == "suid")
                 mount.no_suid = option == "nosuid";
@@ -395,7 +396,8 @@ Result<BundleConfig> parse_bundle_config(std::string_view json, const std::strin
                 return make_error("annotations: the value of {} is not a string", key);
             config.annotations.emplace(key, value.get<std::string>());
         }
-        if (auto isolation = config.annotations.find(std::string(kIsolationAnnotation)); isolation != config.annotations.end())
+        // An empty value is no choice: the default.
+        if (auto isolation = config.annotations.find(std::string(kIsolationAnnotation)); isolation != config.annotations.end() && !isolation->second.empty())
             config.isolation = TRY(parse_isolation(isolation->second));
     }
     return config;

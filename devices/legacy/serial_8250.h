@@ -28,7 +28,9 @@ public:
     void write(uint64_t offset, std::span<const uint8_t> data) override;
 
     // ConsoleSink: input waits in a 1 KiB receive buffer; there is no room until the guest's
-    // driver has opened the port (the receive interrupt and OUT2 both on).
+    // driver has opened the port (the receive interrupt and OUT2 both on). So a driver that polls
+    // the port without its interrupt (Linux with irq 0) gets no input, and one that probes for its
+    // interrupt (CONFIG_SERIAL_8250_DETECT_IRQ, not in vmlet's kernel) may lose a byte to it.
     size_t push_input(std::span<const uint8_t> bytes) override;
     size_t input_space() override;
 

@@ -36,7 +36,7 @@ Json podman_config()
         { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "mode=755" ] },
         { "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup" },
         { "destination": "/etc/hosts", "type": "bind", "source": "/run/x/hosts", "options": [ "bind", "rprivate" ] },
-        { "destination": "/data/", "type": "bind", "source": "vol", "options": [ "rbind", "ro", "noexec", "exec", "noexec", "nosuid" ] },
+        { "destination": "/data/", "type": "bind", "source": "vol", "options": [ "rbind", "rw", "ro", "noexec", "exec", "noexec", "nosuid" ] },
         { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": [ "size=65536k", "mode=1777" ] }
       ],
       "annotations": { "io.vmlet.isolation": "process", "org.opencontainers.image.stopSignal": "15" },
@@ -103,7 +103,7 @@ TEST(BundleConfig, PodmansConfigBecomesTheContainerSpec)
     EXPECT_FALSE(spec.mounts[0].read_only);
     EXPECT_EQ(spec.mounts[1].target, "/data");
     EXPECT_EQ(spec.mounts[1].host_path, "/bundles/b1/vol"); // relative: under the bundle
-    EXPECT_TRUE(spec.mounts[1].read_only);
+    EXPECT_TRUE(spec.mounts[1].read_only); // the last of rw and ro
     EXPECT_TRUE(spec.mounts[1].no_exec); // the last of noexec and exec
     EXPECT_TRUE(spec.mounts[1].no_suid);
     EXPECT_FALSE(spec.mounts[0].no_exec || spec.mounts[0].no_suid);
@@ -115,7 +115,7 @@ TEST(BundleConfig, PodmansConfigBecomesTheContainerSpec)
 TEST(BundleConfig, DefaultsAreTheRuntimeSpecs)
 {
     auto config = podman_config();
-    config["annotations"].erase("io.vmlet.isolation");
+    config["annotations"]["io.vmlet.isolation"] = ""; // as absent
     config["linux"].erase("seccomp");
     config["linux"].erase("sysctl");
     config["linux"]["namespaces"] = Json::array({ { { "type", "network" } } });
